@@ -167,6 +167,8 @@ impl Parser {
                 retention = Some(self.parse_duration()?);
             } else if grace.is_none() && self.parse_keywords(&["GRACE", "PERIOD"]) {
                 grace = Some(self.parse_duration()?);
+            } else if grace.is_some() && self.peek_keyword("RETENTION") {
+                return Err(self.error_here("RETENTION must come before GRACE PERIOD".into()));
             } else {
                 return Err(self.expected("RETENTION or GRACE PERIOD"));
             }
@@ -180,6 +182,9 @@ impl Parser {
         if self.peek_token() == &Token::LParen {
             let start = self.pos;
             self.advance();
+            if self.peek_token() == &Token::RParen {
+                return Err(self.expected("an expression"));
+            }
             if let Ok(list) = self.parse_expr_list(&Token::RParen) {
                 if list.len() != 1 && self.grouping_ends_here() {
                     return Ok(list);

@@ -6,9 +6,32 @@ use super::expr::number_literal;
 use super::{Parser, Result};
 use crate::ast::{
     AssertSchema, AssertTopic, ColumnConstraint, ColumnDef, ConnectorKind, ConnectorScope, CreateAsSelect,
-    CreateConnector, CreateSource, ExplainTarget, Ident, Literal, Print, Properties, Property, QueryTarget,
+    CreateConnector, CreateSource, ExplainTarget, Literal, Print, Properties, Property, QueryTarget,
     ShowTarget, SourceKind, Statement,
 };
+
+/// The words that start a statement (see `parse_statement`).
+const STATEMENT_KEYWORDS: &[&str] = &[
+    "CREATE",
+    "INSERT",
+    "SELECT",
+    "PRINT",
+    "DROP",
+    "TERMINATE",
+    "PAUSE",
+    "RESUME",
+    "SHOW",
+    "LIST",
+    "DESCRIBE",
+    "EXPLAIN",
+    "SET",
+    "UNSET",
+    "ALTER",
+    "DEFINE",
+    "UNDEFINE",
+    "ASSERT",
+    "RUN",
+];
 
 const STATEMENT_START: &str = "a statement (CREATE, INSERT, SELECT, DROP, SHOW, DESCRIBE, ..)";
 
@@ -250,13 +273,7 @@ impl Parser {
 
     fn parse_print(&mut self) -> Result<Statement> {
         self.expect_keyword("PRINT")?;
-        // A topic name is case-sensitive: an unquoted one is kept as written.
-        let topic = match &self.peek().token {
-            Token::SingleQuotedString(s) => s.clone(),
-            Token::Word(w) => w.value.clone(),
-            _ => return Err(self.expected("a topic name")),
-        };
-        self.advance();
+        let topic = self.parse_case_sensitive_name()?;
         let from_beginning = self.parse_keywords(&["FROM", "BEGINNING"]);
         let interval = if self.parse_keyword("INTERVAL") || self.parse_keyword("SAMPLE") {
             Some(self.parse_unsigned()?)
@@ -362,7 +379,7 @@ impl Parser {
 
     fn parse_explain(&mut self) -> Result<Statement> {
         self.expect_keyword("EXPLAIN")?;
-        let is_statement = ["SELECT", "CREATE", "INSERT"].iter().any(|k| self.peek_keyword(k));
+        let is_statement = STATEMENT_KEYWORDS.iter().any(|k| self.peek_keyword(k));
         let target = if is_statement {
             ExplainTarget::Statement(Box::new(self.parse_statement()?))
         } else {
@@ -406,22 +423,14 @@ impl Parser {
         self.expect_keyword("ASSERT")?;
         let not_exists = self.parse_keywords(&["NOT", "EXISTS"]);
         if self.parse_keyword("TOPIC") {
-            let Ident(name) = match &self.peek().token {
-                // Topic names are case-sensitive, as in PRINT.
-                Token::Word(w) => {
-                    let name = Ident(w.value.clone());
-                    self.advance();
-                    name
-                }
-                _ => self.parse_identifier_or_string()?,
-            };
+            let name = self.parse_case_sensitive_name()?;
             let properties = self.parse_optional_with_properties()?;
             let timeout = self.parse_timeout()?;
             return Ok(Statement::AssertTopic(AssertTopic { not_exists, name, properties, timeout }));
         }
         if self.parse_keyword("SCHEMA") {
             let subject =
-                if self.parse_keyword("SUBJECT") { Some(self.parse_identifier_or_string()?.0) } else { None };
+                if self.parse_keyword("SUBJECT") { Some(self.parse_case_sensitive_name()?) } else { None };
             let id = if self.parse_keyword("ID") { Some(self.parse_unsigned()?) } else { None };
             if subject.is_none() && id.is_none() {
                 return Err(self.expected("SUBJECT or ID"));
@@ -430,6 +439,18 @@ impl Parser {
             return Ok(Statement::AssertSchema(AssertSchema { not_exists, subject, id, timeout }));
         }
         Err(self.expected("TOPIC or SCHEMA"))
+    }
+
+    /// A topic or subject name: case-sensitive in Kafka and the schema
+    /// registry, so even an unquoted one is kept as written.
+    fn parse_case_sensitive_name(&mut self) -> Result<String> {
+        let name = match &self.peek().token {
+            Token::SingleQuotedString(s) => s.clone(),
+            Token::Word(w) => w.value.clone(),
+            _ => return Err(self.expected("a name")),
+        };
+        self.advance();
+        Ok(name)
     }
 
     fn parse_timeout(&mut self) -> Result<Option<crate::ast::Duration>> {

@@ -4,7 +4,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::{comma_list, flag, ident_quoted_if, quote_string, write_comma_separated};
-use crate::ast::{BinaryOp, ColumnRef, Expr, FunctionCall, Literal, UnaryOp, WhenClause};
+use crate::ast::{BinaryOp, ColumnRef, Expr, FunctionCall, Ident, Literal, UnaryOp, WhenClause};
 
 impl Display for UnaryOp {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -68,7 +68,16 @@ fn write_function_arg(f: &mut Formatter<'_>, arg: &Expr) -> fmt::Result {
         Expr::Column(ColumnRef { source: None, name }) => {
             ident_quoted_if(name, is_time_unit_word(name.as_str())).fmt(f)
         }
+        // A whole argument ends at `,` or `)`, so the lambda needs no parentheses.
+        Expr::Lambda { params, body } => write_lambda(f, params, body),
         _ => arg.fmt(f),
+    }
+}
+
+fn write_lambda(f: &mut Formatter<'_>, params: &[Ident], body: &Expr) -> fmt::Result {
+    match params {
+        [param] => write!(f, "{param} => {body}"),
+        _ => write!(f, "({}) => {body}", comma_list(params)),
     }
 }
 
@@ -188,10 +197,13 @@ impl Display for Expr {
                 f.write_str(")")
             }
             Expr::TimeUnit(unit) => unit.fmt(f),
-            Expr::Lambda { params, body } => match params.as_slice() {
-                [param] => write!(f, "{param} => {body}"),
-                _ => write!(f, "({}) => {body}", comma_list(params)),
-            },
+            // Anywhere but as a whole function argument, a bare lambda's
+            // body would swallow whatever follows it.
+            Expr::Lambda { params, body } => {
+                f.write_str("(")?;
+                write_lambda(f, params, body)?;
+                f.write_str(")")
+            }
         }
     }
 }

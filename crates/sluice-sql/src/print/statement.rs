@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use super::{comma_list, flag, quote_string, write_comma_separated};
+use super::{comma_list, flag, ident_quoted_if, quote_string, write_comma_separated};
 use crate::ast::{
     AssertSchema, AssertTopic, ColumnConstraint, ColumnDef, ConnectorKind, ConnectorScope, CreateAsSelect,
     CreateConnector, CreateSource, ExplainTarget, Print, Properties, Property, QueryTarget, ShowTarget,
@@ -257,7 +257,9 @@ impl Display for Statement {
             Statement::Resume(target) => write!(f, "RESUME {target}"),
             Statement::Show(target) => write!(f, "SHOW {target}"),
             Statement::Describe { name, extended } => {
-                write!(f, "DESCRIBE {name}{}", flag(*extended, " EXTENDED"))
+                // Bare, these names read as `DESCRIBE STREAMS` and the like.
+                let keyword = ["STREAMS", "TABLES", "FUNCTION", "CONNECTOR"].contains(&name.as_str());
+                write!(f, "DESCRIBE {}{}", ident_quoted_if(name, keyword), flag(*extended, " EXTENDED"))
             }
             Statement::DescribeAll { kind, extended } => {
                 write!(f, "DESCRIBE {}{}", plural(*kind), flag(*extended, " EXTENDED"))
