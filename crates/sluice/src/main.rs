@@ -1,7 +1,7 @@
 //! The `sluice` binary.
 //!
-//! For now it has one subcommand, `check`, which parses SQL scripts and
-//! reports every statement's kind or syntax error.
+//! `check` parses SQL scripts and reports every statement's kind or syntax
+//! error; `test qtt` runs ksqlDB's query-validation cases.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod test_qtt;
 
 #[derive(Debug, Parser)]
 #[command(name = "sluice", version, about = "A streaming SQL engine compatible with ksqlDB")]
@@ -28,11 +29,36 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Run conformance cases.
+    #[command(subcommand)]
+    Test(TestCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TestCommand {
+    /// Run ksqlDB query-validation (QTT) cases: files or directories of them.
+    ///
+    /// Prints `PASS name` or `FAIL name: reason` per case and ends with
+    /// `N passed, M failed`. Exits with status 1 if any case failed, or with
+    /// --ratchet, only if a case listed in that file failed.
+    Qtt {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// A file of case names that must pass (one per line).
+        #[arg(long, value_name = "FILE")]
+        ratchet: Option<PathBuf>,
+        /// Write the names of the passing cases to this file.
+        #[arg(long, value_name = "FILE")]
+        write_ratchet: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { files } => check::run(&files),
+        Command::Test(TestCommand::Qtt { paths, ratchet, write_ratchet }) => {
+            test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet })
+        }
     }
 }

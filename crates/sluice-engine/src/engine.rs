@@ -1,0 +1,262 @@
+//! One Sluice instance: executes statements against its catalog and log,
+//! and runs the persistent queries they start.
+
+use std::sync::Arc;
+
+use sluice_catalog::{Catalog, Created, DataSource, FormatDefaults, QueryInfo};
+use sluice_log::Log;
+use sluice_planner::{plan_select, ExprCompiler};
+use sluice_runtime::RunningQuery;
+use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
+
+use crate::error::{EngineError, Result};
+use crate::insert_values::insert_values;
+use crate::sink::sink_source;
+
+/// Settings an engine starts with.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub formats: FormatDefaults,
+    /// Partitions of topics the engine creates when a statement does not say.
+    pub default_partitions: u32,
+    /// The number of the first persistent query (its id's suffix).
+    pub first_query_number: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { formats: FormatDefaults::default(), default_partitions: 1, first_query_number: 0 }
+    }
+}
+
+/// What a statement did, in words a user reads (ksqlDB's status messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub message: String,
+    /// The persistent query a statement started, if any.
+    pub query_id: Option<String>,
+}
+
+impl Outcome {
+    fn message(message: impl Into<String>) -> Self {
+        Outcome { message: message.into(), query_id: None }
+    }
+}
+
+pub struct Engine {
+    catalog: Catalog,
+    log: Arc<dyn Log>,
+    compiler: ExprCompiler,
+    config: EngineConfig,
+    /// Running queries, in the order they were started.
+    queries: Vec<RunningQuery>,
+    next_query_number: u64,
+}
+
+impl Engine {
+    pub fn new(log: Arc<dyn Log>, config: EngineConfig) -> Self {
+        Engine {
+            catalog: Catalog::new(config.formats.clone()),
+            log,
+            compiler: ExprCompiler::default(),
+            next_query_number: config.first_query_number,
+            config,
+            queries: Vec::new(),
+        }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn log(&self) -> &Arc<dyn Log> {
+        &self.log
+    }
+
+    pub fn queries(&self) -> &[RunningQuery] {
+        &self.queries
+    }
+
+    /// Executes one statement.
+    pub fn execute(&mut self, statement: &Statement) -> Result<Outcome> {
+        match statement {
+            Statement::CreateSource(create) => self.create_source(create),
+            Statement::CreateAsSelect(create) => self.create_as_select(create),
+            Statement::InsertInto { target, query, .. } => self.insert_into(target.as_str(), query),
+            Statement::InsertValues { target, columns, values } => {
+                let source = self.existing(target.as_str())?;
+                insert_values(source, columns, values, 0, self.log.as_ref())?;
+                Ok(Outcome::message(""))
+            }
+            Statement::DropSource { kind, if_exists, name, delete_topic } => {
+                match self.catalog.drop_source(*kind, name.as_str(), *if_exists)? {
+                    Some(dropped) => {
+                        if *delete_topic {
+                            self.log.delete_topic(&dropped.topic)?;
+                        }
+                        Ok(Outcome::message(format!(
+                            "Source {} (topic: {}) was dropped.",
+                            dropped.name, dropped.topic
+                        )))
+                    }
+                    None => Ok(Outcome::message(format!("Source {} does not exist.", name.as_str()))),
+                }
+            }
+            Statement::Terminate(target) => self.terminate(target),
+            Statement::CreateType { if_not_exists, name, data_type } => {
+                let resolved = self.catalog.resolve_type(data_type)?;
+                self.catalog.create_type(name.as_str(), resolved, *if_not_exists)?;
+                Ok(Outcome::message(format!("Registered custom type with name '{}'", name.as_str())))
+            }
+            Statement::DropType { if_exists, name } => {
+                self.catalog.drop_type(name.as_str(), *if_exists)?;
+                Ok(Outcome::message(format!("Dropped type '{}'", name.as_str())))
+            }
+            // Variables are substituted while a script is parsed.
+            Statement::DefineVariable { .. } | Statement::UndefineVariable { .. } => Ok(Outcome::message("")),
+            other => Err(EngineError::NotSupportedYet(format!("The {} statement", other.kind()))),
+        }
+    }
+
+    /// Runs every query over the records that have arrived, in the order
+    /// the queries were started, until none has anything left to read.
+    /// Returns the number of records read.
+    pub fn run_until_idle(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let mut read = 0;
+            for query in &mut self.queries {
+                read += query.poll(self.log.as_ref())?;
+            }
+            if read == 0 {
+                return Ok(total);
+            }
+            total += read;
+        }
+    }
+
+    fn existing(&self, name: &str) -> Result<&DataSource> {
+        self.catalog
+            .source(name)
+            .ok_or_else(|| EngineError::Invalid(format!("Source {name} does not exist.")))
+    }
+
+    fn create_source(&mut self, create: &CreateSource) -> Result<Outcome> {
+        // Check the statement before touching topics.
+        let source = DataSource::from_create(
+            create,
+            &|name| self.catalog.custom_type(name).cloned(),
+            &self.config.formats,
+        )?;
+        if self.log.topic(&source.topic).is_none() {
+            let Some(partitions) = source.partitions else {
+                return Err(EngineError::Invalid(format!(
+                    "Topic '{}' does not exist. If you want to create a new topic for the {} please re-run the \
+                     statement providing the required 'PARTITIONS' configuration in the WITH clause (and \
+                     optionally 'REPLICAS'). For example: CREATE {} {} (...) WITH (KAFKA_TOPIC='{}', \
+                     PARTITIONS=2, ...);",
+                    source.topic,
+                    source.kind_name().to_lowercase(),
+                    source.kind_name().to_uppercase(),
+                    source.name,
+                    source.topic
+                )));
+            };
+            self.log.create_topic(&source.topic, partitions)?;
+        }
+        let kind = source.kind_name();
+        Ok(match self.catalog.add_source(source, create.if_not_exists, create.or_replace)? {
+            Created::AlreadyExists => Outcome::message(format!(
+                "Cannot add {} '{}': it already exists",
+                kind.to_lowercase(),
+                create.name.0
+            )),
+            Created::New | Created::Replaced => Outcome::message(format!("{kind} created")),
+        })
+    }
+
+    fn create_as_select(&mut self, create: &CreateAsSelect) -> Result<Outcome> {
+        let plan = plan_select(&create.query, &self.catalog, &self.compiler, create.name.as_str())?;
+        let sink = sink_source(create, &plan)?;
+        if self.catalog.source(&sink.name).is_some() && create.if_not_exists {
+            return Ok(Outcome::message(format!(
+                "Cannot add {} '{}': it already exists",
+                sink.kind_name(),
+                sink.name
+            )));
+        }
+        let partitions = sink
+            .partitions
+            .or_else(|| self.log.topic(&plan.source.topic).map(|t| t.partitions))
+            .unwrap_or(self.config.default_partitions);
+        let prefix = match create.kind {
+            SourceKind::Stream => "CSAS",
+            SourceKind::Table => "CTAS",
+        };
+        let id = self.next_query_id(&format!("{prefix}_{}", sink.name));
+        let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref())?;
+        self.log.create_topic(&sink.topic, partitions)?;
+        self.catalog.add_source(sink.clone(), false, create.or_replace)?;
+        self.start(query, &plan.source.name, &sink, &create.query)
+    }
+
+    fn insert_into(&mut self, target: &str, select: &Select) -> Result<Outcome> {
+        let sink = self.existing(target)?.clone();
+        let plan = plan_select(select, &self.catalog, &self.compiler, target)?;
+        if plan.output != sink.schema {
+            return Err(EngineError::Invalid(format!(
+                "Incompatible schema between results and sink.\nResult schema is {}\nSink schema is {}",
+                plan.output, sink.schema
+            )));
+        }
+        let id = self.next_query_id("INSERTQUERY");
+        let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref())?;
+        self.start(query, &plan.source.name, &sink, select)
+    }
+
+    fn start(
+        &mut self,
+        query: RunningQuery,
+        reads: &str,
+        sink: &DataSource,
+        select: &Select,
+    ) -> Result<Outcome> {
+        let id = query.id().to_string();
+        self.catalog.add_query(QueryInfo {
+            id: id.clone(),
+            sql: Statement::Query(Box::new(select.clone())).to_string(),
+            reads: vec![reads.to_string()],
+            writes: Some(sink.name.clone()),
+        });
+        self.queries.push(query);
+        Ok(Outcome { message: format!("Created query with ID {id}"), query_id: Some(id) })
+    }
+
+    fn next_query_id(&mut self, prefix: &str) -> String {
+        let id = format!("{prefix}_{}", self.next_query_number);
+        self.next_query_number += 1;
+        id
+    }
+
+    fn terminate(&mut self, target: &QueryTarget) -> Result<Outcome> {
+        match target {
+            QueryTarget::All => {
+                for query in std::mem::take(&mut self.queries) {
+                    self.catalog.remove_query(query.id());
+                }
+                Ok(Outcome::message("All queries terminated."))
+            }
+            QueryTarget::Query(id) => {
+                let id = id.as_str();
+                let position = self
+                    .queries
+                    .iter()
+                    .position(|q| q.id().eq_ignore_ascii_case(id))
+                    .ok_or_else(|| EngineError::Invalid(format!("Unknown queryId: {id}")))?;
+                let query = self.queries.remove(position);
+                self.catalog.remove_query(query.id());
+                Ok(Outcome::message(format!("Query terminated: {}", query.id())))
+            }
+        }
+    }
+}

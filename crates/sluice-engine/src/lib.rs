@@ -1,0 +1,11 @@
+//! The engine of one Sluice instance: it executes ksqlDB statements against
+//! a catalog and a log, and runs the persistent queries they start. The
+//! server and the conformance runner both drive it.
+
+mod engine;
+mod error;
+mod insert_values;
+mod sink;
+
+pub use engine::{Engine, EngineConfig, Outcome};
+pub use error::{EngineError, Result};

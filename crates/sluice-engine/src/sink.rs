@@ -1,0 +1,69 @@
+//! The sink of CREATE .. AS SELECT: its name, topic, formats and schema.
+
+use sluice_catalog::{DataSource, FormatSpec, WithClause};
+use sluice_planner::QueryPlan;
+use sluice_sql::ast::{CreateAsSelect, SourceKind, Statement};
+
+use crate::error::{EngineError, Result};
+
+/// Builds the sink a CREATE .. AS SELECT declares: properties that are not
+/// given are inherited from the query's source, as ksqlDB does.
+pub fn sink_source(create: &CreateAsSelect, plan: &QueryPlan) -> Result<DataSource> {
+    let with = WithClause::new(&create.properties)?;
+    let source = &plan.source;
+    // Aggregation turns anything into a table.
+    let produced = if plan.aggregation.is_some() { SourceKind::Table } else { source.kind };
+    if produced != create.kind {
+        let (got, use_instead) = match produced {
+            SourceKind::Stream => ("STREAM", "CREATE STREAM AS SELECT"),
+            SourceKind::Table => ("TABLE", "CREATE TABLE AS SELECT"),
+        };
+        return Err(EngineError::Invalid(format!(
+            "Invalid result type. Your SELECT query produces a {got}. Please use {use_instead} statement instead."
+        )));
+    }
+    let format = with.string("FORMAT");
+    let spec = |side: &str, inherited: &FormatSpec, delimiter: &str| -> FormatSpec {
+        let name = format.clone().or_else(|| with.string(side));
+        match name {
+            Some(name) => FormatSpec { name: name.to_ascii_uppercase(), delimiter: with.string(delimiter) },
+            None => FormatSpec {
+                name: inherited.name.clone(),
+                delimiter: with.string(delimiter).or_else(|| inherited.delimiter.clone()),
+            },
+        }
+    };
+    let has_key = plan.output.key_columns().next().is_some();
+    let mut key_format = spec("KEY_FORMAT", &source.key_format, "KEY_DELIMITER");
+    if !has_key {
+        key_format = FormatSpec { name: "NONE".into(), delimiter: None };
+    } else if key_format.name == "NONE" {
+        key_format = FormatSpec { name: "KAFKA".into(), delimiter: None };
+    }
+    let value_format = spec("VALUE_FORMAT", &source.value_format, "VALUE_DELIMITER");
+    let wrap_single_value = with.boolean("WRAP_SINGLE_VALUE")?;
+    if wrap_single_value.is_some() && plan.output.value_columns().count() != 1 {
+        return Err(EngineError::Invalid(
+            "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas".into(),
+        ));
+    }
+    let name = create.name.0.clone();
+    let count = |property: &str| -> Result<Option<u32>> {
+        Ok(with.integer(property)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+    };
+    Ok(DataSource {
+        topic: with.string("KAFKA_TOPIC").unwrap_or_else(|| name.clone()),
+        name,
+        kind: create.kind,
+        schema: plan.output.clone(),
+        key_format,
+        value_format,
+        wrap_single_value,
+        timestamp: None,
+        window: None,
+        is_source: false,
+        partitions: count("PARTITIONS")?,
+        replicas: count("REPLICAS")?,
+        sql: Statement::CreateAsSelect(create.clone()).to_string(),
+    })
+}

@@ -1,0 +1,484 @@
+//! JSON, as ksqlDB's `KsqlJsonDeserializer` reads it and its JSON serializer writes it.
+//!
+//! Payloads are parsed with serde_json into a shallow tree whose children stay raw text
+//! ([`RawValue`]): numbers keep their exact digits (DECIMAL), and only the fields that a
+//! column asks for are parsed further.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write};
+use std::marker::PhantomData;
+
+use arrow::array::{Array, ArrayBuilder, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Fields, Float64Type};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::builder::{Builder, ListBuilder, MapBuilder, StructBuilder};
+use crate::text::{
+    integral, parse_decimal, push, put_text, quoted, time_of_day, write_java_double, write_scalar, Fail,
+};
+use crate::types::{column_list, map_entries};
+use crate::FormatError;
+
+/// JSON carries every SQL type, but map keys must be strings; unwrapped, it holds one
+/// column.
+pub(crate) fn check(fields: &Fields, unwrapped: bool) -> Result<(), FormatError> {
+    fn string_keys(dt: &DataType) -> bool {
+        match dt {
+            DataType::Map(entries, _) => map_entries(entries)
+                .is_some_and(|(k, v)| k.data_type() == &DataType::Utf8 && string_keys(v.data_type())),
+            DataType::List(item) => string_keys(item.data_type()),
+            DataType::Struct(fields) => fields.iter().all(|f| string_keys(f.data_type())),
+            _ => true,
+        }
+    }
+    if unwrapped && fields.len() != 1 {
+        return Err(FormatError::Schema(format!(
+            "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas: an unwrapped JSON \
+             payload holds exactly one column, got {}",
+            column_list(fields)
+        )));
+    }
+    match fields.iter().all(|f| string_keys(f.data_type())) {
+        true => Ok(()),
+        false => Err(FormatError::Schema("JSON only supports MAP types with STRING keys".into())),
+    }
+}
+
+/// One JSON value, its children left as raw text.
+enum Json<'a> {
+    Null,
+    Bool(bool),
+    Number(&'a str),
+    String(Cow<'a, str>),
+    Array(Vec<&'a RawValue>),
+    /// The raw text, and the members in document order (duplicates kept).
+    Object(&'a str, Vec<(Cow<'a, str>, &'a RawValue)>),
+}
+
+impl<'a> Json<'a> {
+    /// Parses a whole payload, checking that it is one valid JSON value.
+    fn parse(text: &'a str) -> serde_json::Result<Json<'a>> {
+        match text.trim_start_matches([' ', '\t', '\n', '\r']).as_bytes().first() {
+            Some(b'{') => Ok(Json::Object(text.trim(), serde_json::from_str::<Members>(text)?.0)),
+            _ => Json::from_raw(serde_json::from_str(text)?),
+        }
+    }
+
+    /// Parses one level of a value already known to be valid JSON.
+    fn from_raw(raw: &'a RawValue) -> serde_json::Result<Json<'a>> {
+        let text = raw.get();
+        Ok(match text.as_bytes().first() {
+            Some(b'{') => Json::Object(text, serde_json::from_str::<Members>(text)?.0),
+            Some(b'[') => Json::Array(serde_json::from_str(text)?),
+            Some(b'"') => match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(plain) if !plain.contains('\\') => Json::String(Cow::Borrowed(plain)),
+                _ => Json::String(serde_json::from_str::<Str>(text)?.0),
+            },
+            Some(b't') => Json::Bool(true),
+            Some(b'f') => Json::Bool(false),
+            Some(b'n') => Json::Null,
+            _ => Json::Number(text),
+        })
+    }
+
+    /// How the value is shown in errors.
+    fn describe(&self) -> String {
+        match self {
+            Json::Null => "null".into(),
+            Json::Bool(b) => b.to_string(),
+            Json::Number(n) => n.chars().take(40).collect(),
+            Json::String(s) => quoted(s),
+            Json::Array(..) => "an array".into(),
+            Json::Object(..) => "an object".into(),
+        }
+    }
+}
+
+/// A JSON string, borrowed from the payload unless it had escapes.
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V(PhantomData))
+    }
+}
+
+/// The members of a JSON object, values left raw.
+struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'a>, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some((k, v)) = map.next_entry::<Str<'a>, &'a RawValue>()? {
+                    members.push((k.0, v));
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+
+/// The member that a column or struct field called `name` reads: the exact name first,
+/// then a member whose upper-cased name is `name` (ksqlDB upper-cases unquoted names).
+/// The last of duplicate members wins, as in Jackson's object nodes.
+fn lookup<'a>(members: &[(Cow<'a, str>, &'a RawValue)], name: &str) -> Option<&'a RawValue> {
+    let upper_eq = |k: &str| k.chars().flat_map(char::to_uppercase).eq(name.chars());
+    let mut rev = members.iter().rev();
+    rev.clone().find(|(k, _)| k.as_ref() == name).or_else(|| rev.find(|(k, _)| upper_eq(k))).map(|(_, v)| *v)
+}
+
+/// Decodes one payload into one entry per column.
+pub(crate) fn decode_row(
+    fields: &Fields,
+    unwrapped: bool,
+    builders: &mut [Builder],
+    payload: Option<&[u8]>,
+) -> Result<(), FormatError> {
+    let json = match payload.map(parse_payload).transpose() {
+        Ok(json) => json.unwrap_or(Json::Null),
+        Err(e) => {
+            builders.iter_mut().for_each(Builder::append_null);
+            return Err(FormatError::Payload(e));
+        }
+    };
+    match (json, &mut *builders) {
+        (json, [b]) if unwrapped => put(b, &json).map_err(|f| f.in_column(fields[0].name())),
+        (Json::Null, _) => {
+            builders.iter_mut().for_each(Builder::append_null);
+            Ok(())
+        }
+        (Json::Object(_, members), _) => {
+            let mut outcome = Ok(());
+            for (b, field) in builders.iter_mut().zip(fields.iter()) {
+                match lookup(&members, field.name()) {
+                    Some(raw) if outcome.is_ok() => {
+                        outcome = put_raw(b, raw).map_err(|f| f.in_column(field.name()));
+                    }
+                    _ => b.append_null(),
+                }
+            }
+            outcome
+        }
+        (json, _) => {
+            builders.iter_mut().for_each(Builder::append_null);
+            Err(FormatError::Payload(format!("expected a JSON object, found {}", json.describe())))
+        }
+    }
+}
+
+fn parse_payload(bytes: &[u8]) -> Result<Json<'_>, String> {
+    // JSON_SR writers put a magic byte 0 and a 4-byte schema id first; JSON text never
+    // starts with 0, so ksqlDB's JSON format reads such payloads too.
+    let bytes = match bytes {
+        [0, _, _, _, _, rest @ ..] => rest,
+        _ => bytes,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8: {e}"))?;
+    Json::parse(text).map_err(|e| format!("invalid JSON: {e}"))
+}
+
+fn put_raw(b: &mut Builder, raw: &RawValue) -> Result<(), Fail> {
+    match Json::from_raw(raw) {
+        Ok(json) => put(b, &json),
+        Err(e) => {
+            b.append_null();
+            Err(Fail::new(format!("invalid JSON: {e}")))
+        }
+    }
+}
+
+/// The integral part of the JSON number `n` (Jackson truncates), if it fits a `T`.
+fn whole<T: TryFrom<i128>>(n: &str, ty: &str) -> Result<T, Fail> {
+    integral(n)
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| Fail::new(format!("{n} is out of range for {ty}")))
+}
+
+/// Appends the value `v` to `b`, coercing it as ksqlDB does. Always appends one entry.
+fn put(b: &mut Builder, v: &Json) -> Result<(), Fail> {
+    match (b, v) {
+        (b, Json::Null) => {
+            b.append_null();
+            Ok(())
+        }
+        (Builder::Boolean(b), Json::Bool(x)) => {
+            b.append_value(*x);
+            Ok(())
+        }
+        (Builder::String(s), v) => {
+            write_text(s, v);
+            s.append_value("");
+            Ok(())
+        }
+        (Builder::Int(i), Json::Number(n)) => push(i, whole(n, "an INTEGER")),
+        (Builder::BigInt(i), Json::Number(n)) => push(i, whole(n, "a BIGINT")),
+        (Builder::Date(d), Json::Number(n)) => push(d, whole(n, "a DATE")),
+        (Builder::Time(t), Json::Number(n)) => push(t, whole(n, "a TIME").and_then(time_of_day)),
+        (Builder::Timestamp(t), Json::Number(n)) => push(t, whole(n, "a TIMESTAMP")),
+        // Any JSON number is a double (too large ones are infinite, as in Java).
+        (Builder::Double(d), Json::Number(n)) => {
+            push(d, n.parse().map_err(|_| Fail::new(format!("{n} is not a DOUBLE"))))
+        }
+        (Builder::Decimal(d, p, s), Json::Number(n)) => push(d, parse_decimal(n, *p, *s)),
+        // Strings coerce to every primitive but BOOLEAN (ksqlDB's JsonSerdeUtils).
+        (b, Json::String(s))
+            if !matches!(
+                b,
+                Builder::Boolean(_) | Builder::List(_) | Builder::Map(_) | Builder::Struct(_)
+            ) =>
+        {
+            put_text(b, s)
+        }
+        (Builder::List(l), Json::Array(items)) => put_list(l, items),
+        (Builder::Map(m), Json::Object(_, members)) => put_map(m, members),
+        (Builder::Struct(s), Json::Object(_, members)) => put_struct(s, members),
+        (b, v) => {
+            let fail = Fail::expected(b, v.describe());
+            b.append_null();
+            Err(fail)
+        }
+    }
+}
+
+fn put_list(l: &mut ListBuilder, items: &[&RawValue]) -> Result<(), Fail> {
+    let start = l.items.len();
+    let mut outcome = Ok(());
+    for (i, raw) in items.iter().enumerate() {
+        if let Err(f) = put_raw(&mut l.items, raw) {
+            outcome = Err(f.at(&format!("[{}]", i + 1)));
+            break;
+        }
+    }
+    l.close(start, outcome.is_ok());
+    outcome
+}
+
+fn put_map(m: &mut MapBuilder, members: &[(Cow<str>, &RawValue)]) -> Result<(), Fail> {
+    let start = m.keys.len();
+    let mut outcome = Ok(());
+    for (i, (key, raw)) in members.iter().enumerate() {
+        // A key given twice keeps its last value, as in ksqlDB.
+        if members[i + 1..].iter().any(|(k, _)| k == key) {
+            continue;
+        }
+        m.keys.append_value(key);
+        if let Err(f) = put_raw(&mut m.values, raw) {
+            outcome = Err(f.at(&format!("['{key}']")));
+            break;
+        }
+    }
+    m.close(start, outcome.is_ok());
+    outcome
+}
+
+fn put_struct(s: &mut StructBuilder, members: &[(Cow<str>, &RawValue)]) -> Result<(), Fail> {
+    let mut outcome = Ok(());
+    for (child, field) in s.children.iter_mut().zip(s.fields.iter()) {
+        match lookup(members, field.name()) {
+            Some(raw) if outcome.is_ok() => {
+                outcome = put_raw(child, raw).map_err(|f| f.at(&format!("->{}", field.name())));
+            }
+            _ => child.append_null(),
+        }
+    }
+    s.close(outcome.is_ok());
+    outcome
+}
+
+/// The text a STRING column takes from any JSON value: strings as they are, numbers and
+/// booleans as written, objects as compact JSON, arrays as `[a, b]` of their elements'
+/// texts (ksqlDB's `processString`).
+fn write_text(out: &mut impl Write, v: &Json) {
+    let _ = match v {
+        Json::Null => out.write_str("null"),
+        Json::Bool(b) => write!(out, "{b}"),
+        Json::Number(n) => out.write_str(n),
+        Json::String(s) => out.write_str(s),
+        Json::Object(raw, _) => {
+            minify(out, raw);
+            Ok(())
+        }
+        Json::Array(items) => {
+            let _ = out.write_char('[');
+            for (i, raw) in items.iter().enumerate() {
+                if i > 0 {
+                    let _ = out.write_str(", ");
+                }
+                match Json::from_raw(raw) {
+                    Ok(item) => write_text(out, &item),
+                    Err(_) => minify(out, raw.get()),
+                }
+            }
+            out.write_char(']')
+        }
+    };
+}
+
+/// Writes valid JSON text without the blanks between tokens.
+fn minify(out: &mut impl Write, raw: &str) {
+    let (mut in_string, mut escaped) = (false, false);
+    for c in raw.chars() {
+        if in_string {
+            (escaped, in_string) = (!escaped && c == '\\', escaped || c != '"');
+        } else if c == '"' {
+            in_string = true;
+        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            continue;
+        }
+        let _ = out.write_char(c);
+    }
+}
+
+/// Encodes one row: an object of all columns, or the bare value when `unwrapped`
+/// (`None` for a null value, which is how ksqlDB writes it).
+pub(crate) fn encode_row(
+    fields: &Fields,
+    columns: &[ArrayRef],
+    row: usize,
+    unwrapped: bool,
+) -> Result<Option<Vec<u8>>, FormatError> {
+    let mut out = String::new();
+    let fail = |i: usize| move |reason| FormatError::Serialize { column: fields[i].name().clone(), reason };
+    match columns {
+        [column] if unwrapped => {
+            if column.is_null(row) {
+                return Ok(None);
+            }
+            write_value(&mut out, column.as_ref(), row).map_err(fail(0))?;
+        }
+        _ => {
+            out.push('{');
+            for (i, (field, column)) in fields.iter().zip(columns).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(&mut out, field.name());
+                out.push(':');
+                write_value(&mut out, column.as_ref(), row).map_err(fail(i))?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(Some(out.into_bytes()))
+}
+
+/// Writes one value of `array` as compact JSON.
+fn write_value(out: &mut String, array: &dyn Array, row: usize) -> Result<(), String> {
+    if array.is_null(row) {
+        out.push_str("null");
+        return Ok(());
+    }
+    match array.data_type() {
+        DataType::Utf8 => write_string(out, array.as_string::<i32>().value(row)),
+        DataType::Float64 => {
+            let d = array.as_primitive::<Float64Type>().value(row);
+            // Jackson quotes NaN and the infinities.
+            let quote = if d.is_finite() { "" } else { "\"" };
+            out.push_str(quote);
+            write_java_double(out, d);
+            out.push_str(quote);
+        }
+        DataType::Binary => {
+            out.push('"');
+            write_scalar(out, array, row)?;
+            out.push('"');
+        }
+        DataType::List(_) => {
+            let list = array.as_list::<i32>();
+            let range = list.value_offsets()[row] as usize..list.value_offsets()[row + 1] as usize;
+            out.push('[');
+            for i in range.clone() {
+                if i > range.start {
+                    out.push(',');
+                }
+                write_value(out, list.values().as_ref(), i)?;
+            }
+            out.push(']');
+        }
+        DataType::Map(..) => {
+            let map = array.as_map();
+            let range = map.value_offsets()[row] as usize..map.value_offsets()[row + 1] as usize;
+            let keys = map.keys().as_string_opt::<i32>().ok_or("JSON map keys must be strings")?;
+            out.push('{');
+            for i in range.clone() {
+                if i > range.start {
+                    out.push(',');
+                }
+                write_string(out, keys.value(i));
+                out.push(':');
+                write_value(out, map.values().as_ref(), i)?;
+            }
+            out.push('}');
+        }
+        DataType::Struct(fields) => {
+            let s = array.as_struct();
+            out.push('{');
+            for (i, field) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, field.name());
+                out.push(':');
+                write_value(out, s.column(i).as_ref(), row)?;
+            }
+            out.push('}');
+        }
+        _ => write_scalar(out, array, row)?,
+    }
+    Ok(())
+}
+
+/// Writes `s` as a JSON string literal.
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, byte) in s.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        match escape {
+            "" => {
+                let _ = write!(out, "\\u{byte:04x}");
+            }
+            e => out.push_str(e),
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+#[cfg(test)]
+#[path = "json_tests.rs"]
+mod tests;

@@ -1,0 +1,321 @@
+//! Tests of the JSON format: decoding, coercions, errors, and encode → decode round trips.
+
+use std::sync::Arc;
+
+use arrow::array::*;
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Field, Fields, Int32Type, TimeUnit};
+
+use crate::{Decoder, Encoder, Format};
+
+fn list(item: DataType) -> DataType {
+    DataType::List(Arc::new(Field::new("item", item, true)))
+}
+
+fn map(value: DataType) -> DataType {
+    let kv = Fields::from(vec![Field::new("key", DataType::Utf8, false), Field::new("value", value, true)]);
+    DataType::Map(Arc::new(Field::new("entries", DataType::Struct(kv), false)), false)
+}
+
+fn fields(cols: &[(&str, DataType)]) -> Fields {
+    cols.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect()
+}
+
+/// Decodes `payloads`, then encodes what decoded: one JSON text (or decode error) per input.
+fn reencode(f: &Fields, unwrapped: bool, payloads: &[Option<&str>]) -> Vec<Result<Option<String>, String>> {
+    let bytes: Vec<Option<&[u8]>> = payloads.iter().map(|p| p.map(str::as_bytes)).collect();
+    let decoded = Decoder::new(&Format::Json, f.clone(), unwrapped).unwrap().decode(&bytes);
+    let encoder = Encoder::new(&Format::Json, f.clone(), unwrapped).unwrap();
+    let mut encoded = encoder.encode(&decoded.columns, decoded.rows.len()).into_iter();
+    let mut errors = decoded.errors.into_iter().peekable();
+    (0..payloads.len())
+        .map(|i| match errors.next_if(|(at, _)| *at == i) {
+            Some((_, e)) => Err(e.to_string()),
+            None => {
+                let payload = encoded.next().unwrap().unwrap();
+                Ok(payload.map(|p| String::from_utf8(p).unwrap()))
+            }
+        })
+        .collect()
+}
+
+fn ok(text: &str) -> Result<Option<String>, String> {
+    Ok(Some(text.to_string()))
+}
+
+#[test]
+fn every_type_round_trips() {
+    let f = fields(&[
+        ("B", DataType::Boolean),
+        ("I", DataType::Int32),
+        ("L", DataType::Int64),
+        ("D", DataType::Float64),
+        ("DEC", DataType::Decimal128(4, 2)),
+        ("S", DataType::Utf8),
+        ("BY", DataType::Binary),
+        ("DT", DataType::Date32),
+        ("T", DataType::Time32(TimeUnit::Millisecond)),
+        ("TS", DataType::Timestamp(TimeUnit::Millisecond, None)),
+        ("A", list(DataType::Int64)),
+        ("M", map(DataType::Float64)),
+        ("ST", DataType::Struct(fields(&[("F0", DataType::Int32), ("F1", list(DataType::Utf8))]))),
+    ]);
+    let text = r#"{"B":true,"I":-1,"L":1234567890123,"D":1.0,"DEC":1.50,"S":"a\"b\n","BY":"dmFyaWF0aW9ucw==","DT":-10,"T":1000,"TS":1600000000000,"A":[12,34,null],"M":{"a":1.1,"c":null},"ST":{"F0":1,"F1":["x",null]}}"#;
+    let nulls = r#"{"B":null,"I":null,"L":null,"D":null,"DEC":null,"S":null,"BY":null,"DT":null,"T":null,"TS":null,"A":null,"M":null,"ST":null}"#;
+    assert_eq!(
+        reencode(&f, false, &[Some(text), Some(nulls), Some("{}")]),
+        vec![ok(text), ok(nulls), ok(nulls)]
+    );
+}
+
+#[test]
+fn field_names_match_ksqldb_style() {
+    let f = fields(&[("FOO", DataType::Int32), ("Bar", DataType::Int32), ("baz", DataType::Int32)]);
+    let out = reencode(
+        &f,
+        false,
+        &[
+            Some(r#"{"foo":1,"bar":2,"BAZ":3,"extra":4}"#),
+            Some(r#"{"Foo":1,"FOO":2,"fOO":3,"Bar":4,"baz":5}"#),
+            Some(r#"{"foo":1,"foo":2}"#),
+        ],
+    );
+    // Exact name first, then upper-cased member names; "Bar" and "baz" were quoted, so
+    // `bar` and `BAZ` do not match them (ksqlDB's KsqlJsonDeserializer).
+    assert_eq!(
+        out,
+        vec![
+            ok(r#"{"FOO":1,"Bar":null,"baz":null}"#),
+            ok(r#"{"FOO":2,"Bar":4,"baz":5}"#),
+            ok(r#"{"FOO":2,"Bar":null,"baz":null}"#),
+        ]
+    );
+    let nested = fields(&[("S", DataType::Struct(fields(&[("A", DataType::Int32)])))]);
+    assert_eq!(reencode(&nested, false, &[Some(r#"{"s":{"a":7}}"#)]), vec![ok(r#"{"S":{"A":7}}"#)]);
+}
+
+#[test]
+fn null_payloads_give_rows_of_nulls() {
+    let f = fields(&[("A", DataType::Int32), ("B", DataType::Utf8)]);
+    let out = reencode(&f, false, &[None, Some("null"), Some(" { } ")]);
+    assert!(out.iter().all(|r| r == &ok(r#"{"A":null,"B":null}"#)), "{out:?}");
+}
+
+#[test]
+fn unwrapped_values() {
+    let cases: [(DataType, &str); 6] = [
+        (DataType::Int32, "10"),
+        (DataType::Boolean, "false"),
+        (DataType::Utf8, r#""hello""#),
+        (list(DataType::Float64), "[10.1]"),
+        (map(DataType::Int32), r#"{"a":1,"b":2,"c":null}"#),
+        (DataType::Struct(fields(&[("A", DataType::Float64)])), r#"{"A":45.67}"#),
+    ];
+    for (dt, text) in cases {
+        let f = fields(&[("V", dt)]);
+        assert_eq!(reencode(&f, true, &[Some(text), None, Some("null")]), vec![ok(text), Ok(None), Ok(None)]);
+    }
+    let s = fields(&[("A", DataType::Struct(fields(&[("A", DataType::Float64)])))]);
+    assert_eq!(reencode(&s, true, &[Some(r#"{"a":45.67}"#)]), vec![ok(r#"{"A":45.67}"#)]);
+}
+
+#[test]
+fn coercions() {
+    let f = fields(&[
+        ("I", DataType::Int32),
+        ("L", DataType::Int64),
+        ("D", DataType::Float64),
+        ("DEC", DataType::Decimal128(6, 4)),
+        ("TS", DataType::Timestamp(TimeUnit::Millisecond, None)),
+        ("S", DataType::Utf8),
+        ("A", list(DataType::Utf8)),
+    ]);
+    let text = r#"{"I":"49","L":1.9,"D":2,"DEC":"10.0","TS":"10","S":{"a": [1, 2.50]},"A":[1,true,{"x":1},[2,"y"],null]}"#;
+    let expected = r#"{"I":49,"L":1,"D":2.0,"DEC":10.0000,"TS":10,"S":"{\"a\":[1,2.50]}","A":["1","true","{\"x\":1}","[2, y]",null]}"#;
+    assert_eq!(reencode(&f, false, &[Some(text)]), vec![ok(expected)]);
+    let s = fields(&[("S", DataType::Utf8)]);
+    let out = reencode(&s, true, &[Some("123"), Some("-1.50"), Some("true"), Some(r#"[1, "a", {"b": 2}]"#)]);
+    assert_eq!(out, vec![ok(r#""123""#), ok(r#""-1.50""#), ok(r#""true""#), ok(r#""[1, a, {\"b\":2}]""#)]);
+}
+
+#[test]
+fn decimals_keep_exact_digits_and_scale() {
+    let f = fields(&[("DEC", DataType::Decimal128(21, 19))]);
+    let out = reencode(&f, false, &[Some(r#"{"DEC": 10.123451234512345}"#), Some(r#"{"dec": "-0.5"}"#)]);
+    assert_eq!(out, vec![ok(r#"{"DEC":10.1234512345123450000}"#), ok(r#"{"DEC":-0.5000000000000000000}"#)]);
+    let small = fields(&[("DEC", DataType::Decimal128(4, 2))]);
+    let out =
+        reencode(&small, true, &[Some("99.99"), Some("1.234"), Some("100"), Some("\"x\""), Some("true")]);
+    assert_eq!(out[0], ok("99.99"));
+    assert_eq!(
+        out[1],
+        Err("Failed to deserialise column 'DEC': Cannot fit decimal '1.234' into DECIMAL(4, 2) without rounding".into())
+    );
+    assert!(out[2].as_ref().unwrap_err().contains("Numeric field overflow"));
+    assert!(out[3].as_ref().unwrap_err().ends_with("expected a DECIMAL(4, 2), found \"x\""));
+    assert!(out[4].as_ref().unwrap_err().ends_with("expected a DECIMAL(4, 2), found true"));
+}
+
+#[test]
+fn bad_rows_are_left_out_and_reported() {
+    let f = fields(&[("ID", DataType::Int64), ("AMOUNT", DataType::Int32)]);
+    let payloads = [
+        Some(r#"{"id":1,"amount":10}"#),
+        Some(r#"{"id":2,"amount":"abc"}"#),
+        Some(r#"{"id":3"#),
+        Some(r#"{"id":4,"amount":3000000000}"#),
+        Some("[1,2]"),
+        Some(r#"{"id":6,"amount":true}"#),
+        Some(r#"{"id":7,"amount":-7}"#),
+    ];
+    let out = reencode(&f, false, &payloads);
+    assert_eq!(out[0], ok(r#"{"ID":1,"AMOUNT":10}"#));
+    assert_eq!(
+        out[1],
+        Err(r#"Failed to deserialise column 'AMOUNT': expected an INTEGER, found "abc""#.into())
+    );
+    assert!(out[2].as_ref().unwrap_err().starts_with("Failed to deserialise payload: invalid JSON: EOF"));
+    assert_eq!(
+        out[3],
+        Err("Failed to deserialise column 'AMOUNT': 3000000000 is out of range for an INTEGER".into())
+    );
+    assert_eq!(out[4], Err("Failed to deserialise payload: expected a JSON object, found an array".into()));
+    assert_eq!(out[5], Err("Failed to deserialise column 'AMOUNT': expected an INTEGER, found true".into()));
+    assert_eq!(out[6], ok(r#"{"ID":7,"AMOUNT":-7}"#));
+
+    let bytes: Vec<Option<&[u8]>> = payloads.iter().map(|p| p.map(str::as_bytes)).collect();
+    let decoded = Decoder::new(&Format::Json, f, false).unwrap().decode(&bytes);
+    assert_eq!(decoded.rows, vec![0, 6]);
+    assert_eq!(decoded.columns[1].as_primitive::<Int32Type>().values(), &[10, -7]);
+}
+
+#[test]
+fn nested_errors_name_the_path() {
+    let f = fields(&[(
+        "S",
+        DataType::Struct(fields(&[("A", list(DataType::Int32)), ("M", map(DataType::Boolean))])),
+    )]);
+    let out = reencode(
+        &f,
+        false,
+        &[
+            Some(r#"{"S":{"A":[1,"x"]}}"#),
+            Some(r#"{"S":{"M":{"k":1}}}"#),
+            Some(r#"{"S":{"A":[1,2],"M":{"k":false,"k":true}}}"#),
+            Some(r#"{"S":[]}"#),
+        ],
+    );
+    assert_eq!(
+        out[0],
+        Err(r#"Failed to deserialise column 'S': expected an INTEGER, found "x" (at S->A[2])"#.into())
+    );
+    assert_eq!(
+        out[1],
+        Err("Failed to deserialise column 'S': expected a BOOLEAN, found 1 (at S->M['k'])".into())
+    );
+    assert_eq!(out[2], ok(r#"{"S":{"A":[1,2],"M":{"k":true}}}"#));
+    assert_eq!(out[3], Err("Failed to deserialise column 'S': expected a STRUCT, found an array".into()));
+}
+
+#[test]
+fn times_dates_and_bytes() {
+    let f = fields(&[
+        ("DT", DataType::Date32),
+        ("T", DataType::Time32(TimeUnit::Millisecond)),
+        ("BY", DataType::Binary),
+    ]);
+    let out = reencode(
+        &f,
+        false,
+        &[
+            Some(r#"{"DT":"-3","T":"86399999","BY":"ew"}"#),
+            Some(r#"{"T":86400000}"#),
+            Some(r#"{"BY":"not base64!"}"#),
+            Some(r#"{"DT":"x"}"#),
+        ],
+    );
+    assert_eq!(out[0], ok(r#"{"DT":-3,"T":86399999,"BY":"ew=="}"#));
+    assert!(out[1].as_ref().unwrap_err().contains("TIME must be between 0 and 86399999 milliseconds"));
+    assert!(out[2].as_ref().unwrap_err().contains("expected BYTES as base64"));
+    assert!(out[3].as_ref().unwrap_err().contains("expected a DATE"));
+}
+
+#[test]
+fn doubles_are_written_like_jackson() {
+    let f = fields(&[("D", DataType::Float64)]);
+    let column: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 9876.54321, 1e10, f64::NAN]));
+    let out = Encoder::new(&Format::Json, f, true).unwrap().encode(&[column], 4);
+    let texts: Vec<String> =
+        out.into_iter().map(|r| String::from_utf8(r.unwrap().unwrap()).unwrap()).collect();
+    assert_eq!(texts, ["1.0", "9876.54321", "1.0E10", "\"NaN\""]);
+}
+
+#[test]
+fn schema_registry_prefix_is_skipped() {
+    let f = fields(&[("A", DataType::Int32)]);
+    let payload = b"\x00\x00\x00\x00\x01{\"A\":5}";
+    let decoded = Decoder::new(&Format::Json, f, false).unwrap().decode(&[Some(payload)]);
+    assert_eq!(decoded.columns[0].as_primitive::<Int32Type>().value(0), 5);
+}
+
+#[test]
+fn invalid_utf8_is_a_row_error() {
+    let f = fields(&[("A", DataType::Utf8)]);
+    let decoded = Decoder::new(&Format::Json, f, true).unwrap().decode(&[Some(b"\"\xff\""), Some(b"\"ok\"")]);
+    assert_eq!(decoded.rows, vec![1]);
+    assert!(decoded.errors[0].1.to_string().contains("invalid UTF-8"));
+}
+
+#[test]
+fn schema_checks() {
+    let err = |f: Fields, unwrapped| Decoder::new(&Format::Json, f, unwrapped).unwrap_err().to_string();
+    let kv = Fields::from(vec![
+        Field::new("key", DataType::Int32, false),
+        Field::new("value", DataType::Int32, true),
+    ]);
+    let int_keys = DataType::Map(Arc::new(Field::new("entries", DataType::Struct(kv), false)), false);
+    assert_eq!(err(fields(&[("M", int_keys)]), false), "JSON only supports MAP types with STRING keys");
+    let two = fields(&[("A", DataType::Int32), ("B", DataType::Utf8)]);
+    assert!(err(two, true).starts_with("'WRAP_SINGLE_VALUE' is only valid for single-field value schemas"));
+    assert!(err(fields(&[("X", DataType::UInt8)]), false).contains("stands for no ksqlDB type"));
+    let strict = DataType::List(Arc::new(Field::new("item", DataType::Int32, false)));
+    assert_eq!(err(fields(&[("A", strict)]), false), "column 'A': nested field 'item' must be nullable");
+}
+
+#[test]
+fn encoder_checks_the_columns() {
+    let f = fields(&[("A", DataType::Int32)]);
+    let encoder = Encoder::new(&Format::Json, f, false).unwrap();
+    let wrong: ArrayRef = Arc::new(Int64Array::from(vec![1]));
+    let out = encoder.encode(&[wrong], 1);
+    assert_eq!(
+        out[0].as_ref().unwrap_err().to_string(),
+        "Failed to serialise column 'A': expected Int32 values, got Int64"
+    );
+    assert!(encoder.encode(&[], 1)[0].is_err());
+}
+
+#[test]
+fn encodes_columns_made_elsewhere() {
+    // Lists whose item field is named differently (as DataFusion makes them) still encode.
+    let f = fields(&[("A", list(DataType::Int32)), ("N", DataType::Utf8)]);
+    let items = Arc::new(Field::new("element", DataType::Int32, false));
+    let a = ListArray::new(
+        items,
+        OffsetBuffer::from_lengths([2, 0]),
+        Arc::new(Int32Array::from(vec![1, 2])),
+        None,
+    );
+    let n: ArrayRef = Arc::new(StringArray::from(vec![Some("é\u{1}"), None]));
+    let out = Encoder::new(&Format::Json, f, false).unwrap().encode(&[Arc::new(a), n], 2);
+    assert_eq!(out[0].as_ref().unwrap().as_deref(), Some(r#"{"A":[1,2],"N":"é\u0001"}"#.as_bytes()));
+    assert_eq!(out[1].as_ref().unwrap().as_deref(), Some(r#"{"A":[],"N":null}"#.as_bytes()));
+}
+
+#[test]
+fn escaped_member_names_and_empty_batches() {
+    let f = fields(&[("AA", DataType::Utf8)]);
+    assert_eq!(reencode(&f, false, &[Some(r#"{"a\u0041":"\u00e9\t"}"#)]), vec![ok(r#"{"AA":"é\t"}"#)]);
+    let decoded = Decoder::new(&Format::Json, f, false).unwrap().decode(&[]);
+    assert_eq!((decoded.columns[0].len(), decoded.rows.len(), decoded.errors.len()), (0, 0, 0));
+}

@@ -1,0 +1,182 @@
+//! Record keys and values between Kafka bytes and Arrow columns, in ksqlDB's formats:
+//! KAFKA, JSON, DELIMITED and NONE. AVRO, PROTOBUF, PROTOBUF_NOSR and JSON_SR are
+//! recognised by name and refused with [`FormatError::NotSupportedYet`].
+//!
+//! A [`Decoder`] turns a batch of payloads of one side (key or value) of a topic into
+//! one Arrow column per SQL column; an [`Encoder`] does the reverse, one payload per row.
+//! Rows that fail are reported with their index and never stop a batch.
+//!
+//! SQL types travel as these Arrow types: BOOLEAN `Boolean`, INT `Int32`, BIGINT
+//! `Int64`, DOUBLE `Float64`, DECIMAL(p,s) `Decimal128(p,s)`, STRING `Utf8`, BYTES
+//! `Binary`, DATE `Date32`, TIME `Time32(Millisecond)`, TIMESTAMP
+//! `Timestamp(Millisecond, _)`, ARRAY `List`, MAP `Map` (string keys), STRUCT `Struct`.
+
+mod builder;
+mod delimited;
+mod error;
+mod format;
+mod json;
+mod kafka;
+mod none;
+mod text;
+mod types;
+
+use arrow::array::{Array, ArrayRef};
+use arrow::datatypes::{DataType, Fields};
+
+pub use error::FormatError;
+pub use format::Format;
+
+use builder::Batch;
+use types::map_entries;
+
+/// The columns decoded from a batch of payloads.
+#[derive(Debug)]
+pub struct Decoded {
+    /// One array per column, holding the rows that decoded, in input order.
+    pub columns: Vec<ArrayRef>,
+    /// The input index of each row in `columns`.
+    pub rows: Vec<usize>,
+    /// The input rows that were left out, and why.
+    pub errors: Vec<(usize, FormatError)>,
+}
+
+/// Decodes payloads of one side (key or value) of a topic into Arrow columns.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    format: Format,
+    fields: Fields,
+    unwrapped: bool,
+}
+
+impl Decoder {
+    /// A decoder for the columns `fields` of one side of a topic in `format`.
+    ///
+    /// `unwrapped`: the payload is the single column's value itself rather than an
+    /// object or record holding it (keys with one column always are; values are when
+    /// `WRAP_SINGLE_VALUE=false`). It matters to JSON only: KAFKA and DELIMITED never
+    /// wrap, and NONE has no columns.
+    pub fn new(format: &Format, fields: Fields, unwrapped: bool) -> Result<Decoder, FormatError> {
+        check(format, &fields, unwrapped)?;
+        types::check_nested_nullable(&fields)?;
+        Ok(Decoder { format: *format, fields, unwrapped })
+    }
+
+    /// Decodes a batch of payloads (`None` is a null payload, which decodes to a row of
+    /// nulls: deciding what a tombstone means is the caller's job). Rows that fail are
+    /// left out and reported; the columns hold the good rows, in order.
+    pub fn decode(&self, payloads: &[Option<&[u8]>]) -> Decoded {
+        let mut batch = match Batch::new(&self.fields, payloads.len()) {
+            Ok(batch) => batch,
+            Err(e) => return Batch::fail_all(payloads.len(), e),
+        };
+        for (index, payload) in payloads.iter().enumerate() {
+            let builders = &mut batch.builders;
+            let outcome = match self.format {
+                Format::Json => json::decode_row(&self.fields, self.unwrapped, builders, *payload),
+                Format::Delimited { delimiter } => {
+                    delimited::decode_row(&self.fields, delimiter, builders, *payload)
+                }
+                Format::Kafka => kafka::decode_row(&self.fields, builders, *payload),
+                Format::None => Ok(()),
+            };
+            batch.row(index, outcome);
+        }
+        batch.finish()
+    }
+}
+
+/// Encodes rows of Arrow columns into payloads of one side of a topic.
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    format: Format,
+    fields: Fields,
+    unwrapped: bool,
+}
+
+impl Encoder {
+    /// An encoder for the columns `fields` in `format`; `unwrapped` as for [`Decoder::new`].
+    pub fn new(format: &Format, fields: Fields, unwrapped: bool) -> Result<Encoder, FormatError> {
+        check(format, &fields, unwrapped)?;
+        Ok(Encoder { format: *format, fields, unwrapped })
+    }
+
+    /// One payload per row. A row whose columns are all null is still encoded (deciding
+    /// tombstones is the caller's job), except where the format has no other way to say
+    /// null: NONE always gives `None`, and so do KAFKA and unwrapped JSON for a null
+    /// value, as ksqlDB's serializers do.
+    pub fn encode(&self, columns: &[ArrayRef], num_rows: usize) -> Vec<Result<Option<Vec<u8>>, FormatError>> {
+        if let Err(e) = self.check_columns(columns, num_rows) {
+            return vec![Err(e); num_rows];
+        }
+        let fields = &self.fields;
+        match self.format {
+            Format::None => vec![Ok(None); num_rows],
+            Format::Kafka => (0..num_rows).map(|row| kafka::encode_row(fields, columns, row)).collect(),
+            Format::Json => {
+                (0..num_rows).map(|row| json::encode_row(fields, columns, row, self.unwrapped)).collect()
+            }
+            Format::Delimited { delimiter } => {
+                let mut scratch = String::new();
+                (0..num_rows)
+                    .map(|row| delimited::encode_row(fields, columns, row, delimiter, &mut scratch))
+                    .collect()
+            }
+        }
+    }
+
+    /// The columns must be the declared ones, each with at least `num_rows` rows.
+    fn check_columns(&self, columns: &[ArrayRef], num_rows: usize) -> Result<(), FormatError> {
+        if columns.len() != self.fields.len() {
+            return Err(FormatError::Schema(format!(
+                "expected {} columns to encode, got {}",
+                self.fields.len(),
+                columns.len()
+            )));
+        }
+        for (field, column) in self.fields.iter().zip(columns) {
+            let fail = |reason| Err(FormatError::Serialize { column: field.name().clone(), reason });
+            if !same_shape(field.data_type(), column.data_type()) {
+                return fail(format!("expected {} values, got {}", field.data_type(), column.data_type()));
+            }
+            if column.len() < num_rows {
+                return fail(format!("expected {num_rows} rows, got {}", column.len()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The schema checks of `format` for the columns `fields`.
+fn check(format: &Format, fields: &Fields, unwrapped: bool) -> Result<(), FormatError> {
+    types::check_sql_types(fields)?;
+    match format {
+        Format::Json => json::check(fields, unwrapped),
+        Format::Delimited { .. } => delimited::check(fields),
+        Format::Kafka => kafka::check(fields),
+        Format::None => none::check(fields),
+    }
+}
+
+/// Whether values of type `actual` can be written as the declared type: the same type,
+/// up to the nullability and names of list items and map entries (struct field names
+/// must match: JSON writes them).
+fn same_shape(declared: &DataType, actual: &DataType) -> bool {
+    match (declared, actual) {
+        (DataType::List(a), DataType::List(b)) => same_shape(a.data_type(), b.data_type()),
+        (DataType::Map(a, _), DataType::Map(b, _)) => match (map_entries(a), map_entries(b)) {
+            (Some((ka, va)), Some((kb, vb))) => {
+                same_shape(ka.data_type(), kb.data_type()) && same_shape(va.data_type(), vb.data_type())
+            }
+            _ => false,
+        },
+        (DataType::Struct(a), DataType::Struct(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.name() == y.name() && same_shape(x.data_type(), y.data_type()))
+        }
+        (DataType::Timestamp(a, _), DataType::Timestamp(b, _)) => a == b,
+        _ => declared == actual,
+    }
+}

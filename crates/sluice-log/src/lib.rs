@@ -1,0 +1,55 @@
+//! Topics of records, split into partitions and addressed by offset.
+//!
+//! [`Log`] is what queries read from and write to. [`MemoryLog`] keeps
+//! everything in memory: the conformance runner and tests use it; the
+//! embedded (sled) log and Kafka implement the same trait.
+
+mod memory;
+mod record;
+
+pub use memory::MemoryLog;
+pub use record::{Header, Record, StoredRecord};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogError {
+    #[error("Topic '{0}' does not exist")]
+    UnknownTopic(String),
+    #[error("Topic '{topic}' has no partition {partition}")]
+    UnknownPartition { topic: String, partition: u32 },
+    #[error("Topic '{topic}' already exists with {existing} partitions, not {requested}")]
+    PartitionMismatch { topic: String, existing: u32, requested: u32 },
+    #[error("A topic needs at least one partition")]
+    NoPartitions,
+}
+
+pub type Result<T> = std::result::Result<T, LogError>;
+
+/// A topic's name and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: u32,
+}
+
+/// Where topics live.
+pub trait Log: Send + Sync {
+    /// Creates the topic, or checks that an existing one has `partitions`.
+    /// Returns whether it was created.
+    fn create_topic(&self, name: &str, partitions: u32) -> Result<bool>;
+
+    fn delete_topic(&self, name: &str) -> Result<()>;
+
+    fn topic(&self, name: &str) -> Option<TopicInfo>;
+
+    /// Every topic, ordered by name.
+    fn topics(&self) -> Vec<TopicInfo>;
+
+    /// Appends a record and returns its offset.
+    fn append(&self, topic: &str, partition: u32, record: Record) -> Result<u64>;
+
+    /// Up to `max` records of one partition from `offset` on.
+    fn read(&self, topic: &str, partition: u32, offset: u64, max: usize) -> Result<Vec<StoredRecord>>;
+
+    /// The offset the next appended record of the partition will get.
+    fn end_offset(&self, topic: &str, partition: u32) -> Result<u64>;
+}

@@ -1,0 +1,28 @@
+/// A Kafka-style header: a key and an optional value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub key: String,
+    pub value: Option<Vec<u8>>,
+}
+
+/// A record as producers write it: serialized key and value (None is
+/// null; a null value is a tombstone in a table's topic), timestamp in
+/// milliseconds since the epoch, and headers in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub timestamp: i64,
+    pub headers: Vec<Header>,
+}
+
+/// A record in a topic, with its address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub record: Record,
+    pub partition: u32,
+    pub offset: u64,
+    /// The order of appends across every topic of the log: reading several
+    /// topics by sequence replays them as they were written.
+    pub sequence: u64,
+}

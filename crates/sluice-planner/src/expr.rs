@@ -1,0 +1,353 @@
+//! ksqlDB expressions compiled to DataFusion expressions, evaluated on
+//! Arrow batches.
+//!
+//! The syntax tree is translated to a DataFusion logical `Expr`, which
+//! DataFusion type-checks and coerces against the input schema, then turns
+//! into a `PhysicalExpr`. Operators call [`CompiledExpr::evaluate`] once per
+//! batch: no per-row interpretation.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::execution::context::SessionState;
+use datafusion::logical_expr::expr::{Case, InList, Like};
+use datafusion::logical_expr::{Between, BinaryExpr, Expr, ExprSchemable, Operator};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::prelude::{cast, col, lit, SessionContext};
+use sluice_catalog::SqlType;
+use sluice_sql::ast;
+
+use crate::error::{PlanError, Result};
+
+/// ksqlDB function names that DataFusion spells differently. Names not
+/// listed are looked up as they are (lower-cased). The function library
+/// issue replaces this with a registry that also matches ksqlDB semantics.
+const FUNCTION_ALIASES: &[(&str, &str)] = &[
+    ("UCASE", "upper"),
+    ("LCASE", "lower"),
+    ("LEN", "character_length"),
+    ("SUBSTRING", "substr"),
+    ("IFNULL", "nvl"),
+];
+
+/// An expression ready to run on batches of one schema.
+#[derive(Debug, Clone)]
+pub struct CompiledExpr {
+    physical: Arc<dyn PhysicalExpr>,
+    data_type: DataType,
+}
+
+impl CompiledExpr {
+    pub fn data_type(&self) -> &DataType {
+        &self.data_type
+    }
+
+    /// Evaluates the expression on every row of `batch`.
+    ///
+    /// A few DataFusion functions panic on extreme arguments (RPAD with a
+    /// huge length allocates without bound); such a panic becomes an error
+    /// here, so one bad record cannot bring the engine down.
+    pub fn evaluate(&self, batch: &RecordBatch) -> Result<ArrayRef> {
+        let evaluate =
+            || -> Result<ArrayRef> { Ok(self.physical.evaluate(batch)?.into_array(batch.num_rows())?) };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(evaluate)) {
+            Ok(result) => result,
+            Err(panic) => Err(PlanError::Invalid(format!(
+                "evaluating {} failed: {}",
+                self.physical,
+                panic_message(panic.as_ref())
+            ))),
+        }
+    }
+}
+
+/// Compiles expressions; holds DataFusion's function registry.
+pub struct ExprCompiler {
+    state: SessionState,
+}
+
+impl Default for ExprCompiler {
+    fn default() -> Self {
+        ExprCompiler { state: SessionContext::new().state() }
+    }
+}
+
+impl ExprCompiler {
+    /// Type-checks `expr` against `schema` and prepares it for evaluation.
+    pub fn compile(&self, expr: &ast::Expr, schema: &SchemaRef) -> Result<CompiledExpr> {
+        let df_schema = DFSchema::try_from(schema.as_ref().clone())?;
+        let logical = self.to_logical(expr, &df_schema)?;
+        let physical = self.state.create_physical_expr(logical, &df_schema)?;
+        let data_type = physical.data_type(schema.as_ref())?;
+        Ok(CompiledExpr { physical, data_type })
+    }
+
+    /// Translates a ksqlDB expression to a DataFusion one over `schema`.
+    pub fn to_logical(&self, expr: &ast::Expr, schema: &DFSchema) -> Result<Expr> {
+        let logical = |e: &ast::Expr| self.to_logical(e, schema);
+        let boxed = |e: &ast::Expr| logical(e).map(Box::new);
+        Ok(match expr {
+            ast::Expr::Literal(literal) => lit(literal_value(literal)?),
+            ast::Expr::Column(column) => {
+                let name = column.name.as_str();
+                if !schema.has_column_with_unqualified_name(name) {
+                    return Err(PlanError::Invalid(format!("Column '{name}' cannot be resolved.")));
+                }
+                col(format!("\"{}\"", name.replace('"', "\"\"")))
+            }
+            ast::Expr::Unary { op, expr } => match op {
+                ast::UnaryOp::Not => Expr::Not(boxed(expr)?),
+                ast::UnaryOp::Minus => Expr::Negative(boxed(expr)?),
+                ast::UnaryOp::Plus => logical(expr)?,
+            },
+            ast::Expr::Binary { left, op, right } => {
+                Expr::BinaryExpr(BinaryExpr::new(boxed(left)?, operator(*op), boxed(right)?))
+            }
+            ast::Expr::IsNull { expr, negated: false } => Expr::IsNull(boxed(expr)?),
+            ast::Expr::IsNull { expr, negated: true } => Expr::IsNotNull(boxed(expr)?),
+            ast::Expr::IsDistinctFrom { left, right, negated } => {
+                let op = if *negated { Operator::IsNotDistinctFrom } else { Operator::IsDistinctFrom };
+                Expr::BinaryExpr(BinaryExpr::new(boxed(left)?, op, boxed(right)?))
+            }
+            ast::Expr::Between { expr, low, high, negated } => {
+                Expr::Between(Between::new(boxed(expr)?, *negated, boxed(low)?, boxed(high)?))
+            }
+            ast::Expr::InList { expr, list, negated } => Expr::InList(InList::new(
+                boxed(expr)?,
+                list.iter().map(logical).collect::<Result<_>>()?,
+                *negated,
+            )),
+            ast::Expr::Like { expr, pattern, escape, negated } => {
+                let escape_char = match escape.as_deref().map(|e| e.chars().collect::<Vec<_>>()).as_deref() {
+                    None => None,
+                    Some([c]) => Some(*c),
+                    Some(_) => {
+                        return Err(PlanError::Invalid(
+                            "The ESCAPE of LIKE must be a single character".into(),
+                        ))
+                    }
+                };
+                Expr::Like(Like::new(*negated, boxed(expr)?, boxed(pattern)?, escape_char, false))
+            }
+            ast::Expr::Case { operand, whens, else_result } => Expr::Case(Case::new(
+                operand.as_deref().map(boxed).transpose()?,
+                whens.iter().map(|w| Ok((boxed(&w.condition)?, boxed(&w.result)?))).collect::<Result<_>>()?,
+                else_result.as_deref().map(boxed).transpose()?,
+            )),
+            ast::Expr::Cast { expr, data_type } => {
+                // Custom type names are resolved by the caller's catalog;
+                // a bare expression compiler only knows the built-in types.
+                let sql_type = SqlType::resolve(data_type, &|_| None)?;
+                cast(logical(expr)?, sql_type.to_arrow())
+            }
+            ast::Expr::Function(call) => self.function(call, schema)?,
+            ast::Expr::Dereference { .. } => return Err(unsupported("struct field access (->)")),
+            ast::Expr::Subscript { .. } => return Err(unsupported("subscripts ([..])")),
+            ast::Expr::Array(_) | ast::Expr::Map(_) | ast::Expr::Struct(_) => {
+                return Err(unsupported("ARRAY, MAP and STRUCT constructors"))
+            }
+            ast::Expr::Lambda { .. } => return Err(unsupported("lambda functions")),
+            ast::Expr::AtTimeZone { .. } => return Err(unsupported("AT TIME ZONE")),
+            ast::Expr::TimeUnit(unit) => {
+                return Err(PlanError::Invalid(format!(
+                    "A time unit ({unit}) can only be a function argument"
+                )))
+            }
+        })
+    }
+
+    fn function(&self, call: &ast::FunctionCall, schema: &DFSchema) -> Result<Expr> {
+        let name = call.name.as_str().to_ascii_uppercase();
+        let df_name = FUNCTION_ALIASES
+            .iter()
+            .find(|(ksql, _)| *ksql == name)
+            .map(|(_, df)| df.to_string())
+            .unwrap_or_else(|| name.to_ascii_lowercase());
+        let Some(udf) = self.state.scalar_functions().get(&df_name) else {
+            if sluice_functions::KSQLDB_SCALAR_FUNCTIONS.contains(&name.as_str()) {
+                return Err(PlanError::NotSupportedYet(format!("The function {name}")));
+            }
+            return Err(PlanError::Invalid(format!("Can't find any functions with the name '{name}'")));
+        };
+        if call.star {
+            return Err(PlanError::Invalid(format!("Function '{name}' does not accept '*'")));
+        }
+        let args = call.args.iter().map(|a| self.to_logical(a, schema)).collect::<Result<Vec<_>>>()?;
+        let expr = udf.call(args);
+        // Type-check now, so the error names this function.
+        expr.get_type(schema).map_err(|e| {
+            PlanError::Invalid(format!("Function '{name}' does not accept these arguments: {e}"))
+        })?;
+        Ok(expr)
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
+}
+
+fn unsupported(what: &str) -> PlanError {
+    PlanError::NotSupportedYet(format!("In expressions, {what}"))
+}
+
+fn operator(op: ast::BinaryOp) -> Operator {
+    match op {
+        ast::BinaryOp::Add => Operator::Plus,
+        ast::BinaryOp::Subtract => Operator::Minus,
+        ast::BinaryOp::Multiply => Operator::Multiply,
+        ast::BinaryOp::Divide => Operator::Divide,
+        ast::BinaryOp::Modulo => Operator::Modulo,
+        ast::BinaryOp::Concat => Operator::StringConcat,
+        ast::BinaryOp::Eq => Operator::Eq,
+        ast::BinaryOp::NotEq => Operator::NotEq,
+        ast::BinaryOp::Lt => Operator::Lt,
+        ast::BinaryOp::LtEq => Operator::LtEq,
+        ast::BinaryOp::Gt => Operator::Gt,
+        ast::BinaryOp::GtEq => Operator::GtEq,
+        ast::BinaryOp::And => Operator::And,
+        ast::BinaryOp::Or => Operator::Or,
+    }
+}
+
+/// ksqlDB's literal types: an integer is INT when it fits, else BIGINT; a
+/// number with a point is DECIMAL with the precision and scale as written;
+/// a number with an exponent is DOUBLE.
+pub fn literal_value(literal: &ast::Literal) -> Result<ScalarValue> {
+    let bad = |text: &str, kind: &str| PlanError::Invalid(format!("Invalid {kind} literal: {text}"));
+    Ok(match literal {
+        ast::Literal::Null => ScalarValue::Null,
+        ast::Literal::Boolean(b) => ScalarValue::Boolean(Some(*b)),
+        ast::Literal::String(s) => ScalarValue::Utf8(Some(s.clone())),
+        ast::Literal::Integer(text) => match text.parse::<i64>() {
+            Ok(n) => match i32::try_from(n) {
+                Ok(small) => ScalarValue::Int32(Some(small)),
+                Err(_) => ScalarValue::Int64(Some(n)),
+            },
+            Err(_) => return Err(bad(text, "integer")),
+        },
+        ast::Literal::Double(text) => {
+            ScalarValue::Float64(Some(text.parse().map_err(|_| bad(text, "DOUBLE"))?))
+        }
+        ast::Literal::Decimal(text) => decimal_literal(text).ok_or_else(|| bad(text, "DECIMAL"))?,
+    })
+}
+
+/// `12.50` as DECIMAL(4, 2); `.5` as DECIMAL(1, 1).
+fn decimal_literal(text: &str) -> Option<ScalarValue> {
+    let (whole, fraction) = text.split_once('.')?;
+    let whole = whole.trim_start_matches('-');
+    let digits = format!("{whole}{fraction}");
+    let significant = digits.trim_start_matches('0');
+    let scale = fraction.len();
+    let precision = significant.len().max(scale).max(1);
+    if precision > 38 {
+        return None;
+    }
+    let mut unscaled: i128 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
+    if text.starts_with('-') {
+        unscaled = -unscaled;
+    }
+    Some(ScalarValue::Decimal128(Some(unscaled), precision as u8, scale as i8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Array, BooleanArray, Int32Array, Int64Array, StringArray};
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use sluice_sql::parse_expr;
+
+    fn batch() -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("ID", DataType::Int32, true),
+            Field::new("AMOUNT", DataType::Int64, true),
+            Field::new("NAME", DataType::Utf8, true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(Int32Array::from(vec![Some(1), Some(2), None])),
+                Arc::new(Int64Array::from(vec![Some(6000), Some(10), Some(7000)])),
+                Arc::new(StringArray::from(vec![Some("alice"), None, Some("bob")])),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn eval(sql: &str) -> Result<ArrayRef> {
+        let batch = batch();
+        let expr = parse_expr(sql).map_err(|e| PlanError::Invalid(e.to_string()))?;
+        ExprCompiler::default().compile(&expr, &batch.schema())?.evaluate(&batch)
+    }
+
+    #[test]
+    fn arithmetic_and_comparison_on_a_batch() {
+        let doubled = eval("amount * 2").unwrap();
+        let doubled = doubled.as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(doubled.values(), &[12000, 20, 14000]);
+
+        let filter = eval("amount > 5000 AND id IS NOT NULL").unwrap();
+        let filter = filter.as_any().downcast_ref::<BooleanArray>().unwrap();
+        assert_eq!(filter.iter().collect::<Vec<_>>(), vec![Some(true), Some(false), Some(false)]);
+    }
+
+    #[test]
+    fn predicates_case_and_functions() {
+        let r =
+            eval("CASE WHEN name LIKE 'a%' THEN UCASE(name) WHEN id IN (2, 3) THEN 'two' ELSE 'other' END")
+                .unwrap();
+        let r = r.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![Some("ALICE"), Some("two"), Some("other")]);
+
+        let r = eval("id BETWEEN 2 AND 5").unwrap();
+        let r = r.as_any().downcast_ref::<BooleanArray>().unwrap();
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![Some(false), Some(true), None]);
+
+        let r = eval("CAST(id AS STRING) || '-' || name").unwrap();
+        assert_eq!(r.data_type(), &DataType::Utf8);
+        let r = r.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(r.value(0), "1-alice");
+    }
+
+    #[test]
+    fn literal_types_follow_ksqldb() {
+        assert_eq!(literal_value(&ast::Literal::Integer("7".into())).unwrap(), ScalarValue::Int32(Some(7)));
+        assert_eq!(
+            literal_value(&ast::Literal::Integer("3000000000".into())).unwrap(),
+            ScalarValue::Int64(Some(3_000_000_000))
+        );
+        assert_eq!(
+            literal_value(&ast::Literal::Decimal("12.50".into())).unwrap(),
+            ScalarValue::Decimal128(Some(1250), 4, 2)
+        );
+        assert_eq!(
+            literal_value(&ast::Literal::Decimal("0.05".into())).unwrap(),
+            ScalarValue::Decimal128(Some(5), 2, 2)
+        );
+        assert_eq!(
+            literal_value(&ast::Literal::Double("1.5E1".into())).unwrap(),
+            ScalarValue::Float64(Some(15.0))
+        );
+        assert!(literal_value(&ast::Literal::Integer("99999999999999999999".into())).is_err());
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        assert_eq!(eval("nope + 1").unwrap_err().to_string(), "Column 'NOPE' cannot be resolved.");
+        assert_eq!(
+            eval("NO_SUCH_FN(id)").unwrap_err().to_string(),
+            "Can't find any functions with the name 'NO_SUCH_FN'"
+        );
+        assert!(matches!(
+            eval("TRANSFORM(x, y => y)"),
+            Err(PlanError::Invalid(_) | PlanError::NotSupportedYet(_))
+        ));
+        assert!(eval("s->f").unwrap_err().to_string().ends_with("is not supported yet"));
+    }
+}

@@ -1,0 +1,18 @@
+//! Planning: from checked ksqlDB statements to what the runtime executes.
+//!
+//! The expression compiler turns ksqlDB expressions into DataFusion
+//! physical expressions evaluated per batch; the query planner turns a
+//! SELECT into the filter and projection its operators run.
+
+mod aggregate;
+mod error;
+mod expr;
+mod query;
+pub mod walk;
+
+pub use aggregate::{AggregateCall, AggregationPlan};
+pub use error::{PlanError, Result};
+pub use expr::{literal_value, CompiledExpr, ExprCompiler};
+pub use query::{
+    plan_select, source_batch_schema, ProjectedColumn, QueryPlan, ROWOFFSET, ROWPARTITION, ROWTIME,
+};

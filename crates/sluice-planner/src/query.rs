@@ -1,0 +1,376 @@
+//! Plans for the SELECT of a persistent query over one source: which rows
+//! pass, which columns come out, and which of them form the key.
+//!
+//! Joins, windows, aggregation, PARTITION BY and table functions are
+//! refused with a "not supported yet" error until their operators exist.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use sluice_catalog::{
+    is_reserved_column_name, Catalog, Column, DataSource, LogicalSchema, Namespace, SqlType,
+};
+use sluice_sql::ast::{Expr, Select, SelectItem};
+
+use crate::aggregate::{has_aggregate, plan_aggregation, AggregationPlan};
+use crate::error::{PlanError, Result};
+use crate::expr::{CompiledExpr, ExprCompiler};
+use crate::walk;
+
+/// The record timestamp, carried as a column through every operator.
+pub const ROWTIME: &str = "ROWTIME";
+pub const ROWPARTITION: &str = "ROWPARTITION";
+pub const ROWOFFSET: &str = "ROWOFFSET";
+
+const TABLE_FUNCTIONS: &[&str] = &["EXPLODE", "CUBE_EXPLODE"];
+
+/// The Arrow schema of the batches a source produces: key, value and header
+/// columns, then ROWTIME, ROWPARTITION and ROWOFFSET.
+pub fn source_batch_schema(source: &DataSource) -> SchemaRef {
+    let mut fields: Vec<Field> = source.schema.columns().iter().map(Column::to_arrow_field).collect();
+    fields.push(Field::new(ROWTIME, DataType::Int64, false));
+    fields.push(Field::new(ROWPARTITION, DataType::Int32, false));
+    fields.push(Field::new(ROWOFFSET, DataType::Int64, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// One output column and how to compute it from an input batch.
+#[derive(Debug, Clone)]
+pub struct ProjectedColumn {
+    pub name: String,
+    pub expr: CompiledExpr,
+    pub sql_type: SqlType,
+    pub is_key: bool,
+}
+
+/// A stateless query over one source: filter, then project.
+#[derive(Debug, Clone)]
+pub struct QueryPlan {
+    pub source: DataSource,
+    /// The schema of the source's batches (see [`source_batch_schema`]).
+    pub input_schema: SchemaRef,
+    pub filter: Option<CompiledExpr>,
+    /// GROUP BY: when set, the projection reads its intermediate rows.
+    pub aggregation: Option<AggregationPlan>,
+    /// Key columns first, then value columns, in projection order.
+    pub projection: Vec<ProjectedColumn>,
+    /// The logical schema of what the query writes.
+    pub output: LogicalSchema,
+}
+
+impl QueryPlan {
+    /// The Arrow schema of output batches: the projected columns, then ROWTIME.
+    pub fn output_batch_schema(&self) -> SchemaRef {
+        let mut fields: Vec<Field> =
+            self.projection.iter().map(|c| Field::new(&c.name, c.expr.data_type().clone(), true)).collect();
+        fields.push(Field::new(ROWTIME, DataType::Int64, false));
+        Arc::new(Schema::new(fields))
+    }
+}
+
+/// Plans `select` as the body of a persistent query writing to `sink`.
+pub fn plan_select(
+    select: &Select,
+    catalog: &Catalog,
+    compiler: &ExprCompiler,
+    sink: &str,
+) -> Result<QueryPlan> {
+    refuse_unsupported(select)?;
+    let source_ref = &select.from.source;
+    let source = catalog.source(source_ref.name.as_str()).ok_or_else(|| {
+        PlanError::Invalid(format!(
+            "Failed to prepare statement: {} does not exist.",
+            source_ref.name.as_str()
+        ))
+    })?;
+    let names: Vec<&str> = [Some(source_ref.name.as_str()), source_ref.alias.as_ref().map(|a| a.as_str())]
+        .into_iter()
+        .flatten()
+        .collect();
+    let input_schema = source_batch_schema(source);
+
+    let mut items: Vec<(Option<String>, Expr)> = Vec::new();
+    for item in &select.items {
+        match item {
+            SelectItem::Wildcard { source: qualifier } => {
+                if let Some(q) = qualifier {
+                    check_qualifier(q.as_str(), &names)?;
+                }
+                for column in source.schema.columns() {
+                    items.push((Some(column.name.clone()), Expr::column(column.name.clone())));
+                }
+            }
+            SelectItem::Expr { expr, alias } => {
+                items.push((alias.as_ref().map(|a| a.0.clone()), expr.clone()))
+            }
+            SelectItem::StructAll(_) => return Err(not_yet("expanding a struct with ->*")),
+        }
+    }
+    for (_, expr) in &items {
+        check_columns(expr, &names)?;
+    }
+    for expr in select.where_clause.iter().chain(&select.group_by).chain(&select.having) {
+        check_columns(expr, &names)?;
+    }
+
+    let filter = match &select.where_clause {
+        Some(condition) => {
+            let compiled = compiler.compile(condition, &input_schema)?;
+            if compiled.data_type() != &DataType::Boolean && compiled.data_type() != &DataType::Null {
+                return Err(PlanError::Invalid(format!(
+                    "Type error in WHERE expression: Should evaluate to boolean but is {condition} ({}) instead.",
+                    describe_type(compiled.data_type())
+                )));
+            }
+            Some(compiled)
+        }
+        None => None,
+    };
+
+    let aggregated =
+        !select.group_by.is_empty() || select.having.is_some() || items.iter().any(|(_, e)| has_aggregate(e));
+    let (aggregation, projection) = if aggregated {
+        let (plan, projection) = plan_aggregation(
+            &items,
+            &select.group_by,
+            select.having.as_ref(),
+            source,
+            &input_schema,
+            compiler,
+            sink,
+        )?;
+        (Some(plan), projection)
+    } else {
+        (None, project(&items, source, &input_schema, compiler, sink)?)
+    };
+    let output = LogicalSchema::new(
+        projection
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                sql_type: c.sql_type.clone(),
+                namespace: if c.is_key { Namespace::Key } else { Namespace::Value },
+            })
+            .collect(),
+    );
+    Ok(QueryPlan { source: source.clone(), input_schema, filter, aggregation, projection, output })
+}
+
+/// Names output columns as ksqlDB does: the alias, else a column's or
+/// struct field's name, else the next free `KSQL_COL_n`; reserved and
+/// repeated names are errors.
+pub(crate) struct OutputNames {
+    taken: HashSet<String>,
+    seen: HashSet<String>,
+    generated: usize,
+}
+
+impl OutputNames {
+    pub(crate) fn new(items: &[(Option<String>, Expr)]) -> Self {
+        OutputNames {
+            taken: items.iter().filter_map(|(alias, _)| alias.clone()).collect(),
+            seen: HashSet::new(),
+            generated: 0,
+        }
+    }
+
+    pub(crate) fn name(&mut self, alias: Option<&str>, expr: &Expr) -> Result<String> {
+        let name = match (alias, expr) {
+            (Some(alias), _) => {
+                if is_reserved_column_name(alias) {
+                    return Err(PlanError::Invalid(format!(
+                        "`{alias}` is a reserved column name. You cannot use it as an alias for a column."
+                    )));
+                }
+                alias.to_string()
+            }
+            (None, Expr::Column(column)) => column.name.0.clone(),
+            (None, Expr::Dereference { field, .. }) => field.0.clone(),
+            (None, _) => loop {
+                let candidate = format!("KSQL_COL_{}", self.generated);
+                self.generated += 1;
+                if self.taken.insert(candidate.clone()) {
+                    break candidate;
+                }
+            },
+        };
+        if is_reserved_column_name(&name) {
+            return Err(PlanError::Invalid(format!(
+                "Reserved column name in select: `{name}`. Please remove or alias the column."
+            )));
+        }
+        if !self.seen.insert(name.clone()) {
+            return Err(PlanError::Invalid(format!("Duplicate value columns found in schema: `{name}`")));
+        }
+        Ok(name)
+    }
+}
+
+fn project(
+    items: &[(Option<String>, Expr)],
+    source: &DataSource,
+    input_schema: &SchemaRef,
+    compiler: &ExprCompiler,
+    sink: &str,
+) -> Result<Vec<ProjectedColumn>> {
+    let mut names = OutputNames::new(items);
+    let mut keys: Vec<ProjectedColumn> = Vec::new();
+    let mut values: Vec<ProjectedColumn> = Vec::new();
+    // (source key column, its name in the output)
+    let mut key_names: Vec<(String, String)> = Vec::new();
+    for (alias, expr) in items {
+        let name = names.name(alias.as_deref(), expr)?;
+        let compiled = compiler.compile(expr, input_schema)?;
+        let sql_type = SqlType::from_arrow(compiled.data_type()).ok_or_else(|| {
+            PlanError::Invalid(format!(
+                "Expression {expr} has a type Sluice cannot store: {}",
+                compiled.data_type()
+            ))
+        })?;
+        let key_column = match expr {
+            Expr::Column(c) => source.schema.find(c.name.as_str()).filter(|c| c.namespace == Namespace::Key),
+            _ => None,
+        };
+        let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: key_column.is_some() };
+        if let Some(key) = key_column {
+            if let Some((_, first)) = key_names.iter().find(|(source_key, _)| *source_key == key.name) {
+                return Err(PlanError::Invalid(format!(
+                    "The projection contains a key column (`{}`) more than once, aliased as: {first} and {}.",
+                    key.name, column.name
+                )));
+            }
+            key_names.push((key.name.clone(), column.name.clone()));
+            keys.push(column);
+        } else {
+            values.push(column);
+        }
+    }
+    for key in source.schema.key_columns() {
+        let projected =
+            items.iter().any(|(_, e)| matches!(e, Expr::Column(c) if c.name.as_str() == key.name));
+        if !projected {
+            return Err(PlanError::Invalid(format!(
+                "The query used to build `{sink}` must include the key column {} in its projection (eg, SELECT {}...).",
+                key.name, key.name
+            )));
+        }
+    }
+    if values.is_empty() {
+        return Err(PlanError::Invalid("The projection contains no value columns.".into()));
+    }
+    keys.extend(values);
+    Ok(keys)
+}
+
+fn refuse_unsupported(select: &Select) -> Result<()> {
+    if !select.from.joins.is_empty() {
+        return Err(not_yet("JOIN"));
+    }
+    if select.window.is_some() {
+        return Err(not_yet("WINDOW"));
+    }
+    if !select.partition_by.is_empty() {
+        return Err(not_yet("PARTITION BY"));
+    }
+    for item in &select.items {
+        if let SelectItem::Expr { expr, .. } = item {
+            for call in walk::function_calls(expr) {
+                let name = call.name.as_str().to_ascii_uppercase();
+                if TABLE_FUNCTIONS.contains(&name.as_str()) {
+                    return Err(not_yet(&format!("The table function {name}")));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_qualifier(qualifier: &str, names: &[&str]) -> Result<()> {
+    if names.contains(&qualifier) {
+        Ok(())
+    } else {
+        Err(PlanError::Invalid(format!(
+            "Failed to prepare statement: '{qualifier}' is not a valid stream/table name or alias."
+        )))
+    }
+}
+
+/// Column qualifiers must name the source (or its alias).
+fn check_columns(expr: &Expr, names: &[&str]) -> Result<()> {
+    for column in walk::columns(expr) {
+        if let Some(q) = &column.source {
+            check_qualifier(q.as_str(), names)?;
+        }
+    }
+    Ok(())
+}
+
+fn describe_type(data_type: &DataType) -> String {
+    SqlType::from_arrow(data_type).map(|t| t.to_string()).unwrap_or_else(|| data_type.to_string())
+}
+
+fn not_yet(what: &str) -> PlanError {
+    PlanError::NotSupportedYet(what.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_catalog::FormatDefaults;
+    use sluice_sql::ast::Statement;
+    use sluice_sql::parse_statement;
+
+    fn catalog() -> Catalog {
+        let mut catalog = Catalog::new(FormatDefaults::default());
+        let Ok(Statement::CreateSource(create)) = parse_statement(
+            "CREATE STREAM test (k STRING KEY, id BIGINT, name STRING) WITH (kafka_topic='t', value_format='JSON');",
+        ) else {
+            panic!("test statement")
+        };
+        catalog.create_source(&create).unwrap();
+        catalog
+    }
+
+    fn plan(sql: &str) -> Result<QueryPlan> {
+        let Ok(Statement::Query(select)) = parse_statement(sql) else { panic!("not a query: {sql}") };
+        plan_select(&select, &catalog(), &ExprCompiler::default(), "OUT")
+    }
+
+    #[test]
+    fn projection_names_keys_and_types() {
+        let plan =
+            plan("SELECT name, k, id + 1, id * 2 AS doubled FROM test t WHERE t.id > 100 EMIT CHANGES;")
+                .unwrap();
+        assert_eq!(
+            plan.output.to_string(),
+            "`K` STRING KEY, `NAME` STRING, `KSQL_COL_0` BIGINT, `DOUBLED` BIGINT"
+        );
+        assert!(plan.filter.is_some());
+        let star = plan_then_schema("SELECT * FROM test;");
+        assert_eq!(star, "`K` STRING KEY, `ID` BIGINT, `NAME` STRING");
+    }
+
+    fn plan_then_schema(sql: &str) -> String {
+        plan(sql).unwrap().output.to_string()
+    }
+
+    #[test]
+    fn ksqldb_rejections() {
+        for (sql, message) in [
+            ("SELECT name FROM test;", "must include the key column K in its projection"),
+            ("SELECT k FROM test;", "The projection contains no value columns."),
+            ("SELECT k, k AS k2, id FROM test;", "key column (`K`) more than once"),
+            ("SELECT k, rowtime FROM test;", "Reserved column name in select: `ROWTIME`"),
+            ("SELECT k, id AS windowstart FROM test;", "`WINDOWSTART` is a reserved column name"),
+            ("SELECT k, x.id FROM test;", "'X' is not a valid stream/table name or alias"),
+            ("SELECT k, id FROM test WHERE name;", "Should evaluate to boolean"),
+            ("SELECT k, nope FROM test;", "Column 'NOPE' cannot be resolved."),
+            ("SELECT k, id FROM nope;", "NOPE does not exist"),
+            ("SELECT k, COUNT(*) FROM test WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY k;", "not supported yet"),
+        ] {
+            let err = plan(sql).expect_err(sql).to_string();
+            assert!(err.contains(message), "{sql}\n  expected: {message}\n  got: {err}");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The runtime: push-based operators over Arrow batches, fed by decoding a
+//! source topic's records and writing encoded results to a sink topic.
+//!
+//! A [`RunningQuery`] is one persistent query. Operators implement
+//! [`ops::Operator`]; a record that cannot be decoded or encoded is written
+//! to the query's [`ProcessingLog`] and the query goes on.
+
+mod batch;
+mod error;
+pub mod ops;
+mod processing_log;
+mod query;
+mod serde;
+mod sink;
+mod source;
+
+pub use batch::Batch;
+pub use error::{Result, RuntimeError};
+pub use processing_log::{ProcessingLog, ProcessingLogEntry};
+pub use query::RunningQuery;
+pub use serde::{key_decoder, key_encoder, value_decoder, value_encoder};
+pub use sink::SinkWriter;
+pub use source::SourceDecoder;

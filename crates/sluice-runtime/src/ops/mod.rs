@@ -1,0 +1,17 @@
+//! Operators: each takes batches and pushes what comes out to `out`.
+
+mod aggregate;
+mod filter;
+mod project;
+
+pub use aggregate::Aggregate;
+pub use filter::Filter;
+pub use project::Project;
+
+use crate::batch::Batch;
+use crate::error::Result;
+
+pub trait Operator: Send {
+    /// Processes one batch, appending any output batches to `out` in order.
+    fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()>;
+}

@@ -1,0 +1,38 @@
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch};
+use datafusion::arrow::datatypes::SchemaRef;
+use sluice_planner::{ProjectedColumn, ROWTIME};
+
+use super::Operator;
+use crate::batch::Batch;
+use crate::error::{Result, RuntimeError};
+
+/// SELECT's expressions: computes the output columns and carries ROWTIME.
+pub struct Project {
+    columns: Vec<ProjectedColumn>,
+    output: SchemaRef,
+}
+
+impl Project {
+    pub fn new(columns: Vec<ProjectedColumn>, output: SchemaRef) -> Self {
+        Project { columns, output }
+    }
+}
+
+impl Operator for Project {
+    fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len() + 1);
+        for column in &self.columns {
+            arrays.push(column.expr.evaluate(&batch.data)?);
+        }
+        let rowtime = batch
+            .data
+            .column_by_name(ROWTIME)
+            .ok_or_else(|| RuntimeError::Invalid("input batch has no ROWTIME column".into()))?;
+        arrays.push(Arc::clone(rowtime));
+        let data = RecordBatch::try_new(Arc::clone(&self.output), arrays)?;
+        out.push(Batch { data, tombstones: batch.tombstones });
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! Writing a query's output batches to its sink topic.
+
+use datafusion::arrow::array::{Array, ArrayRef, Int64Array};
+use sluice_catalog::DataSource;
+use sluice_formats::Encoder;
+use sluice_log::{Log, Record};
+use sluice_planner::ROWTIME;
+
+use crate::batch::Batch;
+use crate::error::{Result, RuntimeError};
+use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
+use crate::serde::{key_encoder, value_encoder};
+
+/// Encodes output rows with the sink's formats and appends them to its topic.
+pub struct SinkWriter {
+    sink: DataSource,
+    key: Encoder,
+    value: Encoder,
+    key_names: Vec<String>,
+    value_names: Vec<String>,
+    query_id: String,
+}
+
+impl SinkWriter {
+    pub fn new(sink: &DataSource, query_id: &str) -> Result<Self> {
+        Ok(SinkWriter {
+            key: key_encoder(sink)?,
+            value: value_encoder(sink)?,
+            key_names: sink.schema.key_columns().map(|c| c.name.clone()).collect(),
+            value_names: sink.schema.value_columns().map(|c| c.name.clone()).collect(),
+            sink: sink.clone(),
+            query_id: query_id.to_string(),
+        })
+    }
+
+    /// Writes every row of `batch`, in order. Tombstones are written with a
+    /// null value. A row that cannot be encoded goes to the processing log.
+    pub fn write(&self, batch: &Batch, log: &dyn Log, errors: &mut ProcessingLog) -> Result<()> {
+        let rows = batch.num_rows();
+        let keys = self.key.encode(&columns(batch, &self.key_names)?, rows);
+        let values = self.value.encode(&columns(batch, &self.value_names)?, rows);
+        let rowtime = batch
+            .data
+            .column_by_name(ROWTIME)
+            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+            .ok_or_else(|| RuntimeError::Invalid("output batch has no ROWTIME column".into()))?;
+        // Every row goes to partition 0: partitioning by key comes with
+        // multi-partition topics.
+        for (row, (key, value)) in keys.into_iter().zip(values).enumerate() {
+            let encoded = key.and_then(|k| {
+                let v = if batch.is_tombstone(row) { Ok(None) } else { value };
+                v.map(|v| (k, v))
+            });
+            match encoded {
+                Ok((key, value)) => {
+                    let record = Record { key, value, timestamp: rowtime.value(row), headers: Vec::new() };
+                    log.append(&self.sink.topic, 0, record)?;
+                }
+                Err(error) => errors.record(ProcessingLogEntry {
+                    query_id: self.query_id.clone(),
+                    topic: self.sink.topic.clone(),
+                    partition: 0,
+                    offset: 0,
+                    message: format!("Failed to serialize a row for {}: {error}", self.sink.name),
+                }),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn columns(batch: &Batch, names: &[String]) -> Result<Vec<ArrayRef>> {
+    names
+        .iter()
+        .map(|name| {
+            batch
+                .data
+                .column_by_name(name)
+                .cloned()
+                .ok_or_else(|| RuntimeError::Invalid(format!("output batch has no column {name}")))
+        })
+        .collect()
+}

@@ -1,0 +1,191 @@
+//! Turning a topic's records into batches of a source's columns.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, BinaryBuilder, BooleanArray, Int32Array, Int64Array, ListBuilder, RecordBatch,
+    StringBuilder, StructBuilder, UInt32Array,
+};
+use datafusion::arrow::compute::take;
+use datafusion::arrow::datatypes::{DataType, Fields, SchemaRef};
+use sluice_catalog::{DataSource, Namespace};
+use sluice_formats::Decoder;
+use sluice_log::StoredRecord;
+use sluice_planner::source_batch_schema;
+use sluice_sql::ast::SourceKind;
+
+use crate::batch::Batch;
+use crate::error::{Result, RuntimeError};
+use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
+use crate::serde::{key_decoder, value_decoder};
+
+/// Decodes records of one source's topic into batches of its columns.
+pub struct SourceDecoder {
+    source: DataSource,
+    schema: SchemaRef,
+    key: Decoder,
+    value: Decoder,
+    query_id: String,
+}
+
+impl SourceDecoder {
+    pub fn new(source: &DataSource, query_id: &str) -> Result<Self> {
+        Ok(SourceDecoder {
+            schema: source_batch_schema(source),
+            key: key_decoder(source)?,
+            value: value_decoder(source)?,
+            source: source.clone(),
+            query_id: query_id.to_string(),
+        })
+    }
+
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Decodes `records`. A record that cannot be decoded is left out and
+    /// written to the processing log. On a stream a record with a null
+    /// value is dropped; on a table it deletes its key, and a record with a
+    /// null key is dropped.
+    pub fn decode(&self, records: &[StoredRecord], errors: &mut ProcessingLog) -> Result<Option<Batch>> {
+        let is_table = self.source.kind == SourceKind::Table;
+        let candidates: Vec<&StoredRecord> = records
+            .iter()
+            .filter(|r| {
+                if is_table {
+                    r.record.key.is_some() || self.source.schema.key_columns().next().is_none()
+                } else {
+                    r.record.value.is_some()
+                }
+            })
+            .collect();
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let keys: Vec<Option<&[u8]>> = candidates.iter().map(|r| r.record.key.as_deref()).collect();
+        let values: Vec<Option<&[u8]>> = candidates.iter().map(|r| r.record.value.as_deref()).collect();
+        let decoded_keys = self.key.decode(&keys);
+        let decoded_values = self.value.decode(&values);
+        for (row, error) in decoded_keys.errors.iter().chain(decoded_values.errors.iter()) {
+            let record = candidates[*row];
+            errors.record(ProcessingLogEntry {
+                query_id: self.query_id.clone(),
+                topic: self.source.topic.clone(),
+                partition: record.partition,
+                offset: record.offset,
+                message: error.to_string(),
+            });
+        }
+
+        // Rows that decoded on both sides, and where each side keeps them.
+        let key_pos: HashMap<usize, u32> =
+            decoded_keys.rows.iter().enumerate().map(|(i, &row)| (row, i as u32)).collect();
+        let value_pos: HashMap<usize, u32> =
+            decoded_values.rows.iter().enumerate().map(|(i, &row)| (row, i as u32)).collect();
+        let kept: Vec<usize> = (0..candidates.len())
+            .filter(|row| key_pos.contains_key(row) && value_pos.contains_key(row))
+            .collect();
+        if kept.is_empty() {
+            return Ok(None);
+        }
+        let key_take = UInt32Array::from(kept.iter().map(|r| key_pos[r]).collect::<Vec<_>>());
+        let value_take = UInt32Array::from(kept.iter().map(|r| value_pos[r]).collect::<Vec<_>>());
+        let rows: Vec<&StoredRecord> = kept.iter().map(|&r| candidates[r]).collect();
+
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        let mut key_columns = decoded_keys.columns.iter();
+        let mut value_columns = decoded_values.columns.iter();
+        for column in self.source.schema.columns() {
+            let array = match &column.namespace {
+                Namespace::Key => take(next_column(&mut key_columns)?.as_ref(), &key_take, None)?,
+                Namespace::Value => take(next_column(&mut value_columns)?.as_ref(), &value_take, None)?,
+                Namespace::Header(None) => all_headers(&rows, &column.sql_type.to_arrow())?,
+                Namespace::Header(Some(key)) => last_header(&rows, key),
+            };
+            columns.push(array);
+        }
+        let rowtime = self.rowtimes(&rows, &columns)?;
+        columns.push(Arc::new(rowtime));
+        columns.push(Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.partition as i32))));
+        columns.push(Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.offset as i64))));
+        let data = RecordBatch::try_new(Arc::clone(&self.schema), columns)?;
+        let tombstones =
+            is_table.then(|| BooleanArray::from_iter(rows.iter().map(|r| Some(r.record.value.is_none()))));
+        Ok(Some(Batch { data, tombstones }))
+    }
+
+    /// ROWTIME: the record timestamp, or the TIMESTAMP column when set.
+    fn rowtimes(&self, rows: &[&StoredRecord], columns: &[ArrayRef]) -> Result<Int64Array> {
+        let Some(ts) = &self.source.timestamp else {
+            return Ok(Int64Array::from_iter_values(rows.iter().map(|r| r.record.timestamp)));
+        };
+        if ts.format.is_some() {
+            return Err(RuntimeError::Invalid("TIMESTAMP_FORMAT is not supported yet".into()));
+        }
+        let index = self
+            .source
+            .schema
+            .columns()
+            .iter()
+            .position(|c| c.name == ts.column)
+            .ok_or_else(|| RuntimeError::Invalid(format!("no TIMESTAMP column {}", ts.column)))?;
+        let values = datafusion::arrow::compute::cast(&columns[index], &DataType::Int64)?;
+        let values = values
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or_else(|| RuntimeError::Invalid("TIMESTAMP column is not a number".into()))?;
+        // A record without an event time keeps its record timestamp.
+        Ok(Int64Array::from_iter_values(rows.iter().enumerate().map(|(i, r)| {
+            if values.is_null(i) {
+                r.record.timestamp
+            } else {
+                values.value(i)
+            }
+        })))
+    }
+}
+
+fn next_column<'a>(columns: &mut impl Iterator<Item = &'a ArrayRef>) -> Result<&'a ArrayRef> {
+    columns.next().ok_or_else(|| RuntimeError::Invalid("the decoder returned too few columns".into()))
+}
+
+/// A HEADERS column: every header as `{KEY, VALUE}`, in order.
+fn all_headers(rows: &[&StoredRecord], data_type: &DataType) -> Result<ArrayRef> {
+    let DataType::List(item) = data_type else {
+        return Err(RuntimeError::Invalid(format!("HEADERS column of type {data_type}")));
+    };
+    let DataType::Struct(fields) = item.data_type() else {
+        return Err(RuntimeError::Invalid(format!("HEADERS column of type {data_type}")));
+    };
+    let fields: Fields = fields.clone();
+    let mut builder = ListBuilder::new(StructBuilder::new(
+        fields,
+        vec![Box::new(StringBuilder::new()), Box::new(BinaryBuilder::new())],
+    ))
+    .with_field(Arc::clone(item));
+    for row in rows {
+        let entries = builder.values();
+        for header in &row.record.headers {
+            if let Some(keys) = entries.field_builder::<StringBuilder>(0) {
+                keys.append_value(&header.key);
+            }
+            if let Some(values) = entries.field_builder::<BinaryBuilder>(1) {
+                values.append_option(header.value.as_deref());
+            }
+            entries.append(true);
+        }
+        builder.append(true);
+    }
+    Ok(Arc::new(builder.finish()))
+}
+
+/// A HEADER('k') column: the last value of header `k`, or null.
+fn last_header(rows: &[&StoredRecord], key: &str) -> ArrayRef {
+    let mut builder = BinaryBuilder::new();
+    for row in rows {
+        let value = row.record.headers.iter().rev().find(|h| h.key == key).and_then(|h| h.value.as_deref());
+        builder.append_option(value);
+    }
+    Arc::new(builder.finish())
+}

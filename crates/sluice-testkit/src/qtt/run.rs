@@ -1,0 +1,378 @@
+//! Runs a QTT case through the real engine, in process and deterministically:
+//! the statements in order, then the input records in file order, then every
+//! query until it has nothing left to read; then the output topics are read
+//! back and compared with the expected records.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
+use serde_json::Value;
+use sluice_catalog::{DataSource, FormatDefaults, LogicalSchema, Namespace, SqlType};
+use sluice_engine::{Engine, EngineConfig};
+use sluice_formats::{Decoder, Encoder, Format};
+use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
+use sluice_sql::ast::{SourceKind, Statement};
+use sluice_sql::parse_script;
+
+use crate::compare::{compare_outputs, ActualRecord, ActualValue};
+use crate::qtt::{PostConditions, QttCase, TestRecord};
+use crate::report::CaseResult;
+
+/// Runs one case and says whether it passed.
+pub fn run_case(case: &QttCase) -> CaseResult {
+    // A panic is a bug in Sluice; report it as this case's failure and go
+    // on with the other cases.
+    match std::panic::catch_unwind(|| run(case)) {
+        Ok(Ok(result)) => result,
+        Ok(Err(reason)) => CaseResult::fail(&case.name, reason),
+        Err(_) => CaseResult::fail(&case.name, "Sluice panicked (see the message above)"),
+    }
+}
+
+fn run(case: &QttCase) -> Result<CaseResult, String> {
+    let statements = match parse_statements(case) {
+        Ok(statements) => statements,
+        Err(message) => return Ok(rejected(case, &message, true)),
+    };
+    let log: Arc<MemoryLog> = Arc::new(MemoryLog::new());
+    let mut engine = Engine::new(log.clone(), config(case));
+    create_topics(case, &statements, log.as_ref())?;
+
+    let last = statements.len().saturating_sub(1);
+    for (i, statement) in statements.iter().enumerate() {
+        if let Err(error) = engine.execute(statement) {
+            // Refusing what Sluice cannot do yet is no match for a case
+            // where ksqlDB refuses the statement for a reason of its own.
+            if error.is_not_supported_yet() {
+                return Err(format!("statement failed: {error}"));
+            }
+            return Ok(rejected(case, &error.to_string(), i == last));
+        }
+    }
+    if let Some(expected) = &case.expected_exception {
+        return Ok(CaseResult::fail(
+            &case.name,
+            format!(
+                "expected an error ({}), but every statement succeeded",
+                expected.message.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
+    for input in &case.inputs {
+        let record = encode_input(input, &engine)?;
+        if log.topic(&input.topic).is_none() {
+            log.create_topic(&input.topic, 1).map_err(|e| e.to_string())?;
+        }
+        log.append(&input.topic, 0, record).map_err(|e| e.to_string())?;
+    }
+    engine.run_until_idle().map_err(|e| format!("query failed: {e}"))?;
+
+    let mut actual: HashMap<String, Vec<ActualRecord>> = HashMap::new();
+    for (topic, _) in case.outputs_by_topic() {
+        actual.insert(topic.to_string(), read_topic(topic, &engine)?);
+    }
+    compare_outputs(case, &actual)?;
+    if let Some(post) = &case.post {
+        check_post(post, &engine)?;
+    }
+    Ok(CaseResult::pass(&case.name))
+}
+
+/// The outcome when a statement fails: a pass only if the case expects it
+/// (of the last statement).
+fn rejected(case: &QttCase, message: &str, was_last: bool) -> CaseResult {
+    match &case.expected_exception {
+        Some(expected) if was_last => {
+            let mut result = CaseResult::pass(&case.name);
+            result.message_matched = expected.message_matches(message);
+            result
+        }
+        _ => CaseResult::fail(&case.name, format!("statement failed: {message}")),
+    }
+}
+
+fn parse_statements(case: &QttCase) -> Result<Vec<Statement>, String> {
+    let mut variables = HashMap::new();
+    let mut statements = Vec::new();
+    for text in &case.statements {
+        for parsed in parse_script(text, &mut variables) {
+            let parsed = parsed.map_err(|e| format!("{e}"))?;
+            statements.push(parsed.statement);
+        }
+    }
+    Ok(statements)
+}
+
+fn config(case: &QttCase) -> EngineConfig {
+    let property = |name: &str| case.properties.get(name).and_then(Value::as_str).map(str::to_string);
+    EngineConfig {
+        formats: FormatDefaults {
+            key: property("ksql.persistence.default.format.key").unwrap_or_else(|| "KAFKA".into()),
+            value: property("ksql.persistence.default.format.value"),
+        },
+        default_partitions: 1,
+        first_query_number: 0,
+    }
+}
+
+/// The topics a case's sources read, as the test harness creates them
+/// before any statement runs.
+fn create_topics(case: &QttCase, statements: &[Statement], log: &dyn Log) -> Result<(), String> {
+    let create = |name: &str, partitions: u32| -> Result<(), String> {
+        if log.topic(name).is_none() {
+            log.create_topic(name, partitions.max(1)).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    for topic in &case.topics {
+        create(&topic.name, topic.partitions.unwrap_or(1))?;
+    }
+    for statement in statements {
+        if let Statement::CreateSource(source) = statement {
+            if let Some(sluice_sql::ast::Literal::String(topic)) = source.properties.get("KAFKA_TOPIC") {
+                create(topic, 1)?;
+            }
+        }
+    }
+    for input in &case.inputs {
+        create(&input.topic, 1)?;
+    }
+    Ok(())
+}
+
+/// The source that describes a topic's records: the first one over it.
+fn source_for_topic<'a>(engine: &'a Engine, topic: &str) -> Option<&'a DataSource> {
+    engine.catalog().sources().find(|s| s.topic == topic)
+}
+
+fn format(spec: &sluice_catalog::FormatSpec) -> Result<Format, String> {
+    Format::from_name(&spec.name, spec.delimiter.as_deref()).map_err(|e| e.to_string())
+}
+
+/// Serializes a test record the way the topic's source expects it.
+fn encode_input(input: &TestRecord, engine: &Engine) -> Result<Record, String> {
+    let source = source_for_topic(engine, &input.topic);
+    let (key, value) = match source {
+        Some(source) => (
+            encode_side(input.key.as_ref(), source, Namespace::Key)?,
+            encode_side(Some(&input.value), source, Namespace::Value)?,
+        ),
+        // A topic no source reads: write the JSON as it is.
+        None => {
+            (input.key.as_ref().map(json_bytes), Some(&input.value).filter(|v| !v.is_null()).map(json_bytes))
+        }
+    };
+    let headers = match &input.headers {
+        Some(headers) => {
+            headers.iter().map(|h| Header { key: h.key.clone(), value: h.bytes.clone() }).collect()
+        }
+        None => Vec::new(),
+    };
+    Ok(Record { key, value, timestamp: input.timestamp.unwrap_or(0), headers })
+}
+
+fn json_bytes(value: &Value) -> Vec<u8> {
+    match value {
+        Value::String(s) => s.as_bytes().to_vec(),
+        other => other.to_string().into_bytes(),
+    }
+}
+
+fn side_fields(schema: &LogicalSchema, namespace: Namespace) -> datafusion::arrow::datatypes::Fields {
+    match namespace {
+        Namespace::Key => schema.key_fields(),
+        _ => schema.value_fields(),
+    }
+}
+
+fn encode_side(
+    value: Option<&Value>,
+    source: &DataSource,
+    namespace: Namespace,
+) -> Result<Option<Vec<u8>>, String> {
+    let Some(value) = value.filter(|v| !v.is_null()) else { return Ok(None) };
+    let spec = if namespace == Namespace::Key { &source.key_format } else { &source.value_format };
+    match format(spec)? {
+        Format::None => Ok(None),
+        Format::Json => Ok(Some(value.to_string().into_bytes())),
+        Format::Delimited { .. } => Ok(Some(json_bytes(value))),
+        kafka @ Format::Kafka => {
+            // Read the JSON form into the column's type, then write it as KAFKA.
+            let fields = side_fields(&source.schema, namespace);
+            let decoded = Decoder::new(&Format::Json, fields.clone(), true)
+                .map_err(|e| e.to_string())?
+                .decode(&[Some(value.to_string().as_bytes())]);
+            if let Some((_, error)) = decoded.errors.first() {
+                return Err(format!("cannot write test record {value}: {error}"));
+            }
+            let encoded =
+                Encoder::new(&kafka, fields, true).map_err(|e| e.to_string())?.encode(&decoded.columns, 1);
+            encoded.into_iter().next().unwrap_or(Ok(None)).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Reads a topic back as the records the comparison expects.
+fn read_topic(topic: &str, engine: &Engine) -> Result<Vec<ActualRecord>, String> {
+    let log = engine.log();
+    let Some(info) = log.topic(topic) else { return Ok(Vec::new()) };
+    let mut records: Vec<StoredRecord> = Vec::new();
+    for partition in 0..info.partitions {
+        records.extend(log.read(topic, partition, 0, usize::MAX).map_err(|e| e.to_string())?);
+    }
+    records.sort_by_key(|r| r.sequence);
+    let source = source_for_topic(engine, topic);
+    records
+        .iter()
+        .map(|r| {
+            Ok(ActualRecord {
+                key: match source {
+                    Some(s) => decode_side(r.record.key.as_deref(), s, Namespace::Key)?,
+                    None => r.record.key.as_deref().map(raw_value),
+                },
+                value: match source {
+                    Some(s) => decode_side(r.record.value.as_deref(), s, Namespace::Value)?
+                        .unwrap_or(ActualValue::Null),
+                    None => r.record.value.as_deref().map(raw_value).unwrap_or(ActualValue::Null),
+                },
+                timestamp: r.record.timestamp,
+                window: None,
+                headers: r.record.headers.iter().map(|h| (h.key.clone(), h.value.clone())).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Bytes of unknown format: JSON if they parse, else text.
+fn raw_value(bytes: &[u8]) -> ActualValue {
+    serde_json::from_slice::<Value>(bytes)
+        .map(|v| ActualValue::from(&v))
+        .unwrap_or_else(|_| ActualValue::String(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+fn decode_side(
+    payload: Option<&[u8]>,
+    source: &DataSource,
+    namespace: Namespace,
+) -> Result<Option<ActualValue>, String> {
+    let Some(payload) = payload else { return Ok(None) };
+    let spec = if namespace == Namespace::Key { &source.key_format } else { &source.value_format };
+    match format(spec)? {
+        Format::None => Ok(None),
+        Format::Json => Ok(Some(raw_value(payload))),
+        Format::Delimited { .. } => {
+            Ok(Some(ActualValue::String(String::from_utf8_lossy(payload).into_owned())))
+        }
+        kafka @ Format::Kafka => {
+            let fields = side_fields(&source.schema, namespace);
+            let decoded =
+                Decoder::new(&kafka, fields, true).map_err(|e| e.to_string())?.decode(&[Some(payload)]);
+            if let Some((_, error)) = decoded.errors.first() {
+                return Ok(Some(ActualValue::String(format!("<undecodable: {error}>"))));
+            }
+            Ok(decoded.columns.first().map(|c| arrow_value(c, 0)))
+        }
+    }
+}
+
+/// One value of a KAFKA-format column, typed as ksqlDB's test serdes type it.
+fn arrow_value(array: &ArrayRef, row: usize) -> ActualValue {
+    if array.is_null(row) {
+        return ActualValue::Null;
+    }
+    match array.data_type() {
+        DataType::Int32 => ActualValue::Int(array.as_primitive::<Int32Type>().value(row) as i64),
+        DataType::Int64 => ActualValue::Int(array.as_primitive::<Int64Type>().value(row)),
+        DataType::Float64 => ActualValue::Double(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Utf8 => ActualValue::String(array.as_string::<i32>().value(row).to_string()),
+        DataType::Binary => ActualValue::String(
+            base64::engine::general_purpose::STANDARD.encode(array.as_binary::<i32>().value(row)),
+        ),
+        other => ActualValue::String(format!("<{other}>")),
+    }
+}
+
+/// `post.sources` and `post.topics`: the catalog and the topics after the run.
+fn check_post(post: &PostConditions, engine: &Engine) -> Result<(), String> {
+    for expected in &post.sources {
+        let source = engine
+            .catalog()
+            .source(&expected.name)
+            .ok_or_else(|| format!("post: source {} does not exist", expected.name))?;
+        let kind = match source.kind {
+            SourceKind::Stream => "stream",
+            SourceKind::Table => "table",
+        };
+        if !expected.type_.eq_ignore_ascii_case(kind) {
+            return Err(format!("post: {} is a {kind}, expected a {}", expected.name, expected.type_));
+        }
+        if let Some(schema) = &expected.schema {
+            let wanted = parse_schema(schema)?;
+            if wanted != source.schema {
+                return Err(format!(
+                    "post: {} has schema {}, expected {}",
+                    expected.name, source.schema, wanted
+                ));
+            }
+        }
+        if let Some(key_format) = &expected.key_format {
+            if !key_format.format.eq_ignore_ascii_case(&source.key_format.name) {
+                return Err(format!(
+                    "post: {} has key format {}, expected {}",
+                    expected.name, source.key_format.name, key_format.format
+                ));
+            }
+        }
+        if let Some(value_format) = &expected.value_format {
+            if !value_format.eq_ignore_ascii_case(&source.value_format.name) {
+                return Err(format!(
+                    "post: {} has value format {}, expected {value_format}",
+                    expected.name, source.value_format.name
+                ));
+            }
+        }
+    }
+    if let Some(topics) = &post.topics {
+        if let Some(blacklist) = &topics.blacklist {
+            let pattern = regex::Regex::new(&format!("^(?:{blacklist})$")).map_err(|e| e.to_string())?;
+            if let Some(topic) = engine.log().topics().into_iter().find(|t| pattern.is_match(&t.name)) {
+                return Err(format!("post: topic {} should not exist", topic.name));
+            }
+        }
+        for expected in &topics.topics {
+            if engine.log().topic(&expected.name).is_none() {
+                return Err(format!("post: topic {} does not exist", expected.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A schema as QTT files write it (`ID INT KEY, V STRING`), read by
+/// declaring a stream with those columns.
+fn parse_schema(schema: &str) -> Result<LogicalSchema, String> {
+    let sql = format!("CREATE STREAM X ({schema}) WITH (KAFKA_TOPIC='x', VALUE_FORMAT='JSON');");
+    let Ok(Statement::CreateSource(create)) = sluice_sql::parse_statement(&sql) else {
+        return Err(format!("post: cannot read schema {schema}"));
+    };
+    let columns = create
+        .columns
+        .iter()
+        .map(|c| {
+            let sql_type = SqlType::resolve(&c.data_type, &|_| None).map_err(|e| e.to_string())?;
+            let namespace = match &c.constraint {
+                sluice_sql::ast::ColumnConstraint::Key | sluice_sql::ast::ColumnConstraint::PrimaryKey => {
+                    Namespace::Key
+                }
+                sluice_sql::ast::ColumnConstraint::Headers => Namespace::Header(None),
+                sluice_sql::ast::ColumnConstraint::Header(k) => Namespace::Header(Some(k.clone())),
+                sluice_sql::ast::ColumnConstraint::None => Namespace::Value,
+            };
+            Ok(sluice_catalog::Column { name: c.name.0.clone(), sql_type, namespace })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(LogicalSchema::new(columns))
+}

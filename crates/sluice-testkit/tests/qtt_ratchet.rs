@@ -1,0 +1,25 @@
+//! The conformance ratchet: every case listed in
+//! `sql-tests/conformance/qtt-passing.txt` must pass. The list only grows.
+
+use std::path::Path;
+
+use sluice_testkit::{load_qtt, ratchet_regressions, read_ratchet, run_case, CaseResult};
+
+#[test]
+fn listed_qtt_cases_still_pass() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let listed = read_ratchet(&root.join("sql-tests/conformance/qtt-passing.txt")).expect("the ratchet list");
+    assert!(!listed.is_empty(), "the ratchet list is empty");
+    let loaded = load_qtt(&[root.join("../shared/conformance/qtt")]).expect("the public QTT cases");
+    let results: Vec<CaseResult> =
+        loaded.cases.iter().filter(|c| listed.contains(&c.name)).map(run_case).collect();
+    let failures: Vec<String> = results.iter().filter(|r| !r.passed()).map(CaseResult::line).collect();
+    let regressions = ratchet_regressions(&listed, &results);
+    assert!(
+        regressions.is_empty(),
+        "{} listed cases no longer pass:\n{}\n(missing from the suite: {:?})",
+        regressions.len(),
+        failures.join("\n"),
+        regressions.iter().filter(|n| !results.iter().any(|r| &&r.name == n)).collect::<Vec<_>>()
+    );
+}
