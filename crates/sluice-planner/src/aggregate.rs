@@ -16,7 +16,7 @@ use sluice_sql::ast::{ColumnRef, Expr, FunctionCall, Ident};
 
 use crate::error::{PlanError, Result};
 use crate::expr::{literal_value, CompiledExpr, ExprCompiler};
-use crate::query::{OutputNames, ProjectedColumn, ROWTIME};
+use crate::query::{check_key_type, OutputNames, ProjectedColumn, ROWTIME};
 use crate::walk;
 
 /// One aggregate call: per-row arguments over the input, and constants.
@@ -172,6 +172,7 @@ pub fn plan_aggregation(
         let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: group.is_some() };
         match group {
             Some(i) => {
+                check_key_type(&column)?;
                 if let Some((_, first)) = keys.iter().find(|(g, _)| *g == i) {
                     return Err(PlanError::Invalid(format!(
                         "The projection contains a key column (`{}`) more than once, aliased as: {} and {}.",

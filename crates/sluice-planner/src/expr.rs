@@ -13,7 +13,9 @@ use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::expr::{Case, InList, Like};
+use datafusion::logical_expr::simplify::SimplifyContext;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, ExprSchemable, Operator};
+use datafusion::optimizer::simplify_expressions::ExprSimplifier;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::{cast, col, lit, SessionContext};
 use sluice_catalog::SqlType;
@@ -65,7 +67,7 @@ impl CompiledExpr {
 
 /// Compiles expressions; holds DataFusion's function registry.
 pub struct ExprCompiler {
-    state: SessionState,
+    pub(crate) state: SessionState,
 }
 
 impl Default for ExprCompiler {
@@ -79,6 +81,15 @@ impl ExprCompiler {
     pub fn compile(&self, expr: &ast::Expr, schema: &SchemaRef) -> Result<CompiledExpr> {
         let df_schema = DFSchema::try_from(schema.as_ref().clone())?;
         let logical = self.to_logical(expr, &df_schema)?;
+        // Some functions (COALESCE, NVL) only run after DataFusion's
+        // simplifier has rewritten them, which needs coerced types first.
+        let simplifier = ExprSimplifier::new(
+            SimplifyContext::builder()
+                .with_schema(Arc::new(df_schema.clone()))
+                .with_config_options(Arc::clone(self.state.config_options()))
+                .build(),
+        );
+        let logical = simplifier.simplify(simplifier.coerce(logical, &df_schema)?)?;
         let physical = self.state.create_physical_expr(logical, &df_schema)?;
         let data_type = physical.data_type(schema.as_ref())?;
         Ok(CompiledExpr { physical, data_type })
@@ -143,11 +154,11 @@ impl ExprCompiler {
                 cast(logical(expr)?, sql_type.to_arrow())
             }
             ast::Expr::Function(call) => self.function(call, schema)?,
-            ast::Expr::Dereference { .. } => return Err(unsupported("struct field access (->)")),
-            ast::Expr::Subscript { .. } => return Err(unsupported("subscripts ([..])")),
-            ast::Expr::Array(_) | ast::Expr::Map(_) | ast::Expr::Struct(_) => {
-                return Err(unsupported("ARRAY, MAP and STRUCT constructors"))
-            }
+            ast::Expr::Dereference { .. }
+            | ast::Expr::Subscript { .. }
+            | ast::Expr::Array(_)
+            | ast::Expr::Map(_)
+            | ast::Expr::Struct(_) => self.nested(expr, schema)?,
             ast::Expr::Lambda { .. } => return Err(unsupported("lambda functions")),
             ast::Expr::AtTimeZone { .. } => return Err(unsupported("AT TIME ZONE")),
             ast::Expr::TimeUnit(unit) => {
@@ -192,7 +203,7 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "panic".to_string())
 }
 
-fn unsupported(what: &str) -> PlanError {
+pub(crate) fn unsupported(what: &str) -> PlanError {
     PlanError::NotSupportedYet(format!("In expressions, {what}"))
 }
 

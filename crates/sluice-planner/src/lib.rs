@@ -7,6 +7,7 @@
 mod aggregate;
 mod error;
 mod expr;
+mod nested;
 mod query;
 pub mod walk;
 

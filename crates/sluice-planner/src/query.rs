@@ -51,6 +51,9 @@ pub struct QueryPlan {
     /// The schema of the source's batches (see [`source_batch_schema`]).
     pub input_schema: SchemaRef,
     pub filter: Option<CompiledExpr>,
+    /// PARTITION BY: records with a null value pass through (with the new
+    /// key) instead of being dropped, as Kafka Streams' re-keying does.
+    pub repartitioned: bool,
     /// GROUP BY: when set, the projection reads its intermediate rows.
     pub aggregation: Option<AggregationPlan>,
     /// Key columns first, then value columns, in projection order.
@@ -97,7 +100,12 @@ pub fn plan_select(
                 if let Some(q) = qualifier {
                     check_qualifier(q.as_str(), &names)?;
                 }
-                for column in source.schema.columns() {
+                // After PARTITION BY the old key columns are values, and
+                // ksqlDB lists them after the other value columns.
+                let repartitioned = !select.partition_by.is_empty();
+                let key_last = |c: &&sluice_catalog::Column| repartitioned && c.namespace == Namespace::Key;
+                let columns = source.schema.columns();
+                for column in columns.iter().filter(|c| !key_last(c)).chain(columns.iter().filter(key_last)) {
                     items.push((Some(column.name.clone()), Expr::column(column.name.clone())));
                 }
             }
@@ -142,7 +150,8 @@ pub fn plan_select(
         )?;
         (Some(plan), projection)
     } else {
-        (None, project(&items, source, &input_schema, compiler, sink)?)
+        let wildcard = select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
+        (None, project(&items, wildcard, &key_rule(select, source)?, &input_schema, compiler, sink)?)
     };
     let output = LogicalSchema::new(
         projection
@@ -154,7 +163,15 @@ pub fn plan_select(
             })
             .collect(),
     );
-    Ok(QueryPlan { source: source.clone(), input_schema, filter, aggregation, projection, output })
+    Ok(QueryPlan {
+        source: source.clone(),
+        input_schema,
+        filter,
+        repartitioned: !select.partition_by.is_empty(),
+        aggregation,
+        projection,
+        output,
+    })
 }
 
 /// Names output columns as ksqlDB does: the alias, else a column's or
@@ -207,18 +224,71 @@ impl OutputNames {
     }
 }
 
+/// What makes a select item a key column of the output.
+enum KeyRule<'a> {
+    /// The source's key columns, selected by name.
+    SourceKeys(&'a DataSource),
+    /// PARTITION BY: the items equal to these expressions (unqualified).
+    Partition(Vec<Expr>),
+}
+
+impl KeyRule<'_> {
+    /// Which key (by position) `expr` is, if any.
+    fn key_of(&self, expr: &Expr) -> Option<usize> {
+        match self {
+            KeyRule::SourceKeys(source) => match expr {
+                Expr::Column(c) => source.schema.key_columns().position(|k| k.name == c.name.as_str()),
+                _ => None,
+            },
+            KeyRule::Partition(exprs) => {
+                let expr = walk::unqualified(expr);
+                exprs.iter().position(|p| *p == expr)
+            }
+        }
+    }
+
+    /// The error when key `i` is not in the projection.
+    fn missing(&self, sink: &str) -> Option<String> {
+        let names: Vec<String> = match self {
+            KeyRule::SourceKeys(source) => {
+                let key = source.schema.key_columns().next()?;
+                return Some(format!(
+                    "The query used to build `{sink}` must include the key column {} in its projection (eg, SELECT {}...).",
+                    key.name, key.name
+                ));
+            }
+            KeyRule::Partition(exprs) => exprs.iter().map(|e| e.to_string()).collect(),
+        };
+        let (what, list) = match names.as_slice() {
+            [one] => ("partitioning expression", one.clone()),
+            [init @ .., last] => ("partitioning expressions", format!("{} and {last}", init.join(", "))),
+            [] => return None,
+        };
+        Some(format!(
+            "The query used to build `{sink}` must include the {what} {list} in its projection (eg, SELECT {}...).",
+            names.join(", ")
+        ))
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            KeyRule::SourceKeys(source) => source.schema.key_columns().count(),
+            KeyRule::Partition(exprs) => exprs.len(),
+        }
+    }
+}
+
 fn project(
     items: &[(Option<String>, Expr)],
-    source: &DataSource,
+    wildcard: bool,
+    rule: &KeyRule,
     input_schema: &SchemaRef,
     compiler: &ExprCompiler,
     sink: &str,
 ) -> Result<Vec<ProjectedColumn>> {
     let mut names = OutputNames::new(items);
-    let mut keys: Vec<ProjectedColumn> = Vec::new();
+    let mut keys: Vec<(usize, ProjectedColumn)> = Vec::new();
     let mut values: Vec<ProjectedColumn> = Vec::new();
-    // (source key column, its name in the output)
-    let mut key_names: Vec<(String, String)> = Vec::new();
     for (alias, expr) in items {
         let name = names.name(alias.as_deref(), expr)?;
         let compiled = compiler.compile(expr, input_schema)?;
@@ -228,39 +298,84 @@ fn project(
                 compiled.data_type()
             ))
         })?;
-        let key_column = match expr {
-            Expr::Column(c) => source.schema.find(c.name.as_str()).filter(|c| c.namespace == Namespace::Key),
-            _ => None,
-        };
-        let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: key_column.is_some() };
-        if let Some(key) = key_column {
-            if let Some((_, first)) = key_names.iter().find(|(source_key, _)| *source_key == key.name) {
-                return Err(PlanError::Invalid(format!(
-                    "The projection contains a key column (`{}`) more than once, aliased as: {first} and {}.",
-                    key.name, column.name
-                )));
+        let key = rule.key_of(expr);
+        let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: key.is_some() };
+        match key {
+            Some(i) => {
+                if let Some((_, first)) = keys.iter().find(|(k, _)| *k == i) {
+                    return Err(PlanError::Invalid(format!(
+                        "The projection contains a key column (`{}`) more than once, aliased as: {} and {}.",
+                        first.name, first.name, column.name
+                    )));
+                }
+                check_key_type(&column)?;
+                keys.push((i, column));
             }
-            key_names.push((key.name.clone(), column.name.clone()));
-            keys.push(column);
-        } else {
-            values.push(column);
+            None => values.push(column),
         }
     }
-    for key in source.schema.key_columns() {
-        let projected =
-            items.iter().any(|(_, e)| matches!(e, Expr::Column(c) if c.name.as_str() == key.name));
-        if !projected {
-            return Err(PlanError::Invalid(format!(
-                "The query used to build `{sink}` must include the key column {} in its projection (eg, SELECT {}...).",
-                key.name, key.name
-            )));
+    if let KeyRule::Partition(exprs) = rule {
+        // `SELECT *` takes the partitioning expressions it lacks as keys.
+        if wildcard {
+            for (i, expr) in exprs.iter().enumerate() {
+                if !keys.iter().any(|(k, _)| *k == i) {
+                    let name = names.name(None, expr)?;
+                    let compiled = compiler.compile(expr, input_schema)?;
+                    let sql_type = SqlType::from_arrow(compiled.data_type()).ok_or_else(|| {
+                        PlanError::Invalid(format!("Expression {expr} has a type Sluice cannot store"))
+                    })?;
+                    let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: true };
+                    check_key_type(&column)?;
+                    keys.push((i, column));
+                }
+            }
+        }
+        // Keys in PARTITION BY order.
+        keys.sort_by_key(|(i, _)| *i);
+    }
+    if keys.len() < rule.count() {
+        if let Some(message) = rule.missing(sink) {
+            return Err(PlanError::Invalid(message));
         }
     }
     if values.is_empty() {
         return Err(PlanError::Invalid("The projection contains no value columns.".into()));
     }
-    keys.extend(values);
-    Ok(keys)
+    let mut projection: Vec<ProjectedColumn> = keys.into_iter().map(|(_, c)| c).collect();
+    projection.extend(values);
+    Ok(projection)
+}
+
+/// ksqlDB refuses keys holding maps: their serialized form is not stable.
+pub(crate) fn check_key_type(column: &ProjectedColumn) -> Result<()> {
+    if column.sql_type.contains_map() {
+        return Err(PlanError::Invalid(format!(
+            "Map keys, including types that contain maps, are not supported as they may lead to unexpected \
+             behavior due to inconsistent serialization. Key column name: `{}`. Column type: {}. \
+             See https://github.com/confluentinc/ksql/issues/6621 for more.",
+            column.name, column.sql_type
+        )));
+    }
+    Ok(())
+}
+
+/// The key rule of a query without GROUP BY.
+fn key_rule<'a>(select: &Select, source: &'a DataSource) -> Result<KeyRule<'a>> {
+    if select.partition_by.is_empty() {
+        return Ok(KeyRule::SourceKeys(source));
+    }
+    if source.kind == sluice_sql::ast::SourceKind::Table {
+        return Err(PlanError::Invalid("ksqlDB does not support PARTITION BY on a table".into()));
+    }
+    let is_null = |e: &Expr| matches!(e, Expr::Literal(sluice_sql::ast::Literal::Null));
+    if select.partition_by.iter().any(is_null) {
+        if select.partition_by.len() > 1 {
+            return Err(PlanError::Invalid("Cannot PARTITION BY multiple columns including NULL".into()));
+        }
+        // PARTITION BY NULL: a stream without a key.
+        return Ok(KeyRule::Partition(Vec::new()));
+    }
+    Ok(KeyRule::Partition(select.partition_by.iter().map(walk::unqualified).collect()))
 }
 
 fn refuse_unsupported(select: &Select) -> Result<()> {
@@ -270,8 +385,8 @@ fn refuse_unsupported(select: &Select) -> Result<()> {
     if select.window.is_some() {
         return Err(not_yet("WINDOW"));
     }
-    if !select.partition_by.is_empty() {
-        return Err(not_yet("PARTITION BY"));
+    if !select.partition_by.is_empty() && (!select.group_by.is_empty() || select.window.is_some()) {
+        return Err(PlanError::Invalid("PARTITION BY cannot be combined with GROUP BY or WINDOW".into()));
     }
     for item in &select.items {
         if let SelectItem::Expr { expr, .. } = item {

@@ -46,7 +46,7 @@ impl RunningQuery {
             id: id.to_string(),
             topic,
             offsets: vec![0; partitions as usize],
-            decoder: SourceDecoder::new(&plan.source, id)?,
+            decoder: SourceDecoder::new(&plan.source, id, plan.repartitioned)?,
             operators,
             sink: SinkWriter::new(sink, id)?,
             errors: ProcessingLog::default(),

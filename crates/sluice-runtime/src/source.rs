@@ -18,11 +18,13 @@ use sluice_sql::ast::SourceKind;
 use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
-use crate::serde::{key_decoder, value_decoder};
+use crate::serde::{key_decoder, value_decoder, value_unwrapped};
 
 /// Decodes records of one source's topic into batches of its columns.
 pub struct SourceDecoder {
     source: DataSource,
+    /// Keep a stream's null-valued records as rows marked as tombstones.
+    keep_null_values: bool,
     schema: SchemaRef,
     key: Decoder,
     value: Decoder,
@@ -30,8 +32,9 @@ pub struct SourceDecoder {
 }
 
 impl SourceDecoder {
-    pub fn new(source: &DataSource, query_id: &str) -> Result<Self> {
+    pub fn new(source: &DataSource, query_id: &str, keep_null_values: bool) -> Result<Self> {
         Ok(SourceDecoder {
+            keep_null_values,
             schema: source_batch_schema(source),
             key: key_decoder(source)?,
             value: value_decoder(source)?,
@@ -50,13 +53,16 @@ impl SourceDecoder {
     /// null key is dropped.
     pub fn decode(&self, records: &[StoredRecord], errors: &mut ProcessingLog) -> Result<Option<Batch>> {
         let is_table = self.source.kind == SourceKind::Table;
+        // A bare single value may itself be null: then a null payload is a
+        // row holding null, not a missing row.
+        let null_is_a_value = value_unwrapped(&self.source);
         let candidates: Vec<&StoredRecord> = records
             .iter()
             .filter(|r| {
                 if is_table {
                     r.record.key.is_some() || self.source.schema.key_columns().next().is_none()
                 } else {
-                    r.record.value.is_some()
+                    r.record.value.is_some() || null_is_a_value || self.keep_null_values
                 }
             })
             .collect();
@@ -110,8 +116,9 @@ impl SourceDecoder {
         columns.push(Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.partition as i32))));
         columns.push(Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.offset as i64))));
         let data = RecordBatch::try_new(Arc::clone(&self.schema), columns)?;
+        let marks_nulls = is_table || (self.keep_null_values && !null_is_a_value);
         let tombstones =
-            is_table.then(|| BooleanArray::from_iter(rows.iter().map(|r| Some(r.record.value.is_none()))));
+            marks_nulls.then(|| BooleanArray::from_iter(rows.iter().map(|r| Some(r.record.value.is_none()))));
         Ok(Some(Batch { data, tombstones }))
     }
 
