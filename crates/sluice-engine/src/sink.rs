@@ -60,7 +60,7 @@ pub fn sink_source(create: &CreateAsSelect, plan: &QueryPlan) -> Result<DataSour
         value_format,
         wrap_single_value,
         timestamp: None,
-        window: None,
+        window: plan.window().map(|w| w.window_info()),
         is_source: false,
         partitions: count("PARTITIONS")?,
         replicas: count("REPLICAS")?,

@@ -18,6 +18,7 @@ use crate::error::{PlanError, Result};
 use crate::expr::{literal_value, CompiledExpr, ExprCompiler};
 use crate::query::{check_key_type, OutputNames, ProjectedColumn, ROWTIME};
 use crate::walk;
+use crate::window::{WindowPlan, WINDOWEND, WINDOWSTART};
 
 /// One aggregate call: per-row arguments over the input, and constants.
 #[derive(Clone)]
@@ -46,6 +47,8 @@ pub struct AggregationPlan {
     /// Positions of the input's key columns: a table's rows are retracted
     /// by key when a new row for the same key arrives.
     pub source_key_columns: Vec<usize>,
+    /// WINDOW: the intermediate rows then carry WINDOWSTART and WINDOWEND.
+    pub window: Option<WindowPlan>,
 }
 
 /// Whether `name` is an aggregate function.
@@ -72,6 +75,7 @@ pub fn plan_aggregation(
     items: &[(Option<String>, Expr)],
     group_by: &[Expr],
     having: Option<&Expr>,
+    window: Option<WindowPlan>,
     source: &DataSource,
     input_schema: &SchemaRef,
     compiler: &ExprCompiler,
@@ -119,12 +123,26 @@ pub fn plan_aggregation(
     let rewritten: Vec<Expr> = items.iter().map(|(_, e)| rewrite(e)).collect::<Result<_>>()?;
     let having = having.map(&mut rewrite).transpose()?;
 
+    let is_bound = |name: &str| name == WINDOWSTART || name == WINDOWEND;
+    if let Some(h) = &having {
+        if let Some(bound) = walk::columns(h).into_iter().find(|c| is_bound(c.name.as_str())) {
+            return Err(bounds_outside_select(bound.name.as_str()));
+        }
+    }
     let stray: Vec<String> = rewritten
         .iter()
         .flat_map(walk::columns)
-        .filter(|c| !c.name.as_str().starts_with('$'))
-        .map(|c| c.name.as_str().to_string())
+        .map(|c| c.name.as_str())
+        .filter(|name| !name.starts_with('$'))
+        .filter(|name| {
+            // Window bounds are columns of a windowed aggregation's rows.
+            !(window.is_some() && is_bound(name))
+        })
+        .map(str::to_string)
         .collect();
+    if let Some(bound) = stray.iter().find(|n| is_bound(n)) {
+        return Err(bounds_outside_select(bound));
+    }
     if !stray.is_empty() {
         return Err(PlanError::Invalid(format!(
             "Non-aggregate SELECT expression(s) not part of GROUP BY: {}",
@@ -148,6 +166,10 @@ pub fn plan_aggregation(
     }
     for (i, a) in aggregates.iter().enumerate() {
         fields.push(Field::new(agg_column(i), a.return_type.clone(), true));
+    }
+    if window.is_some() {
+        fields.push(Field::new(WINDOWSTART, DataType::Int64, false));
+        fields.push(Field::new(WINDOWEND, DataType::Int64, false));
     }
     fields.push(Field::new(ROWTIME, DataType::Int64, false));
     let intermediate_schema: SchemaRef = Arc::new(Schema::new(fields));
@@ -203,8 +225,14 @@ pub fn plan_aggregation(
     let source_key_columns =
         source.schema.key_columns().filter_map(|k| input_schema.index_of(&k.name).ok()).collect();
     Ok((
-        AggregationPlan { group_by, aggregates, intermediate_schema, having, source_key_columns },
+        AggregationPlan { group_by, aggregates, intermediate_schema, having, source_key_columns, window },
         projection,
+    ))
+}
+
+fn bounds_outside_select(name: &str) -> PlanError {
+    PlanError::Invalid(format!(
+        "Window bounds column {name} can only be used in the SELECT clause of windowed aggregations"
     ))
 }
 

@@ -10,6 +10,7 @@ mod expr;
 mod nested;
 mod query;
 pub mod walk;
+mod window;
 
 pub use aggregate::{AggregateCall, AggregationPlan};
 pub use error::{PlanError, Result};
@@ -17,3 +18,4 @@ pub use expr::{literal_value, CompiledExpr, ExprCompiler};
 pub use query::{
     plan_select, source_batch_schema, ProjectedColumn, QueryPlan, ROWOFFSET, ROWPARTITION, ROWTIME,
 };
+pub use window::{time_windows, WindowPlan, WindowShape, WINDOWEND, WINDOWSTART};

@@ -17,6 +17,7 @@ use crate::aggregate::{has_aggregate, plan_aggregation, AggregationPlan};
 use crate::error::{PlanError, Result};
 use crate::expr::{CompiledExpr, ExprCompiler};
 use crate::walk;
+use crate::window::{WindowPlan, WINDOWEND, WINDOWSTART};
 
 /// The record timestamp, carried as a column through every operator.
 pub const ROWTIME: &str = "ROWTIME";
@@ -63,12 +64,23 @@ pub struct QueryPlan {
 }
 
 impl QueryPlan {
-    /// The Arrow schema of output batches: the projected columns, then ROWTIME.
+    /// The Arrow schema of output batches: the projected columns, then
+    /// ROWTIME, then for a windowed aggregation WINDOWSTART and WINDOWEND
+    /// (the sink writes them into the windowed key).
     pub fn output_batch_schema(&self) -> SchemaRef {
         let mut fields: Vec<Field> =
             self.projection.iter().map(|c| Field::new(&c.name, c.expr.data_type().clone(), true)).collect();
         fields.push(Field::new(ROWTIME, DataType::Int64, false));
+        if self.window().is_some() {
+            fields.push(Field::new(WINDOWSTART, DataType::Int64, false));
+            fields.push(Field::new(WINDOWEND, DataType::Int64, false));
+        }
         Arc::new(Schema::new(fields))
+    }
+
+    /// The window of a windowed aggregation.
+    pub fn window(&self) -> Option<&WindowPlan> {
+        self.aggregation.as_ref().and_then(|a| a.window.as_ref())
     }
 }
 
@@ -143,6 +155,7 @@ pub fn plan_select(
             &items,
             &select.group_by,
             select.having.as_ref(),
+            select.window.as_ref().map(|w| WindowPlan::new(w, select.emit)).transpose()?,
             source,
             &input_schema,
             compiler,
@@ -382,8 +395,8 @@ fn refuse_unsupported(select: &Select) -> Result<()> {
     if !select.from.joins.is_empty() {
         return Err(not_yet("JOIN"));
     }
-    if select.window.is_some() {
-        return Err(not_yet("WINDOW"));
+    if select.window.is_some() && select.group_by.is_empty() {
+        return Err(PlanError::Invalid("WINDOW clause requires a GROUP BY clause.".into()));
     }
     if !select.partition_by.is_empty() && (!select.group_by.is_empty() || select.window.is_some()) {
         return Err(PlanError::Invalid("PARTITION BY cannot be combined with GROUP BY or WINDOW".into()));

@@ -1,10 +1,10 @@
 //! Writing a query's output batches to its sink topic.
 
 use datafusion::arrow::array::{Array, ArrayRef, Int64Array};
-use sluice_catalog::DataSource;
+use sluice_catalog::{DataSource, WindowType};
 use sluice_formats::Encoder;
 use sluice_log::{Log, Record};
-use sluice_planner::ROWTIME;
+use sluice_planner::{ROWTIME, WINDOWEND, WINDOWSTART};
 
 use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
@@ -51,6 +51,7 @@ impl SinkWriter {
                 let v = if batch.is_tombstone(row) { Ok(None) } else { value };
                 v.map(|v| (k, v))
             });
+            let encoded = encoded.and_then(|(key, value)| Ok((self.windowed(key, batch, row)?, value)));
             match encoded {
                 Ok((key, value)) => {
                     let record = Record { key, value, timestamp: rowtime.value(row), headers: Vec::new() };
@@ -66,6 +67,36 @@ impl SinkWriter {
             }
         }
         Ok(())
+    }
+}
+
+impl SinkWriter {
+    /// A windowed sink's key: the key bytes, then the window as Kafka
+    /// Streams writes it (time: 8-byte start; session: 8-byte end, then
+    /// 8-byte start; big-endian).
+    fn windowed(
+        &self,
+        key: Option<Vec<u8>>,
+        batch: &Batch,
+        row: usize,
+    ) -> std::result::Result<Option<Vec<u8>>, sluice_formats::FormatError> {
+        let Some(window) = &self.sink.window else { return Ok(key) };
+        let bound = |name: &str| {
+            batch
+                .data
+                .column_by_name(name)
+                .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+                .map(|c| c.value(row))
+                .ok_or_else(|| {
+                    sluice_formats::FormatError::Schema(format!("output batch has no {name} column"))
+                })
+        };
+        let mut bytes = key.unwrap_or_default();
+        if window.window_type == WindowType::Session {
+            bytes.extend_from_slice(&bound(WINDOWEND)?.to_be_bytes());
+        }
+        bytes.extend_from_slice(&bound(WINDOWSTART)?.to_be_bytes());
+        Ok(Some(bytes))
     }
 }
 

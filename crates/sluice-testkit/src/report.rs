@@ -93,11 +93,12 @@ pub fn message_summary(results: &[CaseResult]) -> Option<String> {
 }
 
 /// Parses a ratchet list: one case name per line; blank lines and lines
-/// starting with `#` are ignored; surrounding whitespace is trimmed.
+/// starting with `#` are ignored; names are kept exactly, trailing spaces included.
 pub fn parse_ratchet(text: &str) -> BTreeSet<String> {
+    // Case names may end in a space (ksqlDB has such a case), so lines are
+    // taken as they are; only blank and `#` lines are skipped.
     text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
         .map(str::to_string)
         .collect()
 }
@@ -190,8 +191,9 @@ mod tests {
         let text = render_ratchet(["b - x - JSON", "a - y", "b - x - JSON"]);
         let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         assert_eq!(body, ["a - y", "b - x - JSON"]);
-        let parsed = parse_ratchet(&format!("{text}\n  # indented comment\n\n  c - z  \n"));
-        assert_eq!(parsed.into_iter().collect::<Vec<_>>(), ["a - y", "b - x - JSON", "c - z"]);
+        // A name keeps its trailing space: ksqlDB has a case named so.
+        let parsed = parse_ratchet(&format!("{text}\n# comment\n\nc - z \n"));
+        assert_eq!(parsed.into_iter().collect::<Vec<_>>(), ["a - y", "b - x - JSON", "c - z "]);
     }
 
     #[test]

@@ -1,11 +1,23 @@
-//! GROUP BY without windows: one running aggregate per group key, and an
-//! updated row per group for every input row (no caching: every update is
-//! emitted, as ksqlDB does with caching off).
+//! GROUP BY, with or without time windows: one running aggregate per group
+//! (and window), and an updated row per group for every input row (no
+//! caching: every update is emitted, as ksqlDB does with caching off).
 //!
 //! Over a table, a key's new row first retracts the key's previous row from
 //! its group (emitting that group's updated row), then adds the new one.
+//!
+//! Windows follow Kafka Streams: stream time is the largest ROWTIME seen; a
+//! record for a window whose end + grace <= stream time is late, dropped and
+//! counted. A window's state is dropped once it can no longer change, so
+//! state stays bounded.
+//!
+//! EMIT FINAL follows Kafka Streams' on-window-close emission, quirks
+//! included, because ksqlDB's results do: each time the close time (stream
+//! time - grace) advances, the windows that ended since the last emission
+//! and are still retained are emitted, in start order. Without RETENTION a
+//! window is retained while its end >= the close time, so a window whose
+//! close time is skipped over by a jump in stream time is never emitted.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
@@ -14,7 +26,7 @@ use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
 use sluice_functions::aggregate::Accumulator;
-use sluice_planner::{AggregationPlan, ROWTIME};
+use sluice_planner::{time_windows, AggregationPlan, WindowShape, ROWTIME};
 
 use super::Operator;
 use crate::batch::{true_mask, Batch};
@@ -24,6 +36,8 @@ struct Group {
     key: Vec<ScalarValue>,
     accumulators: Vec<Box<dyn Accumulator>>,
     rowtime: i64,
+    /// `[start, end)` for a windowed group.
+    window: Option<(i64, i64)>,
 }
 
 /// What a table's key last contributed, so it can be taken back.
@@ -38,6 +52,12 @@ pub struct Aggregate {
     contributions: HashMap<Vec<u8>, Contribution>,
     group_rows: RowConverter,
     source_key_rows: Option<RowConverter>,
+    stream_time: i64,
+    late_records: u64,
+    /// Windowed groups by (window start, group key).
+    windows: BTreeSet<(i64, Vec<u8>)>,
+    /// EMIT FINAL: the close time of the last emission.
+    last_emit_close: Option<i64>,
 }
 
 impl Aggregate {
@@ -53,16 +73,33 @@ impl Aggregate {
         } else {
             None
         };
+        if matches!(plan.window.map(|w| w.shape), Some(WindowShape::Session { .. })) {
+            return Err(RuntimeError::Invalid("session windows run in the session operator".into()));
+        }
         Ok(Aggregate {
             group_rows: RowConverter::new(group_fields)?,
             source_key_rows,
             plan,
             groups: HashMap::new(),
             contributions: HashMap::new(),
+            stream_time: i64::MIN,
+            late_records: 0,
+            windows: BTreeSet::new(),
+            last_emit_close: None,
         })
     }
 
-    fn new_group(&self, key: Vec<ScalarValue>) -> Result<Group> {
+    /// Records dropped because their window had closed.
+    pub fn late_records(&self) -> u64 {
+        self.late_records
+    }
+
+    /// How many groups (and windows) hold state.
+    pub fn state_size(&self) -> usize {
+        self.groups.len()
+    }
+
+    fn new_group(&self, key: Vec<ScalarValue>, window: Option<(i64, i64)>) -> Result<Group> {
         let accumulators = self
             .plan
             .aggregates
@@ -72,7 +109,65 @@ impl Aggregate {
                 a.function.accumulator(&types, &a.constants).map_err(RuntimeError::Invalid)
             })
             .collect::<Result<_>>()?;
-        Ok(Group { key, accumulators, rowtime: i64::MIN })
+        Ok(Group { key, accumulators, rowtime: i64::MIN, window })
+    }
+
+    /// The windows of a record at `rowtime` that are still open, as
+    /// `(start, end)`; counts the record as late when none is.
+    fn open_windows(&mut self, rowtime: i64) -> Vec<Option<(i64, i64)>> {
+        let Some(window) = self.plan.window else { return vec![None] };
+        let WindowShape::Time { size, advance } = window.shape else { return Vec::new() };
+        let grace = window.grace as i64;
+        let open: Vec<Option<(i64, i64)>> = time_windows(rowtime, size, advance)
+            .into_iter()
+            .map(|start| (start, start + size as i64))
+            .filter(|(_, end)| end.saturating_add(grace) > self.stream_time)
+            .map(Some)
+            .collect();
+        if open.is_empty() {
+            self.late_records += 1;
+        }
+        open
+    }
+
+    /// Emits (EMIT FINAL) and drops windows as stream time moves on.
+    fn close_windows(&mut self, rows: &mut Rows) {
+        let Some(window) = self.plan.window else { return };
+        let WindowShape::Time { size, .. } = window.shape else { return };
+        let (size, grace) = (size as i64, window.grace as i64);
+        let close_time = self.stream_time.saturating_sub(grace);
+        // The first window start still retained.
+        let first_retained = match window.retention {
+            Some(retention) => self.stream_time.saturating_sub(retention as i64) + 1,
+            None if window.emit_final => close_time.saturating_sub(size),
+            // Once closed, an EMIT CHANGES window never changes again.
+            None => close_time.saturating_sub(size) + 1,
+        };
+        let progressed = self.last_emit_close.is_none_or(|last| close_time > last);
+        if window.emit_final && progressed && close_time - size >= 0 {
+            let ended_after = self.last_emit_close.map_or(i64::MIN, |last| last - size);
+            let due: Vec<(i64, Vec<u8>)> = self
+                .windows
+                .range((ended_after.saturating_add(1).max(first_retained), Vec::new())..)
+                .take_while(|(start, _)| *start <= close_time - size)
+                .cloned()
+                .collect();
+            for entry in due {
+                self.windows.remove(&entry);
+                if let Some(group) = self.groups.remove(&entry.1) {
+                    rows.push(&group);
+                }
+            }
+            self.last_emit_close = Some(close_time);
+        }
+        while let Some(first) = self.windows.first() {
+            if first.0 >= first_retained {
+                break;
+            }
+            if let Some((_, key)) = self.windows.pop_first() {
+                self.groups.remove(&key);
+            }
+        }
     }
 }
 
@@ -82,6 +177,7 @@ struct Rows {
     keys: Vec<Vec<ScalarValue>>,
     values: Vec<Vec<ScalarValue>>,
     rowtimes: Vec<i64>,
+    windows: Vec<(i64, i64)>,
 }
 
 impl Rows {
@@ -89,7 +185,16 @@ impl Rows {
         self.keys.push(group.key.clone());
         self.values.push(group.accumulators.iter().map(|a| a.value()).collect());
         self.rowtimes.push(group.rowtime);
+        self.windows.push(group.window.unwrap_or((0, 0)));
     }
+}
+
+fn scalars(arrays: &[ArrayRef], row: usize) -> Result<Vec<ScalarValue>> {
+    arrays
+        .iter()
+        .map(|a| ScalarValue::try_from_array(a, row))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| RuntimeError::Invalid(e.to_string()))
 }
 
 impl Operator for Aggregate {
@@ -116,6 +221,7 @@ impl Operator for Aggregate {
             .column_by_name(ROWTIME)
             .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
             .ok_or_else(|| RuntimeError::Invalid("input batch has no ROWTIME column".into()))?;
+        let emit_final = self.plan.window.is_some_and(|w| w.emit_final);
 
         let mut rows = Rows::default();
         for row in 0..data.num_rows() {
@@ -139,31 +245,39 @@ impl Operator for Aggregate {
             if keys.iter().any(|k| k.is_null(row)) {
                 continue;
             }
-            let row_args: Vec<Vec<ScalarValue>> = args
-                .iter()
-                .map(|arrays| arrays.iter().map(|a| ScalarValue::try_from_array(a, row)).collect())
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-            let group_key = group_rows.row(row).as_ref().to_vec();
-            if !self.groups.contains_key(&group_key) {
-                let key_values = keys
-                    .iter()
-                    .map(|k| ScalarValue::try_from_array(k, row))
-                    .collect::<std::result::Result<_, _>>()
-                    .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-                let group = self.new_group(key_values)?;
-                self.groups.insert(group_key.clone(), group);
+            self.stream_time = self.stream_time.max(rowtime);
+            let row_args: Vec<Vec<ScalarValue>> =
+                args.iter().map(|arrays| scalars(arrays, row)).collect::<Result<_>>()?;
+            let group_row = group_rows.row(row).as_ref().to_vec();
+            for window in self.open_windows(rowtime) {
+                let mut group_key = group_row.clone();
+                if let Some((start, _)) = window {
+                    group_key.extend_from_slice(&start.to_be_bytes());
+                }
+                if !self.groups.contains_key(&group_key) {
+                    let group = self.new_group(scalars(&keys, row)?, window)?;
+                    if let Some((start, _)) = window {
+                        self.windows.insert((start, group_key.clone()));
+                    }
+                    self.groups.insert(group_key.clone(), group);
+                }
+                let Some(group) = self.groups.get_mut(&group_key) else { continue };
+                for (acc, values) in group.accumulators.iter_mut().zip(&row_args) {
+                    acc.add(values).map_err(RuntimeError::Invalid)?;
+                }
+                group.rowtime = group.rowtime.max(rowtime);
+                if !emit_final {
+                    rows.push(group);
+                }
+                if let Some(source_keys) = &source_keys {
+                    let source_key = source_keys.row(row).as_ref().to_vec();
+                    self.contributions.insert(
+                        source_key,
+                        Contribution { group: group_key.clone(), args: row_args.clone() },
+                    );
+                }
             }
-            let Some(group) = self.groups.get_mut(&group_key) else { continue };
-            for (acc, values) in group.accumulators.iter_mut().zip(&row_args) {
-                acc.add(values).map_err(RuntimeError::Invalid)?;
-            }
-            group.rowtime = group.rowtime.max(rowtime);
-            rows.push(group);
-            if let Some(source_keys) = &source_keys {
-                let source_key = source_keys.row(row).as_ref().to_vec();
-                self.contributions.insert(source_key, Contribution { group: group_key, args: row_args });
-            }
+            self.close_windows(&mut rows);
         }
         if rows.rowtimes.is_empty() {
             return Ok(());
@@ -198,6 +312,10 @@ impl Aggregate {
         for i in 0..self.plan.aggregates.len() {
             let field = schema.field(key_count + i);
             columns.push(column(rows.values.iter().map(|v| v[i].clone()), field.data_type())?);
+        }
+        if self.plan.window.is_some() {
+            columns.push(Arc::new(Int64Array::from_iter_values(rows.windows.iter().map(|w| w.0))));
+            columns.push(Arc::new(Int64Array::from_iter_values(rows.windows.iter().map(|w| w.1))));
         }
         columns.push(Arc::new(Int64Array::from(rows.rowtimes)));
         Ok(RecordBatch::try_new(schema, columns)?)

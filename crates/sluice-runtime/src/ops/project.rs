@@ -2,13 +2,14 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
-use sluice_planner::{ProjectedColumn, ROWTIME};
+use sluice_planner::ProjectedColumn;
 
 use super::Operator;
 use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 
-/// SELECT's expressions: computes the output columns and carries ROWTIME.
+/// SELECT's expressions: computes the output columns and carries ROWTIME
+/// (and window bounds).
 pub struct Project {
     columns: Vec<ProjectedColumn>,
     output: SchemaRef,
@@ -26,11 +27,13 @@ impl Operator for Project {
         for column in &self.columns {
             arrays.push(column.expr.evaluate(&batch.data)?);
         }
-        let rowtime = batch
-            .data
-            .column_by_name(ROWTIME)
-            .ok_or_else(|| RuntimeError::Invalid("input batch has no ROWTIME column".into()))?;
-        arrays.push(Arc::clone(rowtime));
+        // ROWTIME, and a windowed aggregation's window bounds, pass through.
+        for field in self.output.fields().iter().skip(self.columns.len()) {
+            let carried = batch.data.column_by_name(field.name()).ok_or_else(|| {
+                RuntimeError::Invalid(format!("input batch has no {} column", field.name()))
+            })?;
+            arrays.push(Arc::clone(carried));
+        }
         let data = RecordBatch::try_new(Arc::clone(&self.output), arrays)?;
         out.push(Batch { data, tombstones: batch.tombstones });
         Ok(())

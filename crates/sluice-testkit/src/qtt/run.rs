@@ -10,7 +10,7 @@ use base64::Engine as _;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use serde_json::Value;
-use sluice_catalog::{DataSource, FormatDefaults, LogicalSchema, Namespace, SqlType};
+use sluice_catalog::{DataSource, FormatDefaults, LogicalSchema, Namespace, SqlType, WindowType};
 use sluice_engine::{Engine, EngineConfig};
 use sluice_formats::{Decoder, Encoder, Format};
 use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
@@ -18,7 +18,7 @@ use sluice_sql::ast::{SourceKind, Statement};
 use sluice_sql::parse_script;
 
 use crate::compare::{compare_outputs, ActualRecord, ActualValue};
-use crate::qtt::{PostConditions, QttCase, TestRecord};
+use crate::qtt::{PostConditions, QttCase, TestRecord, WindowKind, WindowSpec};
 use crate::report::CaseResult;
 
 /// Runs one case and says whether it passed.
@@ -228,10 +228,14 @@ fn read_topic(topic: &str, engine: &Engine) -> Result<Vec<ActualRecord>, String>
     records
         .iter()
         .map(|r| {
+            let (key_bytes, window) = match source {
+                Some(s) => split_windowed_key(r.record.key.as_deref(), s),
+                None => (r.record.key.as_deref(), None),
+            };
             Ok(ActualRecord {
                 key: match source {
-                    Some(s) => decode_side(r.record.key.as_deref(), s, Namespace::Key)?,
-                    None => r.record.key.as_deref().map(raw_value),
+                    Some(s) => decode_side(key_bytes, s, Namespace::Key)?,
+                    None => key_bytes.map(raw_value),
                 },
                 value: match source {
                     Some(s) => decode_side(r.record.value.as_deref(), s, Namespace::Value)?
@@ -239,11 +243,43 @@ fn read_topic(topic: &str, engine: &Engine) -> Result<Vec<ActualRecord>, String>
                     None => r.record.value.as_deref().map(raw_value).unwrap_or(ActualValue::Null),
                 },
                 timestamp: r.record.timestamp,
-                window: None,
+                window,
                 headers: r.record.headers.iter().map(|h| (h.key.clone(), h.value.clone())).collect(),
             })
         })
         .collect()
+}
+
+/// A windowed source's key: the inner key bytes and the window, read from
+/// the trailing 8-byte start (time windows) or end and start (sessions).
+fn split_windowed_key<'a>(
+    key: Option<&'a [u8]>,
+    source: &DataSource,
+) -> (Option<&'a [u8]>, Option<WindowSpec>) {
+    let (Some(key), Some(info)) = (key, &source.window) else { return (key, None) };
+    let long = |bytes: &[u8]| bytes.try_into().map(i64::from_be_bytes).ok();
+    match info.window_type {
+        WindowType::Session if key.len() >= 16 => {
+            let (inner, bounds) = key.split_at(key.len() - 16);
+            match (long(&bounds[..8]), long(&bounds[8..])) {
+                (Some(end), Some(start)) => {
+                    (Some(inner), Some(WindowSpec { start, end, kind: WindowKind::Session }))
+                }
+                _ => (Some(key), None),
+            }
+        }
+        WindowType::Tumbling | WindowType::Hopping if key.len() >= 8 => {
+            let (inner, bounds) = key.split_at(key.len() - 8);
+            match long(bounds) {
+                Some(start) => {
+                    let end = start + info.size_ms.unwrap_or(0) as i64;
+                    (Some(inner), Some(WindowSpec { start, end, kind: WindowKind::Time }))
+                }
+                None => (Some(key), None),
+            }
+        }
+        _ => (Some(key), None),
+    }
 }
 
 /// Bytes of unknown format: JSON if they parse, else text.
