@@ -1,6 +1,6 @@
 //! The sink of CREATE .. AS SELECT: its name, topic, formats and schema.
 
-use sluice_catalog::{DataSource, FormatSpec, WithClause};
+use sluice_catalog::{DataSource, FormatSpec, SqlType, TimestampColumn, WithClause};
 use sluice_planner::QueryPlan;
 use sluice_sql::ast::{CreateAsSelect, SourceKind, Statement};
 
@@ -59,11 +59,31 @@ pub fn sink_source(create: &CreateAsSelect, plan: &QueryPlan) -> Result<DataSour
         key_format,
         value_format,
         wrap_single_value,
-        timestamp: None,
-        window: plan.window().map(|w| w.window_info()),
+        timestamp: sink_timestamp(&with, plan)?,
+        window: plan.windowed_output(),
         is_source: false,
         partitions: count("PARTITIONS")?,
         replicas: count("REPLICAS")?,
         sql: Statement::CreateAsSelect(create.clone()).to_string(),
     })
+}
+
+/// `WITH (TIMESTAMP='col')` on a sink: its records take their timestamp
+/// from that output column.
+fn sink_timestamp(with: &WithClause, plan: &QueryPlan) -> Result<Option<TimestampColumn>> {
+    let Some(column) = with.string("TIMESTAMP") else { return Ok(None) };
+    let column = column.to_ascii_uppercase();
+    let format = with.string("TIMESTAMP_FORMAT");
+    let Some(found) = plan.output.find(&column) else {
+        return Err(EngineError::Invalid(format!(
+            "The TIMESTAMP column set in the WITH clause does not exist in the schema: '{column}'"
+        )));
+    };
+    match (&found.sql_type, &format) {
+        (SqlType::Bigint | SqlType::Timestamp, None) => Ok(Some(TimestampColumn { column, format })),
+        (SqlType::String, Some(_)) => Err(EngineError::NotSupportedYet("TIMESTAMP_FORMAT on a sink".into())),
+        _ => Err(EngineError::Invalid(format!(
+            "Timestamp column, `{column}`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified."
+        ))),
+    }
 }

@@ -33,6 +33,11 @@ pub fn source_batch_schema(source: &DataSource) -> SchemaRef {
     fields.push(Field::new(ROWTIME, DataType::Int64, false));
     fields.push(Field::new(ROWPARTITION, DataType::Int32, false));
     fields.push(Field::new(ROWOFFSET, DataType::Int64, false));
+    if source.window.is_some() {
+        // A windowed source's keys carry their window.
+        fields.push(Field::new(WINDOWSTART, DataType::Int64, false));
+        fields.push(Field::new(WINDOWEND, DataType::Int64, false));
+    }
     Arc::new(Schema::new(fields))
 }
 
@@ -71,7 +76,7 @@ impl QueryPlan {
         let mut fields: Vec<Field> =
             self.projection.iter().map(|c| Field::new(&c.name, c.expr.data_type().clone(), true)).collect();
         fields.push(Field::new(ROWTIME, DataType::Int64, false));
-        if self.window().is_some() {
+        if self.windowed_output().is_some() {
             fields.push(Field::new(WINDOWSTART, DataType::Int64, false));
             fields.push(Field::new(WINDOWEND, DataType::Int64, false));
         }
@@ -81,6 +86,15 @@ impl QueryPlan {
     /// The window of a windowed aggregation.
     pub fn window(&self) -> Option<&WindowPlan> {
         self.aggregation.as_ref().and_then(|a| a.window.as_ref())
+    }
+
+    /// How the output's keys are windowed: by a windowed aggregation, or
+    /// as the windowed source's were.
+    pub fn windowed_output(&self) -> Option<sluice_catalog::WindowInfo> {
+        match &self.aggregation {
+            Some(aggregation) => aggregation.window.map(|w| w.window_info()),
+            None => self.source.window,
+        }
     }
 }
 
@@ -103,6 +117,11 @@ pub fn plan_select(
         .into_iter()
         .flatten()
         .collect();
+    if source.window.is_some() && source.kind == sluice_sql::ast::SourceKind::Table {
+        return Err(PlanError::Invalid(
+            "KSQL does not support persistent queries on windowed tables.".into(),
+        ));
+    }
     let input_schema = source_batch_schema(source);
 
     let mut items: Vec<(Option<String>, Expr)> = Vec::new();

@@ -13,6 +13,7 @@ mod query;
 mod serde;
 mod sink;
 mod source;
+mod window_key;
 
 pub use batch::Batch;
 pub use error::{Result, RuntimeError};
@@ -21,3 +22,4 @@ pub use query::RunningQuery;
 pub use serde::{key_decoder, key_encoder, value_decoder, value_encoder};
 pub use sink::SinkWriter;
 pub use source::SourceDecoder;
+pub use window_key::{append_window, split_window};

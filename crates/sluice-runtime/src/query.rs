@@ -3,12 +3,12 @@
 
 use sluice_catalog::DataSource;
 use sluice_log::{Log, StoredRecord};
-use sluice_planner::QueryPlan;
+use sluice_planner::{QueryPlan, WindowShape};
 use sluice_sql::ast::SourceKind;
 
 use crate::batch::Batch;
 use crate::error::Result;
-use crate::ops::{Aggregate, Filter, Operator, Project};
+use crate::ops::{Aggregate, Filter, Operator, Project, SessionAggregate};
 use crate::processing_log::ProcessingLog;
 use crate::sink::SinkWriter;
 use crate::source::SourceDecoder;
@@ -39,7 +39,12 @@ impl RunningQuery {
             operators.push(Box::new(Filter::new(condition.clone(), changelog)));
         }
         if let Some(aggregation) = &plan.aggregation {
-            operators.push(Box::new(Aggregate::new(aggregation.clone(), &plan.input_schema, changelog)?));
+            let sessions = matches!(plan.window().map(|w| w.shape), Some(WindowShape::Session { .. }));
+            if sessions {
+                operators.push(Box::new(SessionAggregate::new(aggregation.clone())?));
+            } else {
+                operators.push(Box::new(Aggregate::new(aggregation.clone(), &plan.input_schema, changelog)?));
+            }
         }
         operators.push(Box::new(Project::new(plan.projection.clone(), plan.output_batch_schema())));
         Ok(RunningQuery {

@@ -1,7 +1,9 @@
 //! Writing a query's output batches to its sink topic.
 
 use datafusion::arrow::array::{Array, ArrayRef, Int64Array};
-use sluice_catalog::{DataSource, WindowType};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use sluice_catalog::DataSource;
 use sluice_formats::Encoder;
 use sluice_log::{Log, Record};
 use sluice_planner::{ROWTIME, WINDOWEND, WINDOWSTART};
@@ -10,6 +12,7 @@ use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
 use crate::serde::{key_encoder, value_encoder};
+use crate::window_key::append_window;
 
 /// Encodes output rows with the sink's formats and appends them to its topic.
 pub struct SinkWriter {
@@ -39,11 +42,18 @@ impl SinkWriter {
         let rows = batch.num_rows();
         let keys = self.key.encode(&columns(batch, &self.key_names)?, rows);
         let values = self.value.encode(&columns(batch, &self.value_names)?, rows);
+        // The record timestamp: ROWTIME, or the sink's TIMESTAMP column.
+        let timestamp_column = self.sink.timestamp.as_ref().map(|t| t.column.as_str()).unwrap_or(ROWTIME);
         let rowtime = batch
             .data
-            .column_by_name(ROWTIME)
-            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
-            .ok_or_else(|| RuntimeError::Invalid("output batch has no ROWTIME column".into()))?;
+            .column_by_name(timestamp_column)
+            .map(|c| cast(c, &DataType::Int64))
+            .transpose()?
+            .ok_or_else(|| RuntimeError::Invalid(format!("output batch has no {timestamp_column} column")))?;
+        let rowtime = rowtime
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or_else(|| RuntimeError::Invalid("timestamps are not BIGINT".into()))?;
         // Every row goes to partition 0: partitioning by key comes with
         // multi-partition topics.
         for (row, (key, value)) in keys.into_iter().zip(values).enumerate() {
@@ -52,6 +62,14 @@ impl SinkWriter {
                 v.map(|v| (k, v))
             });
             let encoded = encoded.and_then(|(key, value)| Ok((self.windowed(key, batch, row)?, value)));
+            // Kafka has no place for a record before the epoch.
+            let encoded = encoded.and_then(|kv| match rowtime.is_valid(row) && rowtime.value(row) >= 0 {
+                true => Ok(kv),
+                false => Err(sluice_formats::FormatError::Schema(format!(
+                    "invalid timestamp {}",
+                    if rowtime.is_valid(row) { rowtime.value(row).to_string() } else { "null".into() }
+                ))),
+            });
             match encoded {
                 Ok((key, value)) => {
                     let record = Record { key, value, timestamp: rowtime.value(row), headers: Vec::new() };
@@ -92,10 +110,7 @@ impl SinkWriter {
                 })
         };
         let mut bytes = key.unwrap_or_default();
-        if window.window_type == WindowType::Session {
-            bytes.extend_from_slice(&bound(WINDOWEND)?.to_be_bytes());
-        }
-        bytes.extend_from_slice(&bound(WINDOWSTART)?.to_be_bytes());
+        append_window(&mut bytes, window, bound(WINDOWSTART)?, bound(WINDOWEND)?);
         Ok(Some(bytes))
     }
 }

@@ -7,18 +7,19 @@ use datafusion::arrow::array::{
     Array, ArrayRef, BinaryBuilder, BooleanArray, Int32Array, Int64Array, ListBuilder, RecordBatch,
     StringBuilder, StructBuilder, UInt32Array,
 };
-use datafusion::arrow::compute::take;
+use datafusion::arrow::compute::{filter_record_batch, take};
 use datafusion::arrow::datatypes::{DataType, Fields, SchemaRef};
 use sluice_catalog::{DataSource, Namespace};
 use sluice_formats::Decoder;
 use sluice_log::StoredRecord;
-use sluice_planner::source_batch_schema;
+use sluice_planner::{source_batch_schema, ROWTIME};
 use sluice_sql::ast::SourceKind;
 
 use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
 use crate::serde::{key_decoder, value_decoder, value_unwrapped};
+use crate::window_key::split_window;
 
 /// Decodes records of one source's topic into batches of its columns.
 pub struct SourceDecoder {
@@ -69,7 +70,30 @@ impl SourceDecoder {
         if candidates.is_empty() {
             return Ok(None);
         }
-        let keys: Vec<Option<&[u8]>> = candidates.iter().map(|r| r.record.key.as_deref()).collect();
+        // A windowed source's keys end in their window: split it off.
+        let mut windows: Vec<(i64, i64)> = Vec::new();
+        let mut keys: Vec<Option<&[u8]>> = Vec::with_capacity(candidates.len());
+        for record in &candidates {
+            let key = record.record.key.as_deref();
+            match (&self.source.window, key) {
+                (Some(window), Some(key)) => match split_window(key, window) {
+                    Some((inner, start, end)) => {
+                        keys.push(Some(inner));
+                        windows.push((start, end));
+                    }
+                    None => {
+                        // Too short to hold a window: the key decoder
+                        // reports the row, with its bytes as they are.
+                        keys.push(Some(&key[..0]));
+                        windows.push((0, 0));
+                    }
+                },
+                _ => {
+                    keys.push(key);
+                    windows.push((0, 0));
+                }
+            }
+        }
         let values: Vec<Option<&[u8]>> = candidates.iter().map(|r| r.record.value.as_deref()).collect();
         let decoded_keys = self.key.decode(&keys);
         let decoded_values = self.value.decode(&values);
@@ -115,11 +139,53 @@ impl SourceDecoder {
         columns.push(Arc::new(rowtime));
         columns.push(Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.partition as i32))));
         columns.push(Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.offset as i64))));
+        if self.source.window.is_some() {
+            columns.push(Arc::new(Int64Array::from_iter_values(kept.iter().map(|&r| windows[r].0))));
+            columns.push(Arc::new(Int64Array::from_iter_values(kept.iter().map(|&r| windows[r].1))));
+        }
         let data = RecordBatch::try_new(Arc::clone(&self.schema), columns)?;
+        // A record whose event time is before the epoch (or missing) is
+        // skipped, as Kafka Streams skips invalid timestamps.
+        let (data, rows) = self.drop_invalid_timestamps(data, rows, errors)?;
         let marks_nulls = is_table || (self.keep_null_values && !null_is_a_value);
         let tombstones =
             marks_nulls.then(|| BooleanArray::from_iter(rows.iter().map(|r| Some(r.record.value.is_none()))));
         Ok(Some(Batch { data, tombstones }))
+    }
+
+    fn drop_invalid_timestamps<'r>(
+        &self,
+        data: RecordBatch,
+        rows: Vec<&'r StoredRecord>,
+        errors: &mut ProcessingLog,
+    ) -> Result<(RecordBatch, Vec<&'r StoredRecord>)> {
+        let Some(rowtimes) =
+            data.column_by_name(ROWTIME).and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+        else {
+            return Ok((data, rows));
+        };
+        let valid: BooleanArray = rowtimes.iter().map(|t| Some(t.is_some_and(|t| t >= 0))).collect();
+        if valid.true_count() == rows.len() {
+            return Ok((data, rows));
+        }
+        let mut kept = Vec::with_capacity(rows.len());
+        for (i, record) in rows.into_iter().enumerate() {
+            if valid.value(i) {
+                kept.push(record);
+            } else {
+                errors.record(ProcessingLogEntry {
+                    query_id: self.query_id.clone(),
+                    topic: self.source.topic.clone(),
+                    partition: record.partition,
+                    offset: record.offset,
+                    message: format!(
+                        "Invalid timestamp {} for the record; it was skipped",
+                        rowtimes.value(i)
+                    ),
+                });
+            }
+        }
+        Ok((filter_record_batch(&data, &valid)?, kept))
     }
 
     /// ROWTIME: the record timestamp, or the TIMESTAMP column when set.

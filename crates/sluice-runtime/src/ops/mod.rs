@@ -4,7 +4,7 @@ mod aggregate;
 mod filter;
 mod project;
 
-pub use aggregate::Aggregate;
+pub use aggregate::{Aggregate, SessionAggregate};
 pub use filter::Filter;
 pub use project::Project;
 

@@ -14,6 +14,7 @@ use sluice_catalog::{DataSource, FormatDefaults, LogicalSchema, Namespace, SqlTy
 use sluice_engine::{Engine, EngineConfig};
 use sluice_formats::{Decoder, Encoder, Format};
 use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
+use sluice_runtime::{append_window, split_window};
 use sluice_sql::ast::{SourceKind, Statement};
 use sluice_sql::parse_script;
 
@@ -156,10 +157,15 @@ fn format(spec: &sluice_catalog::FormatSpec) -> Result<Format, String> {
 fn encode_input(input: &TestRecord, engine: &Engine) -> Result<Record, String> {
     let source = source_for_topic(engine, &input.topic);
     let (key, value) = match source {
-        Some(source) => (
-            encode_side(input.key.as_ref(), source, Namespace::Key)?,
-            encode_side(Some(&input.value), source, Namespace::Value)?,
-        ),
+        Some(source) => {
+            let mut key = encode_side(input.key.as_ref(), source, Namespace::Key)?;
+            if let (Some(info), Some(window)) = (&source.window, &input.window) {
+                let mut bytes = key.unwrap_or_default();
+                append_window(&mut bytes, info, window.start, window.end);
+                key = Some(bytes);
+            }
+            (key, encode_side(Some(&input.value), source, Namespace::Value)?)
+        }
         // A topic no source reads: write the JSON as it is.
         None => {
             (input.key.as_ref().map(json_bytes), Some(&input.value).filter(|v| !v.is_null()).map(json_bytes))
@@ -250,35 +256,19 @@ fn read_topic(topic: &str, engine: &Engine) -> Result<Vec<ActualRecord>, String>
         .collect()
 }
 
-/// A windowed source's key: the inner key bytes and the window, read from
-/// the trailing 8-byte start (time windows) or end and start (sessions).
+/// A windowed source's key: the inner key bytes and the window.
 fn split_windowed_key<'a>(
     key: Option<&'a [u8]>,
     source: &DataSource,
 ) -> (Option<&'a [u8]>, Option<WindowSpec>) {
     let (Some(key), Some(info)) = (key, &source.window) else { return (key, None) };
-    let long = |bytes: &[u8]| bytes.try_into().map(i64::from_be_bytes).ok();
-    match info.window_type {
-        WindowType::Session if key.len() >= 16 => {
-            let (inner, bounds) = key.split_at(key.len() - 16);
-            match (long(&bounds[..8]), long(&bounds[8..])) {
-                (Some(end), Some(start)) => {
-                    (Some(inner), Some(WindowSpec { start, end, kind: WindowKind::Session }))
-                }
-                _ => (Some(key), None),
-            }
+    match split_window(key, info) {
+        Some((inner, start, end)) => {
+            let kind =
+                if info.window_type == WindowType::Session { WindowKind::Session } else { WindowKind::Time };
+            (Some(inner), Some(WindowSpec { start, end, kind }))
         }
-        WindowType::Tumbling | WindowType::Hopping if key.len() >= 8 => {
-            let (inner, bounds) = key.split_at(key.len() - 8);
-            match long(bounds) {
-                Some(start) => {
-                    let end = start + info.size_ms.unwrap_or(0) as i64;
-                    (Some(inner), Some(WindowSpec { start, end, kind: WindowKind::Time }))
-                }
-                None => (Some(key), None),
-            }
-        }
-        _ => (Some(key), None),
+        None => (Some(key), None),
     }
 }
 

@@ -20,16 +20,22 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::array::{Array, ArrayRef, Int64Array};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
 use sluice_functions::aggregate::Accumulator;
 use sluice_planner::{time_windows, AggregationPlan, WindowShape, ROWTIME};
 
+mod rows;
+mod session;
+
+pub use session::SessionAggregate;
+
+use rows::{accumulators, scalars, Rows};
+
 use super::Operator;
-use crate::batch::{true_mask, Batch};
+use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 
 struct Group {
@@ -100,16 +106,7 @@ impl Aggregate {
     }
 
     fn new_group(&self, key: Vec<ScalarValue>, window: Option<(i64, i64)>) -> Result<Group> {
-        let accumulators = self
-            .plan
-            .aggregates
-            .iter()
-            .map(|a| {
-                let types: Vec<DataType> = a.args.iter().map(|e| e.data_type().clone()).collect();
-                a.function.accumulator(&types, &a.constants).map_err(RuntimeError::Invalid)
-            })
-            .collect::<Result<_>>()?;
-        Ok(Group { key, accumulators, rowtime: i64::MIN, window })
+        Ok(Group { key, accumulators: accumulators(&self.plan)?, rowtime: i64::MIN, window })
     }
 
     /// The windows of a record at `rowtime` that are still open, as
@@ -155,7 +152,7 @@ impl Aggregate {
             for entry in due {
                 self.windows.remove(&entry);
                 if let Some(group) = self.groups.remove(&entry.1) {
-                    rows.push(&group);
+                    rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
                 }
             }
             self.last_emit_close = Some(close_time);
@@ -169,32 +166,6 @@ impl Aggregate {
             }
         }
     }
-}
-
-/// The intermediate rows an input batch produces.
-#[derive(Default)]
-struct Rows {
-    keys: Vec<Vec<ScalarValue>>,
-    values: Vec<Vec<ScalarValue>>,
-    rowtimes: Vec<i64>,
-    windows: Vec<(i64, i64)>,
-}
-
-impl Rows {
-    fn push(&mut self, group: &Group) {
-        self.keys.push(group.key.clone());
-        self.values.push(group.accumulators.iter().map(|a| a.value()).collect());
-        self.rowtimes.push(group.rowtime);
-        self.windows.push(group.window.unwrap_or((0, 0)));
-    }
-}
-
-fn scalars(arrays: &[ArrayRef], row: usize) -> Result<Vec<ScalarValue>> {
-    arrays
-        .iter()
-        .map(|a| ScalarValue::try_from_array(a, row))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| RuntimeError::Invalid(e.to_string()))
 }
 
 impl Operator for Aggregate {
@@ -234,7 +205,7 @@ impl Operator for Aggregate {
                             acc.retract(values).map_err(RuntimeError::Invalid)?;
                         }
                         group.rowtime = group.rowtime.max(rowtime);
-                        rows.push(group);
+                        rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
                     }
                 }
                 if batch.is_tombstone(row) {
@@ -267,7 +238,7 @@ impl Operator for Aggregate {
                 }
                 group.rowtime = group.rowtime.max(rowtime);
                 if !emit_final {
-                    rows.push(group);
+                    rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
                 }
                 if let Some(source_keys) = &source_keys {
                     let source_key = source_keys.row(row).as_ref().to_vec();
@@ -279,67 +250,9 @@ impl Operator for Aggregate {
             }
             self.close_windows(&mut rows);
         }
-        if rows.rowtimes.is_empty() {
-            return Ok(());
+        if !rows.is_empty() {
+            out.push(rows.into_batch(&self.plan)?);
         }
-        let intermediate = self.intermediate_batch(rows)?;
-        let tombstones = match &self.plan.having {
-            Some(having) => {
-                let passes = having.evaluate(&intermediate)?;
-                let passes = passes
-                    .as_any()
-                    .downcast_ref::<BooleanArray>()
-                    .map(true_mask)
-                    .unwrap_or_else(|| BooleanArray::from(vec![false; intermediate.num_rows()]));
-                Some(datafusion::arrow::compute::not(&passes)?)
-            }
-            None => None,
-        };
-        // The result is a table: rows HAVING rejects delete their key.
-        out.push(Batch { data: intermediate, tombstones });
         Ok(())
-    }
-}
-
-impl Aggregate {
-    fn intermediate_batch(&self, rows: Rows) -> Result<RecordBatch> {
-        let schema = Arc::clone(&self.plan.intermediate_schema);
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
-        let key_count = self.plan.group_by.len();
-        for i in 0..key_count {
-            columns.push(column(rows.keys.iter().map(|k| k[i].clone()), schema.field(i).data_type())?);
-        }
-        for i in 0..self.plan.aggregates.len() {
-            let field = schema.field(key_count + i);
-            columns.push(column(rows.values.iter().map(|v| v[i].clone()), field.data_type())?);
-        }
-        if self.plan.window.is_some() {
-            columns.push(Arc::new(Int64Array::from_iter_values(rows.windows.iter().map(|w| w.0))));
-            columns.push(Arc::new(Int64Array::from_iter_values(rows.windows.iter().map(|w| w.1))));
-        }
-        columns.push(Arc::new(Int64Array::from(rows.rowtimes)));
-        Ok(RecordBatch::try_new(schema, columns)?)
-    }
-}
-
-/// An array of `values` with type `data_type` (untyped nulls become typed).
-fn column(values: impl Iterator<Item = ScalarValue>, data_type: &DataType) -> Result<ArrayRef> {
-    let values: Vec<ScalarValue> = values.collect();
-    if values.iter().all(|v| matches!(v, ScalarValue::Null)) {
-        return Ok(new_null_array(data_type, values.len()));
-    }
-    let typed: Vec<ScalarValue> = values
-        .into_iter()
-        .map(|v| match v {
-            ScalarValue::Null => ScalarValue::try_from(data_type),
-            other => Ok(other),
-        })
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-    let array = ScalarValue::iter_to_array(typed).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-    if array.data_type() == data_type {
-        Ok(array)
-    } else {
-        Ok(cast(&array, data_type)?)
     }
 }

@@ -1,0 +1,136 @@
+//! The intermediate rows of an aggregation, as a batch: group key values,
+//! aggregate results, window bounds and ROWTIME.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use sluice_functions::aggregate::Accumulator;
+use sluice_planner::AggregationPlan;
+
+use crate::batch::{true_mask, Batch};
+use crate::error::{Result, RuntimeError};
+
+/// Rows an input batch produces, in emission order.
+#[derive(Default)]
+pub(super) struct Rows {
+    keys: Vec<Vec<ScalarValue>>,
+    values: Vec<Vec<ScalarValue>>,
+    rowtimes: Vec<i64>,
+    windows: Vec<(i64, i64)>,
+    tombstones: Vec<bool>,
+}
+
+impl Rows {
+    /// A group's current row.
+    pub(super) fn push(
+        &mut self,
+        key: &[ScalarValue],
+        accumulators: &[Box<dyn Accumulator>],
+        rowtime: i64,
+        window: Option<(i64, i64)>,
+    ) {
+        self.keys.push(key.to_vec());
+        self.values.push(accumulators.iter().map(|a| a.value()).collect());
+        self.rowtimes.push(rowtime);
+        self.windows.push(window.unwrap_or((0, 0)));
+        self.tombstones.push(false);
+    }
+
+    /// A deletion of a group's row (a session replaced by a merge).
+    pub(super) fn push_tombstone(
+        &mut self,
+        key: &[ScalarValue],
+        aggregates: usize,
+        rowtime: i64,
+        window: (i64, i64),
+    ) {
+        self.keys.push(key.to_vec());
+        self.values.push(vec![ScalarValue::Null; aggregates]);
+        self.rowtimes.push(rowtime);
+        self.windows.push(window);
+        self.tombstones.push(true);
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.rowtimes.is_empty()
+    }
+
+    /// The rows as a batch of the plan's intermediate schema. HAVING turns
+    /// rows that fail it into deletions: the result is a table.
+    pub(super) fn into_batch(self, plan: &AggregationPlan) -> Result<Batch> {
+        let schema = Arc::clone(&plan.intermediate_schema);
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        let key_count = plan.group_by.len();
+        for i in 0..key_count {
+            columns.push(column(self.keys.iter().map(|k| k[i].clone()), schema.field(i).data_type())?);
+        }
+        for i in 0..plan.aggregates.len() {
+            let field = schema.field(key_count + i);
+            columns.push(column(self.values.iter().map(|v| v[i].clone()), field.data_type())?);
+        }
+        if plan.window.is_some() {
+            columns.push(Arc::new(Int64Array::from_iter_values(self.windows.iter().map(|w| w.0))));
+            columns.push(Arc::new(Int64Array::from_iter_values(self.windows.iter().map(|w| w.1))));
+        }
+        columns.push(Arc::new(Int64Array::from(self.rowtimes)));
+        let data = RecordBatch::try_new(schema, columns)?;
+        let mut deleted = BooleanArray::from(self.tombstones);
+        if let Some(having) = &plan.having {
+            let passes = having.evaluate(&data)?;
+            let passes = passes
+                .as_any()
+                .downcast_ref::<BooleanArray>()
+                .map(true_mask)
+                .unwrap_or_else(|| BooleanArray::from(vec![false; data.num_rows()]));
+            let fails = datafusion::arrow::compute::not(&passes)?;
+            deleted = datafusion::arrow::compute::or(&deleted, &fails)?;
+        }
+        let tombstones = (deleted.true_count() > 0 || plan.having.is_some()).then_some(deleted);
+        Ok(Batch { data, tombstones })
+    }
+}
+
+/// The values of `arrays` at `row`.
+pub(super) fn scalars(arrays: &[ArrayRef], row: usize) -> Result<Vec<ScalarValue>> {
+    arrays
+        .iter()
+        .map(|a| ScalarValue::try_from_array(a, row))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| RuntimeError::Invalid(e.to_string()))
+}
+
+/// Fresh accumulators for one group.
+pub(super) fn accumulators(plan: &AggregationPlan) -> Result<Vec<Box<dyn Accumulator>>> {
+    plan.aggregates
+        .iter()
+        .map(|a| {
+            let types: Vec<DataType> = a.args.iter().map(|e| e.data_type().clone()).collect();
+            a.function.accumulator(&types, &a.constants).map_err(RuntimeError::Invalid)
+        })
+        .collect()
+}
+
+/// An array of `values` with type `data_type` (untyped nulls become typed).
+fn column(values: impl Iterator<Item = ScalarValue>, data_type: &DataType) -> Result<ArrayRef> {
+    let values: Vec<ScalarValue> = values.collect();
+    if values.iter().all(|v| matches!(v, ScalarValue::Null)) {
+        return Ok(new_null_array(data_type, values.len()));
+    }
+    let typed: Vec<ScalarValue> = values
+        .into_iter()
+        .map(|v| match v {
+            ScalarValue::Null => ScalarValue::try_from(data_type),
+            other => Ok(other),
+        })
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+    let array = ScalarValue::iter_to_array(typed).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+    if array.data_type() == data_type {
+        Ok(array)
+    } else {
+        Ok(cast(&array, data_type)?)
+    }
+}
