@@ -66,6 +66,16 @@ impl RunningQuery {
         &self.errors
     }
 
+    /// Records dropped because their window had closed.
+    pub fn late_records(&self) -> u64 {
+        self.operators.iter().map(|o| o.late_records()).sum()
+    }
+
+    /// How many entries the query's operators keep in state.
+    pub fn state_size(&self) -> usize {
+        self.operators.iter().map(|o| o.state_size()).sum()
+    }
+
     /// Processes the records that have arrived since the last poll, in the
     /// order they were appended. Returns how many records were read.
     pub fn poll(&mut self, log: &dyn Log) -> Result<usize> {

@@ -14,4 +14,14 @@ use crate::error::Result;
 pub trait Operator: Send {
     /// Processes one batch, appending any output batches to `out` in order.
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()>;
+
+    /// Records dropped because they arrived after their window closed.
+    fn late_records(&self) -> u64 {
+        0
+    }
+
+    /// How many entries (groups, windows, sessions) the operator keeps.
+    fn state_size(&self) -> usize {
+        0
+    }
 }

@@ -95,16 +95,6 @@ impl Aggregate {
         })
     }
 
-    /// Records dropped because their window had closed.
-    pub fn late_records(&self) -> u64 {
-        self.late_records
-    }
-
-    /// How many groups (and windows) hold state.
-    pub fn state_size(&self) -> usize {
-        self.groups.len()
-    }
-
     fn new_group(&self, key: Vec<ScalarValue>, window: Option<(i64, i64)>) -> Result<Group> {
         Ok(Group { key, accumulators: accumulators(&self.plan)?, rowtime: i64::MIN, window })
     }
@@ -169,6 +159,14 @@ impl Aggregate {
 }
 
 impl Operator for Aggregate {
+    fn late_records(&self) -> u64 {
+        self.late_records
+    }
+
+    fn state_size(&self) -> usize {
+        self.groups.len()
+    }
+
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
         let data = &batch.data;
         let keys: Vec<ArrayRef> =

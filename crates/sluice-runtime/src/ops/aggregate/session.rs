@@ -72,11 +72,6 @@ impl SessionAggregate {
         })
     }
 
-    /// Records dropped because their session had closed.
-    pub fn late_records(&self) -> u64 {
-        self.late_records
-    }
-
     fn add(
         &mut self,
         group_key: Vec<u8>,
@@ -174,6 +169,14 @@ impl SessionAggregate {
 }
 
 impl Operator for SessionAggregate {
+    fn late_records(&self) -> u64 {
+        self.late_records
+    }
+
+    fn state_size(&self) -> usize {
+        self.groups.values().map(|g| g.sessions.len()).sum()
+    }
+
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
         let data = &batch.data;
         let keys: Vec<ArrayRef> =

@@ -1,0 +1,99 @@
+//! The engine end to end, through SQL and the in-memory log.
+
+use std::sync::Arc;
+
+use sluice_engine::{Engine, EngineConfig};
+use sluice_log::{Log, MemoryLog, Record};
+use sluice_sql::parse_script;
+
+fn engine(sql: &str) -> (Engine, Arc<MemoryLog>) {
+    let log = Arc::new(MemoryLog::new());
+    let mut engine = Engine::new(log.clone(), EngineConfig::default());
+    let mut variables = Default::default();
+    for statement in parse_script(sql, &mut variables) {
+        let statement = statement.expect("test SQL parses").statement;
+        engine.execute(&statement).unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    (engine, log)
+}
+
+fn value(json: &str, timestamp: i64) -> Record {
+    Record { key: None, value: Some(json.as_bytes().to_vec()), timestamp, headers: Vec::new() }
+}
+
+fn values(log: &MemoryLog, topic: &str) -> Vec<String> {
+    log.read(topic, 0, 0, usize::MAX)
+        .expect("the topic exists")
+        .into_iter()
+        .map(|r| String::from_utf8_lossy(&r.record.value.unwrap_or_default()).into_owned())
+        .collect()
+}
+
+#[test]
+fn an_undecodable_record_is_logged_and_skipped() {
+    let (mut engine, log) = engine(
+        "CREATE STREAM s (id INT, amount BIGINT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+         CREATE STREAM big AS SELECT id, amount * 2 AS doubled FROM s WHERE amount > 10;",
+    );
+    log.append("s", 0, value(r#"{"id": 1, "amount": 20}"#, 1)).unwrap();
+    log.append("s", 0, value("{not json", 2)).unwrap();
+    log.append("s", 0, value(r#"{"id": 3, "amount": "lots"}"#, 3)).unwrap();
+    log.append("s", 0, value(r#"{"id": 4, "amount": 30}"#, 4)).unwrap();
+    engine.run_until_idle().unwrap();
+
+    assert_eq!(values(&log, "BIG"), [r#"{"ID":1,"DOUBLED":40}"#, r#"{"ID":4,"DOUBLED":60}"#]);
+    let errors = engine.queries()[0].processing_log();
+    assert_eq!(errors.total(), 2);
+    assert_eq!(errors.entries()[0].offset, 1);
+    assert!(errors.entries()[1].message.contains("AMOUNT"), "{:?}", errors.entries()[1]);
+}
+
+#[test]
+fn late_records_are_dropped_and_counted() {
+    let (mut engine, log) = engine(
+        "CREATE STREAM s (id INT KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+         CREATE TABLE t AS SELECT id, COUNT(*) AS n FROM s
+           WINDOW TUMBLING (SIZE 10 MILLISECONDS, GRACE PERIOD 5 MILLISECONDS) GROUP BY id;",
+    );
+    let keyed = |ts: i64| Record { key: Some(7i32.to_be_bytes().to_vec()), ..value(r#"{"v": 1}"#, ts) };
+    for ts in [1, 12, 15, 3, 30, 14] {
+        log.append("s", 0, keyed(ts)).unwrap();
+    }
+    engine.run_until_idle().unwrap();
+    // At ts 15 the window [0, 10) closes (10 + 5 <= 15): ts 3 is late; at 30
+    // the window [10, 20) closes too: ts 14 is late.
+    assert_eq!(engine.queries()[0].late_records(), 2);
+    assert_eq!(values(&log, "T").len(), 4);
+}
+
+#[test]
+fn tumbling_window_state_stays_bounded() {
+    let (mut engine, log) = engine(
+        "CREATE STREAM events (id INT KEY, amount BIGINT) WITH (kafka_topic='events', value_format='JSON', partitions=1);
+         CREATE TABLE totals AS SELECT id, COUNT(*) AS n, SUM(amount) AS total FROM events
+           WINDOW TUMBLING (SIZE 10 MILLISECONDS, GRACE PERIOD 5 MILLISECONDS) GROUP BY id EMIT FINAL;",
+    );
+    let keys = 100;
+    let total = 1_000_000;
+    let mut max_state = 0;
+    for chunk in 0..(total / 10_000) {
+        for i in 0..10_000 {
+            let n = chunk * 10_000 + i;
+            let record = Record {
+                key: Some(((n % keys) as i32).to_be_bytes().to_vec()),
+                value: Some(format!(r#"{{"amount": {n}}}"#).into_bytes()),
+                // Event time moves on 1 ms every 10 records.
+                timestamp: (n / 10) as i64,
+                headers: Vec::new(),
+            };
+            log.append("events", 0, record).unwrap();
+        }
+        engine.run_until_idle().unwrap();
+        max_state = max_state.max(engine.queries()[0].state_size());
+    }
+    // Open windows: the current one and those still within their grace,
+    // for each of the 100 keys; 100,000 windows closed along the way.
+    assert!(max_state <= 3 * keys as usize, "state grew to {max_state} entries");
+    let emitted = log.end_offset("TOTALS", 0).unwrap();
+    assert!(emitted >= 99_000 * 10, "only {emitted} window results were emitted");
+}
