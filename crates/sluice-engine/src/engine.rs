@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sluice_catalog::{Catalog, Created, DataSource, FormatDefaults, QueryInfo};
 use sluice_log::Log;
 use sluice_planner::{plan_select, ExprCompiler};
-use sluice_runtime::RunningQuery;
+use sluice_runtime::{QueryOptions, RunningQuery};
 use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
 
 use crate::error::{EngineError, Result};
@@ -21,11 +21,17 @@ pub struct EngineConfig {
     pub default_partitions: u32,
     /// The number of the first persistent query (its id's suffix).
     pub first_query_number: u64,
+    pub query_options: QueryOptions,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { formats: FormatDefaults::default(), default_partitions: 1, first_query_number: 0 }
+        EngineConfig {
+            formats: FormatDefaults::default(),
+            default_partitions: 1,
+            first_query_number: 0,
+            query_options: QueryOptions::default(),
+        }
     }
 }
 
@@ -194,7 +200,7 @@ impl Engine {
             SourceKind::Table => "CTAS",
         };
         let id = self.next_query_id(&format!("{prefix}_{}", sink.name));
-        let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref())?;
+        let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
         self.log.create_topic(&sink.topic, partitions)?;
         self.catalog.add_source(sink.clone(), false, create.or_replace)?;
         self.start(query, &plan.source.name, &sink, &create.query)
@@ -210,7 +216,7 @@ impl Engine {
             )));
         }
         let id = self.next_query_id("INSERTQUERY");
-        let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref())?;
+        let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
         self.start(query, &plan.source.name, &sink, select)
     }
 

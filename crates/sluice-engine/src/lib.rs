@@ -9,3 +9,4 @@ mod sink;
 
 pub use engine::{Engine, EngineConfig, Outcome};
 pub use error::{EngineError, Result};
+pub use sluice_runtime::QueryOptions;

@@ -81,7 +81,11 @@ fn sink_timestamp(with: &WithClause, plan: &QueryPlan) -> Result<Option<Timestam
     };
     match (&found.sql_type, &format) {
         (SqlType::Bigint | SqlType::Timestamp, None) => Ok(Some(TimestampColumn { column, format })),
-        (SqlType::String, Some(_)) => Err(EngineError::NotSupportedYet("TIMESTAMP_FORMAT on a sink".into())),
+        (SqlType::String, Some(pattern)) => {
+            // Check the pattern now rather than on the first record.
+            sluice_functions::java_time::JavaPattern::new(pattern).map_err(EngineError::Invalid)?;
+            Ok(Some(TimestampColumn { column, format }))
+        }
         _ => Err(EngineError::Invalid(format!(
             "Timestamp column, `{column}`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified."
         ))),

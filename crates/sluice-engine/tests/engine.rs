@@ -73,14 +73,14 @@ fn tumbling_window_state_stays_bounded() {
          CREATE TABLE totals AS SELECT id, COUNT(*) AS n, SUM(amount) AS total FROM events
            WINDOW TUMBLING (SIZE 10 MILLISECONDS, GRACE PERIOD 5 MILLISECONDS) GROUP BY id EMIT FINAL;",
     );
-    let keys = 100;
-    let total = 1_000_000;
+    let keys: i32 = 100;
+    let total: i32 = 1_000_000;
     let mut max_state = 0;
     for chunk in 0..(total / 10_000) {
         for i in 0..10_000 {
             let n = chunk * 10_000 + i;
             let record = Record {
-                key: Some(((n % keys) as i32).to_be_bytes().to_vec()),
+                key: Some((n % keys).to_be_bytes().to_vec()),
                 value: Some(format!(r#"{{"amount": {n}}}"#).into_bytes()),
                 // Event time moves on 1 ms every 10 records.
                 timestamp: (n / 10) as i64,

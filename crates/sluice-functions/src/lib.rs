@@ -1,6 +1,7 @@
 //! ksqlDB's functions. Aggregate functions live in [`aggregate`].
 
 pub mod aggregate;
+pub mod java_time;
 
 /// Every scalar function ksqlDB documents, including deprecated names it
 /// still accepts. The planner tells a user that one of these is not

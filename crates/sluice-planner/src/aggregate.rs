@@ -12,7 +12,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use sluice_catalog::{DataSource, SqlType};
 use sluice_functions::aggregate::{aggregate_function, table_source_error, AggregateFunction};
-use sluice_sql::ast::{ColumnRef, Expr, FunctionCall, Ident};
+use sluice_sql::ast::{ColumnRef, Expr, FunctionCall, Ident, Select};
 
 use crate::error::{PlanError, Result};
 use crate::expr::{literal_value, CompiledExpr, ExprCompiler};
@@ -73,14 +73,15 @@ fn agg_column(i: usize) -> String {
 /// grouped by `group_by`, with an optional HAVING.
 pub fn plan_aggregation(
     items: &[(Option<String>, Expr)],
-    group_by: &[Expr],
-    having: Option<&Expr>,
-    window: Option<WindowPlan>,
+    select: &Select,
     source: &DataSource,
     input_schema: &SchemaRef,
     compiler: &ExprCompiler,
     sink: &str,
 ) -> Result<(AggregationPlan, Vec<ProjectedColumn>)> {
+    let group_by = &select.group_by;
+    let having = select.having.as_ref();
+    let window = select.window.as_ref().map(|w| WindowPlan::new(w, select.emit)).transpose()?;
     if group_by.is_empty() {
         return Err(PlanError::NotSupportedYet("Aggregation without GROUP BY".into()));
     }

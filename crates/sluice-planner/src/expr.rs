@@ -359,6 +359,7 @@ mod tests {
             eval("TRANSFORM(x, y => y)"),
             Err(PlanError::Invalid(_) | PlanError::NotSupportedYet(_))
         ));
-        assert!(eval("s->f").unwrap_err().to_string().ends_with("is not supported yet"));
+        assert!(eval("name AT TIME ZONE 'UTC'").unwrap_err().to_string().ends_with("is not supported yet"));
+        assert_eq!(eval("nope->f").unwrap_err().to_string(), "Column 'NOPE' cannot be resolved.");
     }
 }

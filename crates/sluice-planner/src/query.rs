@@ -30,7 +30,9 @@ const TABLE_FUNCTIONS: &[&str] = &["EXPLODE", "CUBE_EXPLODE"];
 /// columns, then ROWTIME, ROWPARTITION and ROWOFFSET.
 pub fn source_batch_schema(source: &DataSource) -> SchemaRef {
     let mut fields: Vec<Field> = source.schema.columns().iter().map(Column::to_arrow_field).collect();
-    fields.push(Field::new(ROWTIME, DataType::Int64, false));
+    // Nullable: a source may read no event time for a record (it is then
+    // skipped before any operator sees it).
+    fields.push(Field::new(ROWTIME, DataType::Int64, true));
     fields.push(Field::new(ROWPARTITION, DataType::Int32, false));
     fields.push(Field::new(ROWOFFSET, DataType::Int64, false));
     if source.window.is_some() {
@@ -57,9 +59,6 @@ pub struct QueryPlan {
     /// The schema of the source's batches (see [`source_batch_schema`]).
     pub input_schema: SchemaRef,
     pub filter: Option<CompiledExpr>,
-    /// PARTITION BY: records with a null value pass through (with the new
-    /// key) instead of being dropped, as Kafka Streams' re-keying does.
-    pub repartitioned: bool,
     /// GROUP BY: when set, the projection reads its intermediate rows.
     pub aggregation: Option<AggregationPlan>,
     /// Key columns first, then value columns, in projection order.
@@ -170,16 +169,7 @@ pub fn plan_select(
     let aggregated =
         !select.group_by.is_empty() || select.having.is_some() || items.iter().any(|(_, e)| has_aggregate(e));
     let (aggregation, projection) = if aggregated {
-        let (plan, projection) = plan_aggregation(
-            &items,
-            &select.group_by,
-            select.having.as_ref(),
-            select.window.as_ref().map(|w| WindowPlan::new(w, select.emit)).transpose()?,
-            source,
-            &input_schema,
-            compiler,
-            sink,
-        )?;
+        let (plan, projection) = plan_aggregation(&items, select, source, &input_schema, compiler, sink)?;
         (Some(plan), projection)
     } else {
         let wildcard = select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
@@ -195,15 +185,7 @@ pub fn plan_select(
             })
             .collect(),
     );
-    Ok(QueryPlan {
-        source: source.clone(),
-        input_schema,
-        filter,
-        repartitioned: !select.partition_by.is_empty(),
-        aggregation,
-        projection,
-        output,
-    })
+    Ok(QueryPlan { source: source.clone(), input_schema, filter, aggregation, projection, output })
 }
 
 /// Names output columns as ksqlDB does: the alias, else a column's or
@@ -514,7 +496,11 @@ mod tests {
             ("SELECT k, id FROM test WHERE name;", "Should evaluate to boolean"),
             ("SELECT k, nope FROM test;", "Column 'NOPE' cannot be resolved."),
             ("SELECT k, id FROM nope;", "NOPE does not exist"),
-            ("SELECT k, COUNT(*) FROM test WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY k;", "not supported yet"),
+            ("SELECT * FROM test a JOIN test b ON a.k = b.k;", "JOIN is not supported yet"),
+            (
+                "SELECT k, COUNT(*) FROM test WINDOW TUMBLING (SIZE 1 SECOND);",
+                "WINDOW clause requires a GROUP BY",
+            ),
         ] {
             let err = plan(sql).expect_err(sql).to_string();
             assert!(err.contains(message), "{sql}\n  expected: {message}\n  got: {err}");

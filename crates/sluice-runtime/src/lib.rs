@@ -18,7 +18,7 @@ mod window_key;
 pub use batch::Batch;
 pub use error::{Result, RuntimeError};
 pub use processing_log::{ProcessingLog, ProcessingLogEntry};
-pub use query::RunningQuery;
+pub use query::{QueryOptions, RunningQuery};
 pub use serde::{key_decoder, key_encoder, value_decoder, value_encoder};
 pub use sink::SinkWriter;
 pub use source::SourceDecoder;

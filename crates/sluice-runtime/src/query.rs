@@ -16,6 +16,14 @@ use crate::source::SourceDecoder;
 /// How many records are read from a partition at a time.
 const READ_SIZE: usize = 1024;
 
+/// Settings that change how a query treats its records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueryOptions {
+    /// `ksql.timestamp.throw.on.invalid`: a record whose TIMESTAMP column
+    /// cannot be read fails the query instead of being skipped.
+    pub fail_on_invalid_timestamp: bool,
+}
+
 pub struct RunningQuery {
     id: String,
     topic: String,
@@ -30,7 +38,13 @@ pub struct RunningQuery {
 impl RunningQuery {
     /// Builds the operators of `plan`, writing to `sink`, reading the
     /// source topic from its beginning.
-    pub fn new(id: &str, plan: &QueryPlan, sink: &DataSource, log: &dyn Log) -> Result<Self> {
+    pub fn new(
+        id: &str,
+        plan: &QueryPlan,
+        sink: &DataSource,
+        log: &dyn Log,
+        options: QueryOptions,
+    ) -> Result<Self> {
         let topic = plan.source.topic.clone();
         let partitions = log.topic(&topic).map(|t| t.partitions).unwrap_or(1);
         let changelog = plan.source.kind == SourceKind::Table;
@@ -51,7 +65,7 @@ impl RunningQuery {
             id: id.to_string(),
             topic,
             offsets: vec![0; partitions as usize],
-            decoder: SourceDecoder::new(&plan.source, id, plan.repartitioned)?,
+            decoder: SourceDecoder::new(&plan.source, id, options)?,
             operators,
             sink: SinkWriter::new(sink, id)?,
             errors: ProcessingLog::default(),

@@ -16,7 +16,7 @@ fn key_unwrapped(source: &DataSource) -> bool {
 
 /// A single value column is stored bare when WRAP_SINGLE_VALUE is false, and
 /// always in the KAFKA format, which has no way to wrap it.
-pub(crate) fn value_unwrapped(source: &DataSource) -> bool {
+fn value_unwrapped(source: &DataSource) -> bool {
     source.schema.value_columns().count() == 1
         && (source.wrap_single_value == Some(false) || source.value_format.name == "KAFKA")
 }

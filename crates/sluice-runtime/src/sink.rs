@@ -1,10 +1,13 @@
 //! Writing a query's output batches to its sink topic.
 
-use datafusion::arrow::array::{Array, ArrayRef, Int64Array};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use sluice_catalog::DataSource;
 use sluice_formats::Encoder;
+use sluice_functions::java_time::JavaPattern;
 use sluice_log::{Log, Record};
 use sluice_planner::{ROWTIME, WINDOWEND, WINDOWSTART};
 
@@ -17,6 +20,8 @@ use crate::window_key::append_window;
 /// Encodes output rows with the sink's formats and appends them to its topic.
 pub struct SinkWriter {
     sink: DataSource,
+    /// The TIMESTAMP_FORMAT of a STRING timestamp column.
+    timestamp_pattern: Option<JavaPattern>,
     key: Encoder,
     value: Encoder,
     key_names: Vec<String>,
@@ -26,7 +31,12 @@ pub struct SinkWriter {
 
 impl SinkWriter {
     pub fn new(sink: &DataSource, query_id: &str) -> Result<Self> {
+        let timestamp_pattern = match sink.timestamp.as_ref().and_then(|t| t.format.as_deref()) {
+            Some(pattern) => Some(JavaPattern::new(pattern).map_err(RuntimeError::Invalid)?),
+            None => None,
+        };
         Ok(SinkWriter {
+            timestamp_pattern,
             key: key_encoder(sink)?,
             value: value_encoder(sink)?,
             key_names: sink.schema.key_columns().map(|c| c.name.clone()).collect(),
@@ -44,12 +54,18 @@ impl SinkWriter {
         let values = self.value.encode(&columns(batch, &self.value_names)?, rows);
         // The record timestamp: ROWTIME, or the sink's TIMESTAMP column.
         let timestamp_column = self.sink.timestamp.as_ref().map(|t| t.column.as_str()).unwrap_or(ROWTIME);
-        let rowtime = batch
+        let column = batch
             .data
             .column_by_name(timestamp_column)
-            .map(|c| cast(c, &DataType::Int64))
-            .transpose()?
             .ok_or_else(|| RuntimeError::Invalid(format!("output batch has no {timestamp_column} column")))?;
+        let rowtime: ArrayRef = match (&self.timestamp_pattern, column.as_any().downcast_ref::<StringArray>())
+        {
+            // An unreadable time is null: the row is then not written.
+            (Some(pattern), Some(text)) => Arc::new(
+                text.iter().map(|t| t.and_then(|t| pattern.parse_millis(t).ok())).collect::<Int64Array>(),
+            ),
+            _ => cast(column, &DataType::Int64)?,
+        };
         let rowtime = rowtime
             .as_any()
             .downcast_ref::<Int64Array>()

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     Array, ArrayRef, BinaryBuilder, BooleanArray, Int32Array, Int64Array, ListBuilder, RecordBatch,
-    StringBuilder, StructBuilder, UInt32Array,
+    StringArray, StringBuilder, StructBuilder, UInt32Array,
 };
-use datafusion::arrow::compute::{filter_record_batch, take};
+use datafusion::arrow::compute::{cast, filter_record_batch, take};
 use datafusion::arrow::datatypes::{DataType, Fields, SchemaRef};
 use sluice_catalog::{DataSource, Namespace};
 use sluice_formats::Decoder;
+use sluice_functions::java_time::JavaPattern;
 use sluice_log::StoredRecord;
 use sluice_planner::{source_batch_schema, ROWTIME};
 use sluice_sql::ast::SourceKind;
@@ -18,14 +19,16 @@ use sluice_sql::ast::SourceKind;
 use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
-use crate::serde::{key_decoder, value_decoder, value_unwrapped};
+use crate::query::QueryOptions;
+use crate::serde::{key_decoder, value_decoder};
 use crate::window_key::split_window;
 
 /// Decodes records of one source's topic into batches of its columns.
 pub struct SourceDecoder {
     source: DataSource,
-    /// Keep a stream's null-valued records as rows marked as tombstones.
-    keep_null_values: bool,
+    options: QueryOptions,
+    /// The TIMESTAMP_FORMAT of a STRING timestamp column.
+    timestamp_pattern: Option<JavaPattern>,
     schema: SchemaRef,
     key: Decoder,
     value: Decoder,
@@ -33,9 +36,14 @@ pub struct SourceDecoder {
 }
 
 impl SourceDecoder {
-    pub fn new(source: &DataSource, query_id: &str, keep_null_values: bool) -> Result<Self> {
+    pub fn new(source: &DataSource, query_id: &str, options: QueryOptions) -> Result<Self> {
+        let timestamp_pattern = match source.timestamp.as_ref().and_then(|t| t.format.as_deref()) {
+            Some(pattern) => Some(JavaPattern::new(pattern).map_err(RuntimeError::Invalid)?),
+            None => None,
+        };
         Ok(SourceDecoder {
-            keep_null_values,
+            options,
+            timestamp_pattern,
             schema: source_batch_schema(source),
             key: key_decoder(source)?,
             value: value_decoder(source)?,
@@ -54,16 +62,13 @@ impl SourceDecoder {
     /// null key is dropped.
     pub fn decode(&self, records: &[StoredRecord], errors: &mut ProcessingLog) -> Result<Option<Batch>> {
         let is_table = self.source.kind == SourceKind::Table;
-        // A bare single value may itself be null: then a null payload is a
-        // row holding null, not a missing row.
-        let null_is_a_value = value_unwrapped(&self.source);
         let candidates: Vec<&StoredRecord> = records
             .iter()
             .filter(|r| {
                 if is_table {
                     r.record.key.is_some() || self.source.schema.key_columns().next().is_none()
                 } else {
-                    r.record.value.is_some() || null_is_a_value || self.keep_null_values
+                    true
                 }
             })
             .collect();
@@ -147,9 +152,12 @@ impl SourceDecoder {
         // A record whose event time is before the epoch (or missing) is
         // skipped, as Kafka Streams skips invalid timestamps.
         let (data, rows) = self.drop_invalid_timestamps(data, rows, errors)?;
-        let marks_nulls = is_table || (self.keep_null_values && !null_is_a_value);
-        let tombstones =
-            marks_nulls.then(|| BooleanArray::from_iter(rows.iter().map(|r| Some(r.record.value.is_none()))));
+        // A null value deletes a table's key; on a stream it is a null row,
+        // which projections pass on and filters and aggregations drop.
+        let tombstones = rows
+            .iter()
+            .any(|r| r.record.value.is_none())
+            .then(|| BooleanArray::from_iter(rows.iter().map(|r| Some(r.record.value.is_none()))));
         Ok(Some(Batch { data, tombstones }))
     }
 
@@ -193,9 +201,6 @@ impl SourceDecoder {
         let Some(ts) = &self.source.timestamp else {
             return Ok(Int64Array::from_iter_values(rows.iter().map(|r| r.record.timestamp)));
         };
-        if ts.format.is_some() {
-            return Err(RuntimeError::Invalid("TIMESTAMP_FORMAT is not supported yet".into()));
-        }
         let index = self
             .source
             .schema
@@ -203,19 +208,36 @@ impl SourceDecoder {
             .iter()
             .position(|c| c.name == ts.column)
             .ok_or_else(|| RuntimeError::Invalid(format!("no TIMESTAMP column {}", ts.column)))?;
-        let values = datafusion::arrow::compute::cast(&columns[index], &DataType::Int64)?;
-        let values = values
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .ok_or_else(|| RuntimeError::Invalid("TIMESTAMP column is not a number".into()))?;
-        // A record without an event time keeps its record timestamp.
-        Ok(Int64Array::from_iter_values(rows.iter().enumerate().map(|(i, r)| {
-            if values.is_null(i) {
-                r.record.timestamp
-            } else {
-                values.value(i)
+        let column = &columns[index];
+        // A missing or unreadable event time is null: the record is then
+        // skipped (or, if so configured, the query fails).
+        let times: Int64Array = match &self.timestamp_pattern {
+            Some(pattern) => {
+                let text = column
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .ok_or_else(|| RuntimeError::Invalid("TIMESTAMP_FORMAT needs a STRING column".into()))?;
+                text.iter().map(|t| t.and_then(|t| pattern.parse_millis(t).ok())).collect()
             }
-        })))
+            None => {
+                let values = cast(column, &DataType::Int64)?;
+                values
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .cloned()
+                    .ok_or_else(|| RuntimeError::Invalid("TIMESTAMP column is not a number".into()))?
+            }
+        };
+        if self.options.fail_on_invalid_timestamp {
+            if let Some(row) = (0..times.len()).find(|&i| times.is_null(i) || times.value(i) < 0) {
+                return Err(RuntimeError::Invalid(format!(
+                    "Fatal user code error in TimestampExtractor callback for record at offset {} of {}: \
+                     invalid timestamp in column {}",
+                    rows[row].offset, self.source.topic, ts.column
+                )));
+            }
+        }
+        Ok(times)
     }
 }
 

@@ -40,6 +40,11 @@ impl Operator for Filter {
             out.push(Batch { data: batch.data, tombstones: Some(tombstones) });
             return Ok(());
         }
+        // A stream's null rows never pass a filter.
+        let passes = match &batch.tombstones {
+            Some(nulls) => boolean::and_not(&passes, nulls)?,
+            None => passes,
+        };
         let data = filter_record_batch(&batch.data, &passes)?;
         if data.num_rows() > 0 {
             out.push(Batch::new(data));

@@ -11,7 +11,7 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use serde_json::Value;
 use sluice_catalog::{DataSource, FormatDefaults, LogicalSchema, Namespace, SqlType, WindowType};
-use sluice_engine::{Engine, EngineConfig};
+use sluice_engine::{Engine, EngineConfig, QueryOptions};
 use sluice_formats::{Decoder, Encoder, Format};
 use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
 use sluice_runtime::{append_window, split_window};
@@ -53,15 +53,6 @@ fn run(case: &QttCase) -> Result<CaseResult, String> {
             return Ok(rejected(case, &error.to_string(), i == last));
         }
     }
-    if let Some(expected) = &case.expected_exception {
-        return Ok(CaseResult::fail(
-            &case.name,
-            format!(
-                "expected an error ({}), but every statement succeeded",
-                expected.message.as_deref().unwrap_or("?")
-            ),
-        ));
-    }
     for input in &case.inputs {
         let record = encode_input(input, &engine)?;
         if log.topic(&input.topic).is_none() {
@@ -69,8 +60,24 @@ fn run(case: &QttCase) -> Result<CaseResult, String> {
         }
         log.append(&input.topic, 0, record).map_err(|e| e.to_string())?;
     }
-    engine.run_until_idle().map_err(|e| format!("query failed: {e}"))?;
+    if let Err(error) = engine.run_until_idle() {
+        // ksqlDB's expected exceptions include errors raised while records
+        // are processed.
+        return Ok(match &case.expected_exception {
+            Some(_) => rejected(case, &error.to_string(), true),
+            None => CaseResult::fail(&case.name, format!("query failed: {error}")),
+        });
+    }
 
+    if let Some(expected) = &case.expected_exception {
+        return Ok(CaseResult::fail(
+            &case.name,
+            format!(
+                "expected an error ({}), but every statement and record was processed",
+                expected.message.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
     let mut actual: HashMap<String, Vec<ActualRecord>> = HashMap::new();
     for (topic, _) in case.outputs_by_topic() {
         actual.insert(topic.to_string(), read_topic(topic, &engine)?);
@@ -116,6 +123,9 @@ fn config(case: &QttCase) -> EngineConfig {
         },
         default_partitions: 1,
         first_query_number: 0,
+        query_options: QueryOptions {
+            fail_on_invalid_timestamp: property("ksql.timestamp.throw.on.invalid").as_deref() == Some("true"),
+        },
     }
 }
 

@@ -210,8 +210,8 @@ impl Operator for Aggregate {
                     continue;
                 }
             }
-            // A row whose group key is null belongs to no group.
-            if keys.iter().any(|k| k.is_null(row)) {
+            // A null row, or one whose group key is null, belongs to no group.
+            if batch.is_tombstone(row) || keys.iter().any(|k| k.is_null(row)) {
                 continue;
             }
             self.stream_time = self.stream_time.max(rowtime);

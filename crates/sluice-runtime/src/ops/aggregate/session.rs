@@ -194,7 +194,7 @@ impl Operator for SessionAggregate {
             .ok_or_else(|| RuntimeError::Invalid("input batch has no ROWTIME column".into()))?;
         let mut rows = Rows::default();
         for row in 0..data.num_rows() {
-            if keys.iter().any(|k| k.is_null(row)) {
+            if batch.is_tombstone(row) || keys.iter().any(|k| k.is_null(row)) {
                 continue;
             }
             let ts = rowtimes.value(row);
