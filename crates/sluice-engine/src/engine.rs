@@ -154,6 +154,16 @@ impl Engine {
             &|name| self.catalog.custom_type(name).cloned(),
             &self.config.formats,
         )?;
+        // The formats must be able to hold the columns. (A format Sluice
+        // cannot read yet is refused when a query reads the source.)
+        for check in
+            [sluice_runtime::key_decoder(&source).err(), sluice_runtime::value_decoder(&source).err()]
+        {
+            match check.map(EngineError::from) {
+                Some(error) if !error.is_not_supported_yet() => return Err(error),
+                _ => {}
+            }
+        }
         if self.log.topic(&source.topic).is_none() {
             let Some(partitions) = source.partitions else {
                 return Err(EngineError::Invalid(format!(

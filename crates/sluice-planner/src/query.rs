@@ -59,6 +59,8 @@ pub struct QueryPlan {
     /// The schema of the source's batches (see [`source_batch_schema`]).
     pub input_schema: SchemaRef,
     pub filter: Option<CompiledExpr>,
+    /// PARTITION BY computes the output's keys.
+    pub rekeyed: bool,
     /// GROUP BY: when set, the projection reads its intermediate rows.
     pub aggregation: Option<AggregationPlan>,
     /// Key columns first, then value columns, in projection order.
@@ -185,7 +187,8 @@ pub fn plan_select(
             })
             .collect(),
     );
-    Ok(QueryPlan { source: source.clone(), input_schema, filter, aggregation, projection, output })
+    let rekeyed = !select.partition_by.is_empty();
+    Ok(QueryPlan { source: source.clone(), input_schema, filter, rekeyed, aggregation, projection, output })
 }
 
 /// Names output columns as ksqlDB does: the alias, else a column's or

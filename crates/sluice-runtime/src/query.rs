@@ -67,7 +67,7 @@ impl RunningQuery {
             offsets: vec![0; partitions as usize],
             decoder: SourceDecoder::new(&plan.source, id, options)?,
             operators,
-            sink: SinkWriter::new(sink, id)?,
+            sink: SinkWriter::new(sink, id, plan.rekeyed)?,
             errors: ProcessingLog::default(),
         })
     }

@@ -20,6 +20,8 @@ use crate::window_key::append_window;
 /// Encodes output rows with the sink's formats and appends them to its topic.
 pub struct SinkWriter {
     sink: DataSource,
+    /// The rows' keys were computed by PARTITION BY.
+    rekeyed: bool,
     /// The TIMESTAMP_FORMAT of a STRING timestamp column.
     timestamp_pattern: Option<JavaPattern>,
     key: Encoder,
@@ -30,12 +32,13 @@ pub struct SinkWriter {
 }
 
 impl SinkWriter {
-    pub fn new(sink: &DataSource, query_id: &str) -> Result<Self> {
+    pub fn new(sink: &DataSource, query_id: &str, rekeyed: bool) -> Result<Self> {
         let timestamp_pattern = match sink.timestamp.as_ref().and_then(|t| t.format.as_deref()) {
             Some(pattern) => Some(JavaPattern::new(pattern).map_err(RuntimeError::Invalid)?),
             None => None,
         };
         Ok(SinkWriter {
+            rekeyed,
             timestamp_pattern,
             key: key_encoder(sink)?,
             value: value_encoder(sink)?,
@@ -72,7 +75,13 @@ impl SinkWriter {
             .ok_or_else(|| RuntimeError::Invalid("timestamps are not BIGINT".into()))?;
         // Every row goes to partition 0: partitioning by key comes with
         // multi-partition topics.
+        let key_columns = columns(batch, &self.key_names)?;
+        let null_key = |row: usize| !key_columns.is_empty() && key_columns.iter().all(|c| c.is_null(row));
         for (row, (key, value)) in keys.into_iter().zip(values).enumerate() {
+            // A key whose columns are all null is a null key, as it was
+            // read (a re-keyed row keeps the key it was given).
+            let key =
+                if null_key(row) && (self.key_names.len() == 1 || !self.rekeyed) { Ok(None) } else { key };
             let encoded = key.and_then(|k| {
                 let v = if batch.is_tombstone(row) { Ok(None) } else { value };
                 v.map(|v| (k, v))
