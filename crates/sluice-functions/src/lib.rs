@@ -1,7 +1,9 @@
-//! ksqlDB's functions. Aggregate functions live in [`aggregate`].
+//! ksqlDB's functions. Aggregate functions live in [`aggregate`], scalar
+//! functions (as DataFusion UDFs) in [`scalar`].
 
 pub mod aggregate;
 pub mod java_time;
+pub mod scalar;
 
 /// Every scalar function ksqlDB documents, including deprecated names it
 /// still accepts. The planner tells a user that one of these is not

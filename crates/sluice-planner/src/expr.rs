@@ -12,6 +12,7 @@ use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::execution::context::SessionState;
+use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::expr::{Case, InList, Like};
 use datafusion::logical_expr::simplify::SimplifyContext;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, ExprSchemable, Operator};
@@ -22,17 +23,6 @@ use sluice_catalog::SqlType;
 use sluice_sql::ast;
 
 use crate::error::{PlanError, Result};
-
-/// ksqlDB function names that DataFusion spells differently. Names not
-/// listed are looked up as they are (lower-cased). The function library
-/// issue replaces this with a registry that also matches ksqlDB semantics.
-const FUNCTION_ALIASES: &[(&str, &str)] = &[
-    ("UCASE", "upper"),
-    ("LCASE", "lower"),
-    ("LEN", "character_length"),
-    ("SUBSTRING", "substr"),
-    ("IFNULL", "nvl"),
-];
 
 /// An expression ready to run on batches of one schema.
 #[derive(Debug, Clone)]
@@ -65,14 +55,20 @@ impl CompiledExpr {
     }
 }
 
-/// Compiles expressions; holds DataFusion's function registry.
+/// Compiles expressions; holds DataFusion's function registry, in which
+/// ksqlDB's scalar functions replace DataFusion's of the same name.
 pub struct ExprCompiler {
     pub(crate) state: SessionState,
 }
 
 impl Default for ExprCompiler {
     fn default() -> Self {
-        ExprCompiler { state: SessionContext::new().state() }
+        let mut state = SessionContext::new().state();
+        for udf in sluice_functions::scalar::scalar_functions() {
+            // Registering by name replaces DataFusion's function; it cannot fail.
+            let _ = state.register_udf(Arc::new(udf));
+        }
+        ExprCompiler { state }
     }
 }
 
@@ -114,7 +110,25 @@ impl ExprCompiler {
                 ast::UnaryOp::Plus => logical(expr)?,
             },
             ast::Expr::Binary { left, op, right } => {
-                Expr::BinaryExpr(BinaryExpr::new(boxed(left)?, operator(*op), boxed(right)?))
+                let binary = Expr::BinaryExpr(BinaryExpr::new(boxed(left)?, operator(*op), boxed(right)?));
+                if is_comparison(*op) {
+                    let is_null = |e: &ast::Expr| matches!(e, ast::Expr::Literal(ast::Literal::Null));
+                    if is_null(left) || is_null(right) {
+                        return Err(PlanError::Invalid(format!(
+                            "Comparison with NULL not supported: {left} {} {right}",
+                            sluice_sql_operator(*op)
+                        )));
+                    }
+                    // ksqlDB compares like Java: a comparison with a null
+                    // operand is false, not unknown.
+                    Expr::Case(Case::new(
+                        None,
+                        vec![(Box::new(binary.clone().is_null()), Box::new(lit(false)))],
+                        Some(Box::new(binary)),
+                    ))
+                } else {
+                    binary
+                }
             }
             ast::Expr::IsNull { expr, negated: false } => Expr::IsNull(boxed(expr)?),
             ast::Expr::IsNull { expr, negated: true } => Expr::IsNotNull(boxed(expr)?),
@@ -161,31 +175,30 @@ impl ExprCompiler {
             | ast::Expr::Struct(_) => self.nested(expr, schema)?,
             ast::Expr::Lambda { .. } => return Err(unsupported("lambda functions")),
             ast::Expr::AtTimeZone { .. } => return Err(unsupported("AT TIME ZONE")),
-            ast::Expr::TimeUnit(unit) => {
-                return Err(PlanError::Invalid(format!(
-                    "A time unit ({unit}) can only be a function argument"
-                )))
-            }
+            // DATEADD(DAYS, ..) and friends take the unit as a string; where
+            // else a unit may stand is for the function to decide.
+            ast::Expr::TimeUnit(unit) => lit(unit.to_string()),
         })
     }
 
     fn function(&self, call: &ast::FunctionCall, schema: &DFSchema) -> Result<Expr> {
         let name = call.name.as_str().to_ascii_uppercase();
-        let df_name = FUNCTION_ALIASES
-            .iter()
-            .find(|(ksql, _)| *ksql == name)
-            .map(|(_, df)| df.to_string())
-            .unwrap_or_else(|| name.to_ascii_lowercase());
-        let Some(udf) = self.state.scalar_functions().get(&df_name) else {
+        let Some(udf) = self.state.scalar_functions().get(&name.to_ascii_lowercase()) else {
             if sluice_functions::KSQLDB_SCALAR_FUNCTIONS.contains(&name.as_str()) {
                 return Err(PlanError::NotSupportedYet(format!("The function {name}")));
             }
             return Err(PlanError::Invalid(format!("Can't find any functions with the name '{name}'")));
         };
         if call.star {
+            // ksqlDB reads F(*) as a call without arguments.
+            sluice_functions::scalar::check_arguments(udf, &[]).map_err(PlanError::Invalid)?;
             return Err(PlanError::Invalid(format!("Function '{name}' does not accept '*'")));
         }
         let args = call.args.iter().map(|a| self.to_logical(a, schema)).collect::<Result<Vec<_>>>()?;
+        // ksqlDB's own message for arguments no overload takes.
+        let arg_types =
+            args.iter().map(|a| a.get_type(schema)).collect::<std::result::Result<Vec<_>, _>>()?;
+        sluice_functions::scalar::check_arguments(udf, &arg_types).map_err(PlanError::Invalid)?;
         let expr = udf.call(args);
         // Type-check now, so the error names this function.
         expr.get_type(schema).map_err(|e| {
@@ -205,6 +218,25 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 pub(crate) fn unsupported(what: &str) -> PlanError {
     PlanError::NotSupportedYet(format!("In expressions, {what}"))
+}
+
+fn is_comparison(op: ast::BinaryOp) -> bool {
+    use ast::BinaryOp::*;
+    matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq)
+}
+
+/// How ksqlDB writes a comparison operator in messages.
+fn sluice_sql_operator(op: ast::BinaryOp) -> &'static str {
+    use ast::BinaryOp::*;
+    match op {
+        Eq => "=",
+        NotEq => "<>",
+        Lt => "<",
+        LtEq => "<=",
+        Gt => ">",
+        GtEq => ">=",
+        _ => "?",
+    }
 }
 
 fn operator(op: ast::BinaryOp) -> Operator {

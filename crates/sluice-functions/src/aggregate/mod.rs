@@ -22,7 +22,7 @@ mod min_max;
 mod stddev;
 mod sum;
 mod topk;
-mod types;
+pub(crate) mod types;
 mod values;
 
 use datafusion::arrow::datatypes::DataType;

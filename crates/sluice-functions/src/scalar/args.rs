@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayAccessor, ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, Float64Array,
+    ArrayAccessor, ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, Float64Array,
     Int32Array, Int64Array, StringArray, Time32MillisecondArray, TimestampMillisecondArray,
 };
 use datafusion::common::cast;

@@ -13,42 +13,42 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
 
 use super::args::*;
-use super::udf::{first_of, Call, Def, Resolved, P, BYTES, STRING};
+use super::udf::{first_of, Call, Def, Resolved, BYTES, P, STRING};
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
         Def::new(
-            "TO_BYTES",
+            "to_bytes",
             "Converts a string in an encoding ('hex', 'utf8', 'ascii' or 'base64') to BYTES.",
             to_bytes_sig,
             to_bytes,
         ),
         Def::new(
-            "FROM_BYTES",
+            "from_bytes",
             "Converts BYTES to a string in an encoding ('hex', 'utf8', 'ascii' or 'base64').",
             from_bytes_sig,
             from_bytes,
         ),
         Def::new(
-            "ENCODE",
+            "encode",
             "Re-encodes a string from one encoding ('hex', 'utf8', 'ascii', 'base64') to another.",
             encode_sig,
             encode,
         ),
         Def::new(
-            "INT_FROM_BYTES",
+            "int_from_bytes",
             "Reads an INT from 4 bytes, big-endian unless 'LITTLE_ENDIAN' is given.",
             |t| number_sig(t, DataType::Int32),
             |c| from_number_bytes(c, 4),
         ),
         Def::new(
-            "BIGINT_FROM_BYTES",
+            "bigint_from_bytes",
             "Reads a BIGINT from 8 bytes, big-endian unless 'LITTLE_ENDIAN' is given.",
             |t| number_sig(t, DataType::Int64),
             |c| from_number_bytes(c, 8),
         ),
         Def::new(
-            "DOUBLE_FROM_BYTES",
+            "double_from_bytes",
             "Reads a DOUBLE from 8 bytes, big-endian unless 'LITTLE_ENDIAN' is given.",
             |t| number_sig(t, DataType::Float64),
             |c| from_number_bytes(c, 8),
@@ -86,7 +86,7 @@ fn hex_upper(bytes: &[u8]) -> String {
 
 /// Hex digits of either case, an even number of them.
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
@@ -161,7 +161,7 @@ fn encode_sig(t: &[DataType]) -> Resolved {
 /// leading zero) or `X'..'`.
 fn hex_strip(s: &str) -> String {
     if let Some(digits) = s.strip_prefix("0x") {
-        return if s.len() % 2 != 0 { format!("0{digits}") } else { digits.to_string() };
+        return if !s.len().is_multiple_of(2) { format!("0{digits}") } else { digits.to_string() };
     }
     if s.len() >= 3 && (s.starts_with("X'") || s.starts_with("x'")) && s.ends_with('\'') {
         return s[2..s.len() - 1].to_string();
@@ -259,7 +259,10 @@ mod tests {
         assert_eq!(encode_value("X'", "hex", "utf8"), None);
         assert_eq!(encode_value("0x0x", "hex", "utf8"), None);
         assert_eq!(encode_value("RXhhbXBsZSE=", "base64", "null"), None);
-        assert_eq!(encode_value("ce95cebb", "hex", "ascii").as_deref(), Some("\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"));
+        assert_eq!(
+            encode_value("ce95cebb", "hex", "ascii").as_deref(),
+            Some("\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}")
+        );
         assert_eq!(encode_value("Ab", "utf8", "hex").as_deref(), Some("4162"));
     }
 

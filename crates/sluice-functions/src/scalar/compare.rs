@@ -158,7 +158,9 @@ fn pick(c: &Call, which: Pick) -> Result<ArrayRef> {
             Pick::Least => cmp::lt(next, &result)?,
         };
         let fill = boolean::and(&is_null(&result)?, &is_not_null(next)?)?;
-        let take = boolean::or(&prep_null_mask_filter(&beats), &fill)?;
+        // prep_null_mask_filter expects a null buffer to be there.
+        let beats = if beats.null_count() > 0 { prep_null_mask_filter(&beats) } else { beats };
+        let take = boolean::or(&beats, &fill)?;
         result = zip(&take, next, &result)?;
     }
     Ok(result)

@@ -31,42 +31,42 @@ pub(super) fn defs() -> Vec<Def> {
         Def::new("Floor", "The largest integral value not above the argument.", same_numeric_sig, |c| {
             integral(c, f64::floor, Towards::Floor)
         }),
-        Def::new("SIGN", "The sign of a number: -1, 0 or 1.", sign_sig, sign),
-        unary!("SQRT", "The square root.", f64::sqrt),
-        unary!("CBRT", "The cube root.", f64::cbrt),
-        unary!("EXP", "e raised to the argument.", f64::exp),
-        unary!("LN", "The natural logarithm.", f64::ln),
+        Def::new("sign", "The sign of a number: -1, 0 or 1.", sign_sig, sign),
+        unary!("sqrt", "The square root.", f64::sqrt),
+        unary!("cbrt", "The cube root.", f64::cbrt),
+        unary!("exp", "e raised to the argument.", f64::exp),
+        unary!("ln", "The natural logarithm.", f64::ln),
         Def::new(
-            "LOG",
+            "log",
             "The natural logarithm of a value, or with two arguments the logarithm of the second in the base of the first.",
             log_sig,
             log,
         ),
-        Def::new("POWER", "The first argument raised to the second.", double2_sig, |c| {
+        Def::new("power", "The first argument raised to the second.", double2_sig, |c| {
             double_binary(c, f64::powf)
         }),
-        unary!("ACOS", "The arc cosine, in radians.", f64::acos),
-        unary!("ASIN", "The arc sine, in radians.", f64::asin),
-        unary!("ATAN", "The arc tangent, in radians.", f64::atan),
-        Def::new("ATAN2", "The angle of the point (x, y) given as (y, x), in radians.", double2_sig, |c| {
+        unary!("acos", "The arc cosine, in radians.", f64::acos),
+        unary!("asin", "The arc sine, in radians.", f64::asin),
+        unary!("atan", "The arc tangent, in radians.", f64::atan),
+        Def::new("atan2", "The angle of the point (x, y) given as (y, x), in radians.", double2_sig, |c| {
             double_binary(c, f64::atan2)
         }),
-        unary!("COS", "The cosine of an angle in radians.", f64::cos),
-        unary!("COSH", "The hyperbolic cosine.", f64::cosh),
-        unary!("COT", "The cotangent of an angle in radians.", |v: f64| 1.0 / v.tan()),
-        unary!("SIN", "The sine of an angle in radians.", f64::sin),
-        unary!("SINH", "The hyperbolic sine.", f64::sinh),
-        unary!("TAN", "The tangent of an angle in radians.", f64::tan),
-        unary!("TANH", "The hyperbolic tangent.", f64::tanh),
-        unary!("DEGREES", "Converts radians to degrees.", f64::to_degrees),
-        unary!("RADIANS", "Converts degrees to radians.", f64::to_radians),
-        Def::new("PI", "The value of pi.", no_arg_double, |c| Ok(double_rows(c.rows, |_| Some(std::f64::consts::PI)))),
-        Def::new("RANDOM", "A random DOUBLE in [0, 1).", no_arg_double, |c| {
+        unary!("cos", "The cosine of an angle in radians.", f64::cos),
+        unary!("cosh", "The hyperbolic cosine.", f64::cosh),
+        unary!("cot", "The cotangent of an angle in radians.", |v: f64| 1.0 / v.tan()),
+        unary!("sin", "The sine of an angle in radians.", f64::sin),
+        unary!("sinh", "The hyperbolic sine.", f64::sinh),
+        unary!("tan", "The tangent of an angle in radians.", f64::tan),
+        unary!("tanh", "The hyperbolic tangent.", f64::tanh),
+        unary!("degrees", "Converts radians to degrees.", f64::to_degrees),
+        unary!("radians", "Converts degrees to radians.", f64::to_radians),
+        Def::new("pi", "The value of pi.", no_arg_double, |c| Ok(double_rows(c.rows, |_| Some(std::f64::consts::PI)))),
+        Def::new("random", "A random DOUBLE in [0, 1).", no_arg_double, |c| {
             Ok(double_rows(c.rows, |_| Some(random_unit())))
         })
         .volatile(),
         Def::new(
-            "GEO_DISTANCE",
+            "geo_distance",
             "The great-circle distance between two (lat, lon) points in degrees, in km or, with 'MI', miles.",
             geo_sig,
             geo_distance,
@@ -174,7 +174,17 @@ fn sign(c: &Call) -> Result<ArrayRef> {
         _ => {
             let v = doubles(a)?;
             // Math.signum keeps NaN, and (int) NaN is 0.
-            int_rows(c.rows, |i| at(v, i).map(|x| if x > 0.0 { 1 } else if x < 0.0 { -1 } else { 0 }))
+            int_rows(c.rows, |i| {
+                at(v, i).map(|x| {
+                    if x > 0.0 {
+                        1
+                    } else if x < 0.0 {
+                        -1
+                    } else {
+                        0
+                    }
+                })
+            })
         }
     })
 }
@@ -218,7 +228,13 @@ fn geo_sig(t: &[DataType]) -> Resolved {
 
 /// The haversine distance; None for coordinates out of range or an unknown
 /// unit, where ksqlDB's function throws.
-pub(crate) fn geo_distance_value(lat1: f64, lon1: f64, lat2: f64, lon2: f64, unit: Option<&str>) -> Option<f64> {
+pub(crate) fn geo_distance_value(
+    lat1: f64,
+    lon1: f64,
+    lat2: f64,
+    lon2: f64,
+    unit: Option<&str>,
+) -> Option<f64> {
     if [lat1, lat2].iter().any(|l| !(-90.0..=90.0).contains(l))
         || [lon1, lon2].iter().any(|l| !(-180.0..=180.0).contains(l))
     {
@@ -241,8 +257,8 @@ fn geo_distance(c: &Call) -> Result<ArrayRef> {
     let unit = c.args.get(4).map(strs).transpose()?;
     Ok(double_rows(c.rows, |i| {
         let v = coords.iter().map(|a| at(*a, i)).collect::<Option<Vec<f64>>>()?;
-        let unit = unit.and_then(|u| at(u, i));
-        geo_distance_value(v[0], v[1], v[2], v[3], unit)
+        let [lat1, lon1, lat2, lon2] = v[..] else { return None };
+        geo_distance_value(lat1, lon1, lat2, lon2, unit.and_then(|u| at(u, i)))
     }))
 }
 

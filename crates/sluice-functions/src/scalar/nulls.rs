@@ -7,9 +7,9 @@
 
 use std::cmp::Ordering;
 
+use datafusion::arrow::array::make_comparator;
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray};
 use datafusion::arrow::compute::kernels::{cmp, zip::zip};
-use datafusion::arrow::array::make_comparator;
 use datafusion::arrow::compute::{is_not_null, nullif as arrow_nullif, SortOptions};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
@@ -21,8 +21,18 @@ use super::udf::{fit, is_numeric, Call, Def, Reject, Resolved, P};
 pub(super) fn defs() -> Vec<Def> {
     vec![
         Def::new("COALESCE", "The first non-NULL argument.", |t| same_type(t, 1, usize::MAX), coalesce),
-        Def::new("IFNULL", "The first argument, or the second when the first is NULL.", |t| same_type(t, 2, 2), coalesce),
-        Def::new("NULLIF", "NULL when the two arguments are equal, else the first.", |t| same_type(t, 2, 2), nullif),
+        Def::new(
+            "IFNULL",
+            "The first argument, or the second when the first is NULL.",
+            |t| same_type(t, 2, 2),
+            coalesce,
+        ),
+        Def::new(
+            "NULLIF",
+            "NULL when the two arguments are equal, else the first.",
+            |t| same_type(t, 2, 2),
+            nullif,
+        ),
         Def::new(
             "AS_VALUE",
             "Its argument; selects a key column into the value.",

@@ -16,7 +16,7 @@ use datafusion::common::Result;
 use regex::{Captures, Regex};
 
 use super::args::*;
-use super::udf::{first_of, Call, Def, Resolved, P, BYTES, STRING};
+use super::udf::{first_of, Call, Def, Resolved, BYTES, P, STRING};
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
@@ -44,7 +44,12 @@ pub(super) fn defs() -> Vec<Def> {
             split_regex_sig,
             split_regex,
         ),
-        Def::new("split", "Splits a string or bytes around a delimiter (empty: into characters).", split_sig, split),
+        Def::new(
+            "split",
+            "Splits a string or bytes around a delimiter (empty: into characters).",
+            split_sig,
+            split,
+        ),
         Def::new(
             "split_to_map",
             "Splits a string into entries and each entry into key and value, giving a MAP.",
@@ -267,7 +272,11 @@ fn split_regex(c: &Call) -> Result<ArrayRef> {
         let parts = (|| {
             let (s, p) = (at(s, i)?, at(pattern, i)?);
             let regex = memo.get(p, compile).as_ref()?;
-            Some(if p.is_empty() || regex.is_match("") { java_pattern_split(s, regex) } else { splitter(s, regex) })
+            Some(if p.is_empty() || regex.is_match("") {
+                java_pattern_split(s, regex)
+            } else {
+                splitter(s, regex)
+            })
         })();
         append_strings(&mut out, parts);
     }

@@ -22,7 +22,7 @@ pub(super) fn defs() -> Vec<Def> {
             |c| call(c, Mode::Round),
         ),
         Def::new(
-            "TRUNC",
+            "trunc",
             "Truncates towards zero to a number of decimal places (default 0).",
             |t| sig(t, false),
             |c| call(c, Mode::Trunc),
@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(round_double(-12345.678, -2, Mode::Trunc), Some(-12300.0));
         assert_eq!(round_double(111.1, -1, Mode::Trunc), Some(110.0));
         assert_eq!(round_double(1.7, -1, Mode::Trunc), Some(0.0));
-        assert_eq!(round_double(3.14159, 3, Mode::Round), Some(3.142));
+        assert_eq!(round_double(1.23456, 3, Mode::Round), Some(1.235));
         assert_eq!(round_double(5.0, -1, Mode::Round), Some(10.0));
         assert_eq!(round_double(0.5, 0, Mode::Round), Some(1.0));
         assert_eq!(round_double(0.04, -1, Mode::Round), Some(0.0));

@@ -11,29 +11,29 @@ use datafusion::common::Result;
 use md5::{Digest, Md5};
 
 use super::args::*;
-use super::udf::{exact, first_of, variadic, Call, Def, Reject, Resolved, P, BYTES, STRING};
+use super::udf::{exact, first_of, variadic, Call, Def, Reject, Resolved, BYTES, P, STRING};
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
-        Def::new("UCASE", "Converts a string to upper case.", str_to_str, ucase),
-        Def::new("LCASE", "Converts a string to lower case.", str_to_str, lcase),
-        Def::new("TRIM", "Removes whitespace from the beginning and end of a string.", str_to_str, trim),
-        Def::new("LEN", "The length of a string in characters, or of bytes in bytes.", len_sig, len),
+        Def::new("ucase", "Converts a string to upper case.", str_to_str, ucase),
+        Def::new("lcase", "Converts a string to lower case.", str_to_str, lcase),
+        Def::new("trim", "Removes whitespace from the beginning and end of a string.", str_to_str, trim),
+        Def::new("len", "The length of a string in characters, or of bytes in bytes.", len_sig, len),
         Def::new(
-            "SUBSTRING",
+            "substring",
             "The portion of a string or bytes from a 1-based position (negative counts from the end), optionally of a given length.",
             substring_sig,
             substring,
         ),
-        Def::new("CONCAT", "Concatenates strings or bytes, skipping NULLs.", concat_sig, concat),
+        Def::new("concat", "Concatenates strings or bytes, skipping NULLs.", concat_sig, concat),
         Def::new(
-            "CONCAT_WS",
+            "concat_ws",
             "Concatenates strings or bytes with the first argument as separator, skipping NULLs.",
             concat_ws_sig,
             concat_ws,
         ),
         Def::new(
-            "INSTR",
+            "instr",
             "The 1-based position of the n-th occurrence of a substring, searching from a position (negative searches backwards); 0 when absent.",
             instr_sig,
             instr,
@@ -41,17 +41,17 @@ pub(super) fn defs() -> Vec<Def> {
         Def::new("LPad", "Pads a string or bytes on the left to a length, truncating longer input.", pad_sig, lpad),
         Def::new("RPad", "Pads a string or bytes on the right to a length, truncating longer input.", pad_sig, rpad),
         Def::new(
-            "INITCAP",
+            "initcap",
             "Capitalizes the first letter of each whitespace-separated word and lower-cases the rest.",
             str_to_str,
             initcap,
         ),
-        Def::new("REPLACE", "Replaces every occurrence of a substring with another.", replace_sig, replace),
+        Def::new("replace", "Replaces every occurrence of a substring with another.", replace_sig, replace),
         Def::new("Chr", "The character for a decimal code point or a '\\uXXXX' escape.", chr_sig, chr),
-        Def::new("ELT", "The n-th (1-based) of the string arguments, or NULL when out of range.", elt_sig, elt),
-        Def::new("FIELD", "The 1-based position of a string among the following arguments, or 0.", field_sig, field),
+        Def::new("elt", "The n-th (1-based) of the string arguments, or NULL when out of range.", elt_sig, elt),
+        Def::new("field", "The 1-based position of a string among the following arguments, or 0.", field_sig, field),
         Def::new("UUID", "A random UUID, or the UUID in 16 bytes.", uuid_sig, uuid).volatile(),
-        Def::new("MD5", "The MD5 hash of a string, as 32 hex digits.", str_to_str, md5),
+        Def::new("md5", "The MD5 hash of a string, as 32 hex digits.", str_to_str, md5),
     ]
 }
 
@@ -178,11 +178,8 @@ fn join_row(values: &[ArrayRef], i: usize, sep: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut first = true;
     for v in values {
-        let bytes: Option<&[u8]> = if v.data_type() == &BYTES {
-            at(bins(v)?, i)
-        } else {
-            at(strs(v)?, i).map(str::as_bytes)
-        };
+        let bytes: Option<&[u8]> =
+            if v.data_type() == &BYTES { at(bins(v)?, i) } else { at(strs(v)?, i).map(str::as_bytes) };
         if let Some(bytes) = bytes {
             if !first {
                 out.extend_from_slice(sep);
@@ -330,7 +327,11 @@ fn pad<T: Clone>(input: &[T], target: i32, padding: &[T], left: bool) -> Option<
         return Some(input[..target].to_vec());
     }
     let fill = padding.iter().cycle().take(target - input.len()).cloned();
-    Some(if left { fill.chain(input.iter().cloned()).collect() } else { input.iter().cloned().chain(fill).collect() })
+    Some(if left {
+        fill.chain(input.iter().cloned()).collect()
+    } else {
+        input.iter().cloned().chain(fill).collect()
+    })
 }
 
 fn pad_call(c: &Call, left: bool) -> Result<ArrayRef> {
@@ -481,10 +482,7 @@ fn field(c: &Call) -> Result<ArrayRef> {
 }
 
 fn uuid_sig(t: &[DataType]) -> Resolved {
-    exact(t, &[])
-        .or_else(|| exact(t, &[P::Bytes]))
-        .map(|a| (a, STRING))
-        .ok_or(Reject::NoMatch)
+    exact(t, &[]).or_else(|| exact(t, &[P::Bytes])).map(|a| (a, STRING)).ok_or(Reject::NoMatch)
 }
 
 fn uuid(c: &Call) -> Result<ArrayRef> {

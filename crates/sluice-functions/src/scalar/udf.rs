@@ -211,8 +211,6 @@ pub(crate) enum P {
     Date,
     Time,
     Timestamp,
-    /// Any type, unchanged (NULL stays NULL).
-    Any,
 }
 
 pub(crate) const STRING: DataType = DataType::Utf8;
@@ -232,11 +230,8 @@ fn is_bigint(t: &DataType) -> bool {
 pub(crate) fn fit(t: &DataType, p: P) -> Option<DataType> {
     let null = matches!(t, DataType::Null);
     Some(match p {
-        P::Any => t.clone(),
         P::Str if null || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => STRING,
-        P::Bytes
-            if null || matches!(t, DataType::Binary | DataType::LargeBinary | DataType::BinaryView) =>
-        {
+        P::Bytes if null || matches!(t, DataType::Binary | DataType::LargeBinary | DataType::BinaryView) => {
             BYTES
         }
         P::Bool if null || t == &DataType::Boolean => DataType::Boolean,
