@@ -110,7 +110,17 @@ impl ExprCompiler {
                 ast::UnaryOp::Plus => logical(expr)?,
             },
             ast::Expr::Binary { left, op, right } => {
-                let binary = Expr::BinaryExpr(BinaryExpr::new(boxed(left)?, operator(*op), boxed(right)?));
+                let (left_expr, right_expr) = (boxed(left)?, boxed(right)?);
+                let is_text =
+                    |e: &Expr| matches!(e.get_type(schema), Ok(DataType::Utf8 | DataType::LargeUtf8));
+                // ksqlDB's `+` also concatenates strings.
+                let op_df = match op {
+                    ast::BinaryOp::Add if is_text(&left_expr) || is_text(&right_expr) => {
+                        Operator::StringConcat
+                    }
+                    other => operator(*other),
+                };
+                let binary = Expr::BinaryExpr(BinaryExpr::new(left_expr, op_df, right_expr));
                 if is_comparison(*op) {
                     let is_null = |e: &ast::Expr| matches!(e, ast::Expr::Literal(ast::Literal::Null));
                     if is_null(left) || is_null(right) {

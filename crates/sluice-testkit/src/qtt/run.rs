@@ -18,7 +18,7 @@ use sluice_runtime::{append_window, split_window};
 use sluice_sql::ast::{SourceKind, Statement};
 use sluice_sql::parse_script;
 
-use crate::compare::{compare_outputs, ActualRecord, ActualValue};
+use crate::compare::{compare_outputs, ActualRecord, ActualValue, NumberMode};
 use crate::qtt::{PostConditions, QttCase, TestRecord, WindowKind, WindowSpec};
 use crate::report::CaseResult;
 
@@ -80,13 +80,24 @@ fn run(case: &QttCase) -> Result<CaseResult, String> {
     }
     let mut actual: HashMap<String, Vec<ActualRecord>> = HashMap::new();
     for (topic, _) in case.outputs_by_topic() {
-        actual.insert(topic.to_string(), read_topic(topic, &engine)?);
+        actual.insert(topic.to_string(), read_topic(topic, &engine, number_mode(case))?);
     }
     compare_outputs(case, &actual)?;
     if let Some(post) = &case.post {
         check_post(post, &engine)?;
     }
     Ok(CaseResult::pass(&case.name))
+}
+
+/// `use.exact.numeric.comparison=false` compares numbers as doubles.
+fn number_mode(case: &QttCase) -> NumberMode {
+    let exact = case.properties.get("use.exact.numeric.comparison");
+    let inexact = matches!(exact, Some(Value::Bool(false))) || exact.and_then(Value::as_str) == Some("false");
+    if inexact {
+        NumberMode::Double
+    } else {
+        NumberMode::Exact
+    }
 }
 
 /// The outcome when a statement fails: a pass only if the case expects it
@@ -232,7 +243,7 @@ fn encode_side(
 }
 
 /// Reads a topic back as the records the comparison expects.
-fn read_topic(topic: &str, engine: &Engine) -> Result<Vec<ActualRecord>, String> {
+fn read_topic(topic: &str, engine: &Engine, numbers: NumberMode) -> Result<Vec<ActualRecord>, String> {
     let log = engine.log();
     let Some(info) = log.topic(topic) else { return Ok(Vec::new()) };
     let mut records: Vec<StoredRecord> = Vec::new();
@@ -250,13 +261,15 @@ fn read_topic(topic: &str, engine: &Engine) -> Result<Vec<ActualRecord>, String>
             };
             Ok(ActualRecord {
                 key: match source {
-                    Some(s) => decode_side(key_bytes, s, Namespace::Key)?,
-                    None => key_bytes.map(raw_value),
+                    Some(s) => decode_side(key_bytes, s, Namespace::Key, numbers)?,
+                    None => key_bytes.map(|k| raw_value(k, numbers)),
                 },
                 value: match source {
-                    Some(s) => decode_side(r.record.value.as_deref(), s, Namespace::Value)?
+                    Some(s) => decode_side(r.record.value.as_deref(), s, Namespace::Value, numbers)?
                         .unwrap_or(ActualValue::Null),
-                    None => r.record.value.as_deref().map(raw_value).unwrap_or(ActualValue::Null),
+                    None => {
+                        r.record.value.as_deref().map(|v| raw_value(v, numbers)).unwrap_or(ActualValue::Null)
+                    }
                 },
                 timestamp: r.record.timestamp,
                 window,
@@ -283,9 +296,9 @@ fn split_windowed_key<'a>(
 }
 
 /// Bytes of unknown format: JSON if they parse, else text.
-fn raw_value(bytes: &[u8]) -> ActualValue {
+fn raw_value(bytes: &[u8], numbers: NumberMode) -> ActualValue {
     serde_json::from_slice::<Value>(bytes)
-        .map(|v| ActualValue::from(&v))
+        .map(|v| ActualValue::from_json(&v, numbers))
         .unwrap_or_else(|_| ActualValue::String(String::from_utf8_lossy(bytes).into_owned()))
 }
 
@@ -293,12 +306,13 @@ fn decode_side(
     payload: Option<&[u8]>,
     source: &DataSource,
     namespace: Namespace,
+    numbers: NumberMode,
 ) -> Result<Option<ActualValue>, String> {
     let Some(payload) = payload else { return Ok(None) };
     let spec = if namespace == Namespace::Key { &source.key_format } else { &source.value_format };
     match format(spec)? {
         Format::None => Ok(None),
-        Format::Json => Ok(Some(raw_value(payload))),
+        Format::Json => Ok(Some(raw_value(payload, numbers))),
         Format::Delimited { .. } => {
             Ok(Some(ActualValue::String(String::from_utf8_lossy(payload).into_owned())))
         }
