@@ -9,6 +9,7 @@ mod error;
 mod expr;
 mod nested;
 mod query;
+mod table_function;
 pub mod walk;
 mod window;
 
@@ -18,4 +19,5 @@ pub use expr::{literal_value, CompiledExpr, ExprCompiler};
 pub use query::{
     plan_select, source_batch_schema, ProjectedColumn, QueryPlan, ROWOFFSET, ROWPARTITION, ROWTIME,
 };
+pub use table_function::{ExplodePlan, TABLE_FUNCTIONS};
 pub use window::{time_windows, WindowPlan, WindowShape, WINDOWEND, WINDOWSTART};

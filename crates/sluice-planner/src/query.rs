@@ -16,6 +16,7 @@ use sluice_sql::ast::{Expr, Select, SelectItem};
 use crate::aggregate::{has_aggregate, plan_aggregation, AggregationPlan};
 use crate::error::{PlanError, Result};
 use crate::expr::{CompiledExpr, ExprCompiler};
+use crate::table_function::{plan_explode, ExplodePlan};
 use crate::walk;
 use crate::window::{WindowPlan, WINDOWEND, WINDOWSTART};
 
@@ -23,8 +24,6 @@ use crate::window::{WindowPlan, WINDOWEND, WINDOWSTART};
 pub const ROWTIME: &str = "ROWTIME";
 pub const ROWPARTITION: &str = "ROWPARTITION";
 pub const ROWOFFSET: &str = "ROWOFFSET";
-
-const TABLE_FUNCTIONS: &[&str] = &["EXPLODE", "CUBE_EXPLODE"];
 
 /// The Arrow schema of the batches a source produces: key, value and header
 /// columns, then ROWTIME, ROWPARTITION and ROWOFFSET.
@@ -61,6 +60,8 @@ pub struct QueryPlan {
     pub filter: Option<CompiledExpr>,
     /// PARTITION BY computes the output's keys.
     pub rekeyed: bool,
+    /// EXPLODE: when set, the projection reads its rows.
+    pub explode: Option<ExplodePlan>,
     /// GROUP BY: when set, the projection reads its intermediate rows.
     pub aggregation: Option<AggregationPlan>,
     /// Key columns first, then value columns, in projection order.
@@ -168,14 +169,24 @@ pub fn plan_select(
         None => None,
     };
 
+    let explode = plan_explode(&mut items, &input_schema, compiler)?;
+    if explode.is_some() && source.kind == sluice_sql::ast::SourceKind::Table {
+        return Err(PlanError::Invalid("Table functions are only supported on streams.".into()));
+    }
+    // Projections after EXPLODE read its rows: the input's and the elements.
+    let projected_schema =
+        explode.as_ref().map(|e| Arc::clone(&e.output_schema)).unwrap_or(Arc::clone(&input_schema));
     let aggregated =
         !select.group_by.is_empty() || select.having.is_some() || items.iter().any(|(_, e)| has_aggregate(e));
+    if aggregated && explode.is_some() {
+        return Err(not_yet("A table function in an aggregation"));
+    }
     let (aggregation, projection) = if aggregated {
         let (plan, projection) = plan_aggregation(&items, select, source, &input_schema, compiler, sink)?;
         (Some(plan), projection)
     } else {
         let wildcard = select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
-        (None, project(&items, wildcard, &key_rule(select, source)?, &input_schema, compiler, sink)?)
+        (None, project(&items, wildcard, &key_rule(select, source)?, &projected_schema, compiler, sink)?)
     };
     let output = LogicalSchema::new(
         projection
@@ -188,7 +199,16 @@ pub fn plan_select(
             .collect(),
     );
     let rekeyed = !select.partition_by.is_empty();
-    Ok(QueryPlan { source: source.clone(), input_schema, filter, rekeyed, aggregation, projection, output })
+    Ok(QueryPlan {
+        source: source.clone(),
+        input_schema,
+        filter,
+        rekeyed,
+        explode,
+        aggregation,
+        projection,
+        output,
+    })
 }
 
 /// Names output columns as ksqlDB does: the alias, else a column's or
@@ -219,7 +239,8 @@ impl OutputNames {
                 }
                 alias.to_string()
             }
-            (None, Expr::Column(column)) => column.name.0.clone(),
+            // A table function's elements are named like any expression.
+            (None, Expr::Column(column)) if !column.name.as_str().starts_with('$') => column.name.0.clone(),
             (None, Expr::Dereference { field, .. }) => field.0.clone(),
             (None, _) => loop {
                 let candidate = format!("KSQL_COL_{}", self.generated);
@@ -404,16 +425,6 @@ fn refuse_unsupported(select: &Select) -> Result<()> {
     }
     if !select.partition_by.is_empty() && (!select.group_by.is_empty() || select.window.is_some()) {
         return Err(PlanError::Invalid("PARTITION BY cannot be combined with GROUP BY or WINDOW".into()));
-    }
-    for item in &select.items {
-        if let SelectItem::Expr { expr, .. } = item {
-            for call in walk::function_calls(expr) {
-                let name = call.name.as_str().to_ascii_uppercase();
-                if TABLE_FUNCTIONS.contains(&name.as_str()) {
-                    return Err(not_yet(&format!("The table function {name}")));
-                }
-            }
-        }
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use sluice_sql::ast::SourceKind;
 
 use crate::batch::Batch;
 use crate::error::Result;
-use crate::ops::{Aggregate, Filter, Operator, Project, SessionAggregate};
+use crate::ops::{Aggregate, Explode, Filter, Operator, Project, SessionAggregate};
 use crate::processing_log::ProcessingLog;
 use crate::sink::SinkWriter;
 use crate::source::SourceDecoder;
@@ -51,6 +51,9 @@ impl RunningQuery {
         let mut operators: Vec<Box<dyn Operator>> = Vec::new();
         if let Some(condition) = &plan.filter {
             operators.push(Box::new(Filter::new(condition.clone(), changelog)));
+        }
+        if let Some(explode) = &plan.explode {
+            operators.push(Box::new(Explode::new(explode.clone())));
         }
         if let Some(aggregation) = &plan.aggregation {
             let sessions = matches!(plan.window().map(|w| w.shape), Some(WindowShape::Session { .. }));

@@ -1,10 +1,12 @@
 //! Operators: each takes batches and pushes what comes out to `out`.
 
 mod aggregate;
+mod explode;
 mod filter;
 mod project;
 
 pub use aggregate::{Aggregate, SessionAggregate};
+pub use explode::Explode;
 pub use filter::Filter;
 pub use project::Project;
 
