@@ -177,6 +177,9 @@ impl ExprCompiler {
                 let sql_type = SqlType::resolve(data_type, &|_| None)?;
                 cast(logical(expr)?, sql_type.to_arrow())
             }
+            ast::Expr::Function(call) if crate::lambda::is_lambda_function(call.name.as_str()) => {
+                self.lambda_call(call, schema)?
+            }
             ast::Expr::Function(call) => self.function(call, schema)?,
             ast::Expr::Dereference { .. }
             | ast::Expr::Subscript { .. }

@@ -7,6 +7,7 @@
 mod aggregate;
 mod error;
 mod expr;
+mod lambda;
 mod nested;
 mod query;
 mod table_function;
