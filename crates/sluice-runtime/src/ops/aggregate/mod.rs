@@ -20,19 +20,19 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, Int64Array};
+use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
 use sluice_functions::aggregate::Accumulator;
-use sluice_planner::{time_windows, AggregationPlan, WindowShape, ROWTIME};
+use sluice_planner::{time_windows, AggregationPlan, WindowShape};
 
 mod rows;
 mod session;
 
 pub use session::SessionAggregate;
 
-use rows::{accumulators, scalars, Rows};
+use rows::{accumulators, scalars, Inputs, Rows};
 
 use super::Operator;
 use crate::batch::Batch;
@@ -169,14 +169,7 @@ impl Operator for Aggregate {
 
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
         let data = &batch.data;
-        let keys: Vec<ArrayRef> =
-            self.plan.group_by.iter().map(|g| Ok(g.evaluate(data)?)).collect::<Result<_>>()?;
-        let args: Vec<Vec<ArrayRef>> = self
-            .plan
-            .aggregates
-            .iter()
-            .map(|a| a.args.iter().map(|e| Ok(e.evaluate(data)?)).collect::<Result<Vec<_>>>())
-            .collect::<Result<_>>()?;
+        let Inputs { keys, args, rowtimes } = Inputs::evaluate(&self.plan, data)?;
         let group_rows = self.group_rows.convert_columns(&keys)?;
         let source_keys = match &self.source_key_rows {
             Some(converter) => {
@@ -186,10 +179,6 @@ impl Operator for Aggregate {
             }
             None => None,
         };
-        let rowtimes = data
-            .column_by_name(ROWTIME)
-            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
-            .ok_or_else(|| RuntimeError::Invalid("input batch has no ROWTIME column".into()))?;
         let emit_final = self.plan.window.is_some_and(|w| w.emit_final);
 
         let mut rows = Rows::default();

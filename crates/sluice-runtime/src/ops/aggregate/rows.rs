@@ -8,7 +8,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use sluice_functions::aggregate::Accumulator;
-use sluice_planner::AggregationPlan;
+use sluice_planner::{AggregationPlan, ROWTIME};
 
 use crate::batch::{true_mask, Batch};
 use crate::error::{Result, RuntimeError};
@@ -90,6 +90,31 @@ impl Rows {
         }
         let tombstones = (deleted.true_count() > 0 || plan.having.is_some()).then_some(deleted);
         Ok(Batch { data, tombstones })
+    }
+}
+
+/// What an aggregation reads from an input batch: the group key columns,
+/// each aggregate's argument columns, and ROWTIME.
+pub(super) struct Inputs {
+    pub keys: Vec<ArrayRef>,
+    pub args: Vec<Vec<ArrayRef>>,
+    pub rowtimes: Int64Array,
+}
+
+impl Inputs {
+    pub(super) fn evaluate(plan: &AggregationPlan, data: &RecordBatch) -> Result<Inputs> {
+        let keys = plan.group_by.iter().map(|g| Ok(g.evaluate(data)?)).collect::<Result<_>>()?;
+        let args = plan
+            .aggregates
+            .iter()
+            .map(|a| a.args.iter().map(|e| Ok(e.evaluate(data)?)).collect::<Result<Vec<_>>>())
+            .collect::<Result<_>>()?;
+        let rowtimes = data
+            .column_by_name(ROWTIME)
+            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+            .cloned()
+            .ok_or_else(|| RuntimeError::Invalid("input batch has no ROWTIME column".into()))?;
+        Ok(Inputs { keys, args, rowtimes })
     }
 }
 

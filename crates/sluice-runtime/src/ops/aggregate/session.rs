@@ -15,13 +15,13 @@
 
 use std::collections::HashMap;
 
-use datafusion::arrow::array::{Array, ArrayRef, Int64Array};
+use datafusion::arrow::array::Array;
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
 use sluice_functions::aggregate::Accumulator;
-use sluice_planner::{AggregationPlan, WindowShape, ROWTIME};
+use sluice_planner::{AggregationPlan, WindowShape};
 
-use super::rows::{accumulators, scalars, Rows};
+use super::rows::{accumulators, scalars, Inputs, Rows};
 use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 use crate::ops::Operator;
@@ -179,19 +179,8 @@ impl Operator for SessionAggregate {
 
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
         let data = &batch.data;
-        let keys: Vec<ArrayRef> =
-            self.plan.group_by.iter().map(|g| Ok(g.evaluate(data)?)).collect::<Result<_>>()?;
-        let args: Vec<Vec<ArrayRef>> = self
-            .plan
-            .aggregates
-            .iter()
-            .map(|a| a.args.iter().map(|e| Ok(e.evaluate(data)?)).collect::<Result<Vec<_>>>())
-            .collect::<Result<_>>()?;
+        let Inputs { keys, args, rowtimes } = Inputs::evaluate(&self.plan, data)?;
         let group_rows = self.group_rows.convert_columns(&keys)?;
-        let rowtimes = data
-            .column_by_name(ROWTIME)
-            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
-            .ok_or_else(|| RuntimeError::Invalid("input batch has no ROWTIME column".into()))?;
         let mut rows = Rows::default();
         for row in 0..data.num_rows() {
             if batch.is_tombstone(row) || keys.iter().any(|k| k.is_null(row)) {
