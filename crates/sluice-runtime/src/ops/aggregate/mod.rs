@@ -187,12 +187,19 @@ impl Operator for Aggregate {
             if let Some(source_keys) = &source_keys {
                 let source_key = source_keys.row(row).as_ref().to_vec();
                 if let Some(previous) = self.contributions.remove(&source_key) {
+                    // A new row for the same group updates it once, as
+                    // Kafka Streams does: no separate row for the retraction.
+                    let same_group = !batch.is_tombstone(row)
+                        && !keys.iter().any(|k| k.is_null(row))
+                        && previous.group == group_rows.row(row).as_ref();
                     if let Some(group) = self.groups.get_mut(&previous.group) {
                         for (acc, values) in group.accumulators.iter_mut().zip(&previous.args) {
                             acc.retract(values).map_err(RuntimeError::Invalid)?;
                         }
                         group.rowtime = group.rowtime.max(rowtime);
-                        rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
+                        if !same_group {
+                            rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
+                        }
                     }
                 }
                 if batch.is_tombstone(row) {
