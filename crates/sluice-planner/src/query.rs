@@ -145,7 +145,21 @@ pub fn plan_select(
             SelectItem::Expr { expr, alias } => {
                 items.push((alias.as_ref().map(|a| a.0.clone()), expr.clone()))
             }
-            SelectItem::StructAll(_) => return Err(not_yet("expanding a struct with ->*")),
+            SelectItem::StructAll(base) => {
+                // `s->*`: one column per field, named by the field.
+                let compiled = compiler.compile(base, &input_schema)?;
+                let DataType::Struct(fields) = compiled.data_type() else {
+                    return Err(PlanError::Invalid(format!(
+                        "{base}->* needs a STRUCT, not {}",
+                        compiled.data_type()
+                    )));
+                };
+                for field in fields {
+                    let name = sluice_sql::ast::Ident::new(field.name().clone());
+                    let access = Expr::Dereference { base: Box::new(base.clone()), field: name };
+                    items.push((Some(field.name().clone()), access));
+                }
+            }
         }
     }
     for (_, expr) in &items {

@@ -80,8 +80,12 @@ impl SinkWriter {
         for (row, (key, value)) in keys.into_iter().zip(values).enumerate() {
             // A key whose columns are all null is a null key, as it was
             // read (a re-keyed row keeps the key it was given).
-            let key =
-                if null_key(row) && (self.key_names.len() == 1 || !self.rekeyed) { Ok(None) } else { key };
+            let keyless = self.key_names.is_empty();
+            let key = if keyless || (null_key(row) && (self.key_names.len() == 1 || !self.rekeyed)) {
+                Ok(None)
+            } else {
+                key
+            };
             let encoded = key.and_then(|k| {
                 let v = if batch.is_tombstone(row) { Ok(None) } else { value };
                 v.map(|v| (k, v))
