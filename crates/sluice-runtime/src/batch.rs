@@ -1,4 +1,5 @@
 use datafusion::arrow::array::{Array, BooleanArray, RecordBatch};
+use sluice_log::Header;
 
 /// Rows flowing between operators: the columns (keys, values, pseudo
 /// columns) and, for a table's changelog, which rows are deletions.
@@ -8,15 +9,41 @@ pub struct Batch {
     /// `true` where the row deletes its key (a tombstone); None when no row
     /// does, as on every stream.
     pub tombstones: Option<BooleanArray>,
+    /// Each row's record headers, which outputs carry on as Kafka Streams
+    /// does; None when no row has any.
+    pub headers: Option<Vec<Vec<Header>>>,
 }
 
 impl Batch {
     pub fn new(data: RecordBatch) -> Self {
-        Batch { data, tombstones: None }
+        Batch { data, tombstones: None, headers: None }
     }
 
     pub fn num_rows(&self) -> usize {
         self.data.num_rows()
+    }
+
+    /// The headers of `row`.
+    pub fn headers(&self, row: usize) -> &[Header] {
+        self.headers.as_ref().and_then(|h| h.get(row)).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The headers of the rows where `keep` is true, for a filtered batch.
+    pub fn kept_headers(&self, keep: &BooleanArray) -> Option<Vec<Vec<Header>>> {
+        self.headers.as_ref().map(|h| {
+            h.iter()
+                .enumerate()
+                .filter(|(i, _)| keep.is_valid(*i) && keep.value(*i))
+                .map(|(_, v)| v.clone())
+                .collect()
+        })
+    }
+
+    /// The headers of the rows at `indices` (repeated rows repeat them).
+    pub fn taken_headers(&self, indices: &[u32]) -> Option<Vec<Vec<Header>>> {
+        self.headers
+            .as_ref()
+            .map(|h| indices.iter().map(|&i| h.get(i as usize).cloned().unwrap_or_default()).collect())
     }
 
     pub fn is_tombstone(&self, row: usize) -> bool {

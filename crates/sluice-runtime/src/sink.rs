@@ -101,7 +101,8 @@ impl SinkWriter {
             });
             match encoded {
                 Ok((key, value)) => {
-                    let record = Record { key, value, timestamp: rowtime.value(row), headers: Vec::new() };
+                    let headers = batch.headers(row).to_vec();
+                    let record = Record { key, value, timestamp: rowtime.value(row), headers };
                     log.append(&self.sink.topic, 0, record)?;
                 }
                 Err(error) => errors.record(ProcessingLogEntry {

@@ -158,7 +158,11 @@ impl SourceDecoder {
             .iter()
             .any(|r| r.record.value.is_none())
             .then(|| BooleanArray::from_iter(rows.iter().map(|r| Some(r.record.value.is_none()))));
-        Ok(Some(Batch { data, tombstones }))
+        let headers = rows
+            .iter()
+            .any(|r| !r.record.headers.is_empty())
+            .then(|| rows.iter().map(|r| r.record.headers.clone()).collect());
+        Ok(Some(Batch { data, tombstones, headers }))
     }
 
     fn drop_invalid_timestamps<'r>(

@@ -58,6 +58,7 @@ impl Operator for Explode {
         if parents.is_empty() {
             return Ok(());
         }
+        let headers = batch.taken_headers(&parents);
         let parents = UInt32Array::from(parents);
         let mut columns: Vec<ArrayRef> = data
             .columns()
@@ -69,7 +70,7 @@ impl Operator for Explode {
             columns.push(take(list.values().as_ref(), &indices, None)?);
         }
         let data = RecordBatch::try_new(Arc::clone(&self.plan.output_schema), columns)?;
-        out.push(Batch::new(data));
+        out.push(Batch { data, tombstones: None, headers });
         Ok(())
     }
 }

@@ -37,7 +37,7 @@ impl Operator for Filter {
                 Some(existing) => boolean::or(existing, &fails)?,
                 None => fails,
             };
-            out.push(Batch { data: batch.data, tombstones: Some(tombstones) });
+            out.push(Batch { data: batch.data, tombstones: Some(tombstones), headers: batch.headers });
             return Ok(());
         }
         // A stream's null rows never pass a filter.
@@ -47,7 +47,7 @@ impl Operator for Filter {
         };
         let data = filter_record_batch(&batch.data, &passes)?;
         if data.num_rows() > 0 {
-            out.push(Batch::new(data));
+            out.push(Batch { data, tombstones: None, headers: batch.kept_headers(&passes) });
         }
         Ok(())
     }

@@ -35,7 +35,7 @@ impl Operator for Project {
             arrays.push(Arc::clone(carried));
         }
         let data = RecordBatch::try_new(Arc::clone(&self.output), arrays)?;
-        out.push(Batch { data, tombstones: batch.tombstones });
+        out.push(Batch { data, tombstones: batch.tombstones, headers: batch.headers });
         Ok(())
     }
 }

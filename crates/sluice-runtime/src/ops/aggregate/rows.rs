@@ -89,7 +89,7 @@ impl Rows {
             deleted = datafusion::arrow::compute::or(&deleted, &fails)?;
         }
         let tombstones = (deleted.true_count() > 0 || plan.having.is_some()).then_some(deleted);
-        Ok(Batch { data, tombstones })
+        Ok(Batch { data, tombstones, headers: None })
     }
 }
 
