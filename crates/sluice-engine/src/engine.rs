@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sluice_catalog::{Catalog, Created, DataSource, FormatDefaults, QueryInfo};
 use sluice_log::Log;
-use sluice_planner::{plan_select, ExprCompiler};
+use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
 use sluice_runtime::{QueryOptions, RunningQuery};
 use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
 
@@ -213,7 +213,7 @@ impl Engine {
         let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
         self.log.create_topic(&sink.topic, partitions)?;
         self.catalog.add_source(sink.clone(), false, create.or_replace)?;
-        self.start(query, &plan.source.name, &sink, &create.query)
+        self.start(query, &plan, &sink, &create.query)
     }
 
     fn insert_into(&mut self, target: &str, select: &Select) -> Result<Outcome> {
@@ -227,13 +227,13 @@ impl Engine {
         }
         let id = self.next_query_id("INSERTQUERY");
         let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
-        self.start(query, &plan.source.name, &sink, select)
+        self.start(query, &plan, &sink, select)
     }
 
     fn start(
         &mut self,
         query: RunningQuery,
-        reads: &str,
+        plan: &QueryPlan,
         sink: &DataSource,
         select: &Select,
     ) -> Result<Outcome> {
@@ -241,7 +241,10 @@ impl Engine {
         self.catalog.add_query(QueryInfo {
             id: id.clone(),
             sql: Statement::Query(Box::new(select.clone())).to_string(),
-            reads: vec![reads.to_string()],
+            reads: std::iter::once(&plan.source)
+                .chain(plan.join.as_ref().map(|j| &j.right))
+                .map(|s| s.name.clone())
+                .collect(),
             writes: Some(sink.name.clone()),
         });
         self.queries.push(query);

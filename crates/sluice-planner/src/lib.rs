@@ -7,6 +7,7 @@
 mod aggregate;
 mod error;
 mod expr;
+mod join;
 mod lambda;
 mod nested;
 mod query;
@@ -17,6 +18,7 @@ mod window;
 pub use aggregate::{AggregateCall, AggregationPlan};
 pub use error::{PlanError, Result};
 pub use expr::{literal_value, CompiledExpr, ExprCompiler};
+pub use join::{JoinPlan, JoinShape};
 pub use query::{
     plan_select, source_batch_schema, ProjectedColumn, QueryPlan, ROWOFFSET, ROWPARTITION, ROWTIME,
 };

@@ -16,6 +16,7 @@ use sluice_sql::ast::{Expr, Select, SelectItem};
 use crate::aggregate::{has_aggregate, plan_aggregation, AggregationPlan};
 use crate::error::{PlanError, Result};
 use crate::expr::{CompiledExpr, ExprCompiler};
+use crate::join::{plan_join, JoinPlan};
 use crate::table_function::{plan_explode, ExplodePlan};
 use crate::walk;
 use crate::window::{WindowPlan, WINDOWEND, WINDOWSTART};
@@ -60,6 +61,9 @@ pub struct QueryPlan {
     pub filter: Option<CompiledExpr>,
     /// PARTITION BY computes the output's keys.
     pub rekeyed: bool,
+    /// A join: the source is its left side; WHERE and the projection read
+    /// joined rows.
+    pub join: Option<JoinPlan>,
     /// EXPLODE: when set, the projection reads its rows.
     pub explode: Option<ExplodePlan>,
     /// GROUP BY: when set, the projection reads its intermediate rows.
@@ -107,6 +111,9 @@ pub fn plan_select(
     compiler: &ExprCompiler,
     sink: &str,
 ) -> Result<QueryPlan> {
+    if !select.from.joins.is_empty() {
+        return plan_join(select, catalog, compiler, sink);
+    }
     refuse_unsupported(select)?;
     let source_ref = &select.from.source;
     let source = catalog.source(source_ref.name.as_str()).ok_or_else(|| {
@@ -218,6 +225,7 @@ pub fn plan_select(
         input_schema,
         filter,
         rekeyed,
+        join: None,
         explode,
         aggregation,
         projection,
@@ -431,9 +439,6 @@ fn key_rule<'a>(select: &Select, source: &'a DataSource) -> Result<KeyRule<'a>> 
 }
 
 fn refuse_unsupported(select: &Select) -> Result<()> {
-    if !select.from.joins.is_empty() {
-        return Err(not_yet("JOIN"));
-    }
     if select.window.is_some() && select.group_by.is_empty() {
         return Err(PlanError::Invalid("WINDOW clause requires a GROUP BY clause.".into()));
     }
@@ -524,7 +529,7 @@ mod tests {
             ("SELECT k, id FROM test WHERE name;", "Should evaluate to boolean"),
             ("SELECT k, nope FROM test;", "Column 'NOPE' cannot be resolved."),
             ("SELECT k, id FROM nope;", "NOPE does not exist"),
-            ("SELECT * FROM test a JOIN test b ON a.k = b.k;", "JOIN is not supported yet"),
+            ("SELECT * FROM test a JOIN test b ON a.k = b.k;", "must have a WITHIN clause"),
             (
                 "SELECT k, COUNT(*) FROM test WINDOW TUMBLING (SIZE 1 SECOND);",
                 "WINDOW clause requires a GROUP BY",

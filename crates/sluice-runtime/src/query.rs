@@ -3,12 +3,12 @@
 
 use sluice_catalog::DataSource;
 use sluice_log::{Log, StoredRecord};
-use sluice_planner::{QueryPlan, WindowShape};
+use sluice_planner::{JoinShape, QueryPlan, WindowShape};
 use sluice_sql::ast::SourceKind;
 
 use crate::batch::Batch;
 use crate::error::Result;
-use crate::ops::{Aggregate, Explode, Filter, Operator, Project, SessionAggregate};
+use crate::ops::{Aggregate, Explode, Filter, Join, Operator, Project, SessionAggregate};
 use crate::processing_log::ProcessingLog;
 use crate::sink::SinkWriter;
 use crate::source::SourceDecoder;
@@ -24,12 +24,18 @@ pub struct QueryOptions {
     pub fail_on_invalid_timestamp: bool,
 }
 
-pub struct RunningQuery {
-    id: String,
+/// A topic a query reads, and how far it has read it.
+struct Input {
     topic: String,
-    /// The next offset to read, per partition of the source topic.
+    /// The next offset to read, per partition.
     offsets: Vec<u64>,
     decoder: SourceDecoder,
+}
+
+pub struct RunningQuery {
+    id: String,
+    /// The source, or a join's left and right sides.
+    inputs: Vec<Input>,
     operators: Vec<Box<dyn Operator>>,
     sink: SinkWriter,
     errors: ProcessingLog,
@@ -37,7 +43,7 @@ pub struct RunningQuery {
 
 impl RunningQuery {
     /// Builds the operators of `plan`, writing to `sink`, reading the
-    /// source topic from its beginning.
+    /// source topics from their beginning.
     pub fn new(
         id: &str,
         plan: &QueryPlan,
@@ -45,10 +51,22 @@ impl RunningQuery {
         log: &dyn Log,
         options: QueryOptions,
     ) -> Result<Self> {
-        let topic = plan.source.topic.clone();
-        let partitions = log.topic(&topic).map(|t| t.partitions).unwrap_or(1);
-        let changelog = plan.source.kind == SourceKind::Table;
+        let input = |source: &DataSource| -> Result<Input> {
+            let partitions = log.topic(&source.topic).map(|t| t.partitions).unwrap_or(1);
+            Ok(Input {
+                topic: source.topic.clone(),
+                offsets: vec![0; partitions as usize],
+                decoder: SourceDecoder::new(source, id, options)?,
+            })
+        };
+        let mut inputs = vec![input(&plan.source)?];
         let mut operators: Vec<Box<dyn Operator>> = Vec::new();
+        let mut changelog = plan.source.kind == SourceKind::Table;
+        if let Some(join) = &plan.join {
+            inputs.push(input(&join.right)?);
+            changelog = join.shape == JoinShape::TableTable;
+            operators.push(Box::new(Join::new(join.clone())?));
+        }
         if let Some(condition) = &plan.filter {
             operators.push(Box::new(Filter::new(condition.clone(), changelog)));
         }
@@ -66,9 +84,7 @@ impl RunningQuery {
         operators.push(Box::new(Project::new(plan.projection.clone(), plan.output_batch_schema())));
         Ok(RunningQuery {
             id: id.to_string(),
-            topic,
-            offsets: vec![0; partitions as usize],
-            decoder: SourceDecoder::new(&plan.source, id, options)?,
+            inputs,
             operators,
             sink: SinkWriter::new(sink, id, plan.rekeyed)?,
             errors: ProcessingLog::default(),
@@ -94,33 +110,49 @@ impl RunningQuery {
     }
 
     /// Processes the records that have arrived since the last poll, in the
-    /// order they were appended. Returns how many records were read.
+    /// order they were appended (across every topic the query reads).
+    /// Returns how many records were read.
     pub fn poll(&mut self, log: &dyn Log) -> Result<usize> {
         let mut read = 0;
         loop {
-            let mut records: Vec<StoredRecord> = Vec::new();
-            for (partition, offset) in self.offsets.iter_mut().enumerate() {
-                let chunk = log.read(&self.topic, partition as u32, *offset, READ_SIZE)?;
-                *offset += chunk.len() as u64;
-                records.extend(chunk);
+            let mut records: Vec<(usize, StoredRecord)> = Vec::new();
+            for (index, input) in self.inputs.iter_mut().enumerate() {
+                for (partition, offset) in input.offsets.iter_mut().enumerate() {
+                    let chunk = log.read(&input.topic, partition as u32, *offset, READ_SIZE)?;
+                    *offset += chunk.len() as u64;
+                    records.extend(chunk.into_iter().map(|r| (index, r)));
+                }
             }
             if records.is_empty() {
                 return Ok(read);
             }
             read += records.len();
-            records.sort_by_key(|r| r.sequence);
-            if let Some(batch) = self.decoder.decode(&records, &mut self.errors)? {
-                self.push(batch, log)?;
+            records.sort_by_key(|(_, r)| r.sequence);
+            // Consecutive records of one input are decoded together.
+            let mut start = 0;
+            while start < records.len() {
+                let index = records[start].0;
+                let end = start + records[start..].iter().take_while(|(i, _)| *i == index).count();
+                let run: Vec<StoredRecord> = records[start..end].iter().map(|(_, r)| r.clone()).collect();
+                if let Some(batch) = self.inputs[index].decoder.decode(&run, &mut self.errors)? {
+                    self.push(index, batch, log)?;
+                }
+                start = end;
             }
         }
     }
 
-    fn push(&mut self, batch: Batch, log: &dyn Log) -> Result<()> {
+    fn push(&mut self, input: usize, batch: Batch, log: &dyn Log) -> Result<()> {
         let mut batches = vec![batch];
-        for operator in &mut self.operators {
+        for (position, operator) in self.operators.iter_mut().enumerate() {
             let mut next = Vec::new();
             for batch in batches {
-                operator.process(batch, &mut next)?;
+                // Only the first operator can have several inputs.
+                if position == 0 {
+                    operator.process_input(input, batch, &mut next)?;
+                } else {
+                    operator.process(batch, &mut next)?;
+                }
             }
             batches = next;
         }

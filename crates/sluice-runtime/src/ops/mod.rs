@@ -3,11 +3,13 @@
 mod aggregate;
 mod explode;
 mod filter;
+mod join;
 mod project;
 
 pub use aggregate::{Aggregate, SessionAggregate};
 pub use explode::Explode;
 pub use filter::Filter;
+pub use join::Join;
 pub use project::Project;
 
 use crate::batch::Batch;
@@ -16,6 +18,12 @@ use crate::error::Result;
 pub trait Operator: Send {
     /// Processes one batch, appending any output batches to `out` in order.
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()>;
+
+    /// Processes a batch from input `input` of a multi-input operator.
+    fn process_input(&mut self, input: usize, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
+        let _ = input;
+        self.process(batch, out)
+    }
 
     /// Records dropped because they arrived after their window closed.
     fn late_records(&self) -> u64 {

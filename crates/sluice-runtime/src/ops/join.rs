@@ -1,0 +1,271 @@
+//! Joins, row by row in arrival order. See `sluice_planner::join` for the
+//! joined row. Stream-stream joins buffer both sides for the window; a
+//! stream-table join keeps the table's latest rows; a table-table join keeps
+//! both tables and emits the joined row (or its deletion) on every change.
+//!
+//! Unmatched rows of LEFT/RIGHT/FULL stream-stream joins are emitted at
+//! once, padded with nulls (ksqlDB's behaviour without GRACE PERIOD).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::row::{RowConverter, SortField};
+use datafusion::common::ScalarValue;
+use sluice_planner::{JoinPlan, JoinShape, ROWTIME};
+use sluice_sql::ast::JoinKind;
+
+use super::Operator;
+use crate::batch::Batch;
+use crate::error::{Result, RuntimeError};
+
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Clone)]
+struct Entry {
+    values: Vec<ScalarValue>,
+    ts: i64,
+}
+
+pub struct Join {
+    plan: JoinPlan,
+    key_type: DataType,
+    keys: RowConverter,
+    /// Per side: rows by join key (a table keeps one per key).
+    state: [HashMap<Vec<u8>, Vec<Entry>>; 2],
+    widths: [usize; 2],
+    stream_time: i64,
+    late_records: u64,
+}
+
+/// One joined row waiting to be written.
+struct Joined {
+    left: Option<Vec<ScalarValue>>,
+    right: Option<Vec<ScalarValue>>,
+    ts: i64,
+    tombstone: bool,
+}
+
+impl Join {
+    pub fn new(plan: JoinPlan) -> Result<Self> {
+        let key_type = plan.left_key.data_type().clone();
+        let width = plan.joined_schema.fields().len() - 1;
+        let widths = [plan.left_width, width - plan.left_width];
+        Ok(Join {
+            keys: RowConverter::new(vec![SortField::new(key_type.clone())])?,
+            key_type,
+            plan,
+            state: [HashMap::new(), HashMap::new()],
+            widths,
+            stream_time: i64::MIN,
+            late_records: 0,
+        })
+    }
+
+    fn is_table(&self, side: usize) -> bool {
+        match self.plan.shape {
+            JoinShape::StreamStream { .. } => false,
+            JoinShape::StreamTable => side == 1,
+            JoinShape::TableTable => true,
+        }
+    }
+
+    fn keeps(&self, side: usize) -> bool {
+        match self.plan.kind {
+            JoinKind::Inner => false,
+            JoinKind::Left => side == 0,
+            JoinKind::Right => side == 1,
+            JoinKind::Full => true,
+        }
+    }
+
+    fn row(&mut self, side: usize, key: Vec<u8>, entry: Option<Entry>, ts: i64, out: &mut Vec<Joined>) {
+        let other = 1 - side;
+        let pair = |mine: Vec<ScalarValue>, theirs: Option<Vec<ScalarValue>>| {
+            if side == 0 {
+                (Some(mine), theirs)
+            } else {
+                (theirs, Some(mine))
+            }
+        };
+        match self.plan.shape {
+            JoinShape::StreamStream { before, after, grace } => {
+                let Some(entry) = entry else { return };
+                let window = before + after + grace.unwrap_or(DAY_MS);
+                if ts < self.stream_time.saturating_sub(window) {
+                    self.late_records += 1;
+                    return;
+                }
+                // The other side's rows that fall in this row's window.
+                let (from, to) =
+                    if side == 0 { (ts - before, ts + after) } else { (ts - after, ts + before) };
+                let mut matches: Vec<Entry> = self.state[other]
+                    .get(&key)
+                    .map(|rows| rows.iter().filter(|r| r.ts >= from && r.ts <= to).cloned().collect())
+                    .unwrap_or_default();
+                matches.sort_by_key(|r| r.ts);
+                if matches.is_empty() && self.keeps(side) {
+                    let (left, right) = pair(entry.values.clone(), None);
+                    out.push(Joined { left, right, ts, tombstone: false });
+                }
+                for m in matches {
+                    let (left, right) = pair(entry.values.clone(), Some(m.values));
+                    out.push(Joined { left, right, ts: ts.max(m.ts), tombstone: false });
+                }
+                self.state[side].entry(key).or_default().push(entry);
+            }
+            JoinShape::StreamTable if side == 1 => match entry {
+                Some(entry) => {
+                    self.state[1].insert(key, vec![entry]);
+                }
+                None => {
+                    self.state[1].remove(&key);
+                }
+            },
+            JoinShape::StreamTable => {
+                let Some(entry) = entry else { return };
+                let table = self.state[1].get(&key).and_then(|rows| rows.last()).map(|r| r.values.clone());
+                if table.is_some() || self.keeps(0) {
+                    out.push(Joined { left: Some(entry.values), right: table, ts, tombstone: false });
+                }
+            }
+            JoinShape::TableTable => {
+                let previous = match &entry {
+                    Some(entry) => self.state[side].insert(key.clone(), vec![entry.clone()]),
+                    None => self.state[side].remove(&key),
+                };
+                let theirs = self.state[other].get(&key).and_then(|rows| rows.last()).cloned();
+                let mine_present = entry.is_some();
+                let emit = mine_present && (theirs.is_some() || self.keeps(side))
+                    || !mine_present && previous.is_some() && (theirs.is_some() || self.keeps(side))
+                    || theirs.is_some() && self.keeps(other);
+                if !emit {
+                    return;
+                }
+                let joined_ts = theirs.as_ref().map_or(ts, |t| ts.max(t.ts));
+                let both_needed_missing = match self.plan.kind {
+                    JoinKind::Inner => !mine_present || theirs.is_none(),
+                    JoinKind::Left => (side == 0 && !mine_present) || (side == 1 && theirs.is_none()),
+                    JoinKind::Right => (side == 1 && !mine_present) || (side == 0 && theirs.is_none()),
+                    JoinKind::Full => !mine_present && theirs.is_none(),
+                };
+                // A deleted row still names the key of the deletion.
+                let mine = entry.or(previous.and_then(|p| p.last().cloned())).map(|e| e.values);
+                let Some(mine) = mine else { return };
+                let (left, right) = pair(mine, theirs.map(|t| t.values));
+                out.push(Joined { left, right, ts: joined_ts, tombstone: both_needed_missing });
+            }
+        }
+    }
+
+    fn output(&self, rows: Vec<Joined>) -> Result<Batch> {
+        let schema = Arc::clone(&self.plan.joined_schema);
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        for (side, offset) in [(0usize, 0usize), (1, self.widths[0])] {
+            for i in 0..self.widths[side] {
+                let field = schema.field(offset + i);
+                let values: Vec<ScalarValue> = rows
+                    .iter()
+                    .map(|r| {
+                        let values = if side == 0 { &r.left } else { &r.right };
+                        values.as_ref().map(|v| v[i].clone()).unwrap_or(ScalarValue::Null)
+                    })
+                    .collect();
+                columns.push(column(values, field.data_type())?);
+            }
+        }
+        columns.push(Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.ts))));
+        let tombstones = rows
+            .iter()
+            .any(|r| r.tombstone)
+            .then(|| BooleanArray::from_iter(rows.iter().map(|r| Some(r.tombstone))));
+        Ok(Batch { data: RecordBatch::try_new(schema, columns)?, tombstones, headers: None })
+    }
+}
+
+impl Operator for Join {
+    fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
+        self.process_input(0, batch, out)
+    }
+
+    fn process_input(&mut self, side: usize, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
+        let data = &batch.data;
+        let key_expr = if side == 0 { &self.plan.left_key } else { &self.plan.right_key };
+        let keys = key_expr.evaluate(data)?;
+        let keys = if keys.data_type() == &self.key_type { keys } else { cast(&keys, &self.key_type)? };
+        let encoded = self.keys.convert_columns(&[Arc::clone(&keys)])?;
+        let rowtimes = data
+            .column_by_name(ROWTIME)
+            .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
+            .cloned()
+            .ok_or_else(|| RuntimeError::Invalid("input batch has no ROWTIME column".into()))?;
+        let mut joined = Vec::new();
+        for row in 0..data.num_rows() {
+            if keys.is_null(row) {
+                continue;
+            }
+            let ts = rowtimes.value(row);
+            self.stream_time = self.stream_time.max(ts);
+            let deleted = batch.is_tombstone(row);
+            if deleted && !self.is_table(side) {
+                continue;
+            }
+            let entry = if deleted {
+                None
+            } else {
+                let values = (0..self.widths[side])
+                    .map(|c| ScalarValue::try_from_array(data.column(c), row))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+                Some(Entry { values, ts })
+            };
+            self.row(side, encoded.row(row).as_ref().to_vec(), entry, ts, &mut joined);
+        }
+        self.expire();
+        if !joined.is_empty() {
+            out.push(self.output(joined)?);
+        }
+        Ok(())
+    }
+
+    fn late_records(&self) -> u64 {
+        self.late_records
+    }
+
+    fn state_size(&self) -> usize {
+        self.state.iter().map(|s| s.values().map(Vec::len).sum::<usize>()).sum()
+    }
+}
+
+impl Join {
+    /// Stream-stream buffers keep only rows a new record could still join.
+    fn expire(&mut self) {
+        if let JoinShape::StreamStream { before, after, grace } = self.plan.shape {
+            let oldest = self.stream_time.saturating_sub(before + after + grace.unwrap_or(DAY_MS));
+            for side in &mut self.state {
+                side.retain(|_, rows| {
+                    rows.retain(|r| r.ts >= oldest);
+                    !rows.is_empty()
+                });
+            }
+        }
+    }
+}
+
+fn column(values: Vec<ScalarValue>, data_type: &DataType) -> Result<ArrayRef> {
+    if values.iter().all(|v| matches!(v, ScalarValue::Null)) {
+        return Ok(new_null_array(data_type, values.len()));
+    }
+    let typed: Vec<ScalarValue> = values
+        .into_iter()
+        .map(|v| match v {
+            ScalarValue::Null => ScalarValue::try_from(data_type),
+            other => Ok(other),
+        })
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+    let array = ScalarValue::iter_to_array(typed).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+    Ok(if array.data_type() == data_type { array } else { cast(&array, data_type)? })
+}
