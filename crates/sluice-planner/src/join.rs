@@ -177,10 +177,16 @@ pub fn plan_join(
             }
             _ => false,
         };
-        if !is_key(right_expr, &right) || !is_key(left_expr, &left) {
-            return Err(PlanError::NotSupportedYet(
-                "A table-table join on anything but both primary keys".into(),
-            ));
+        if !is_key(right_expr, &right) {
+            return Err(PlanError::Invalid(format!(
+                "Invalid join condition: table-table joins require to join on the primary key of the right input \
+                 table. Got {} = {}.",
+                qualified(left_expr, &left),
+                qualified(right_expr, &right)
+            )));
+        }
+        if !is_key(left_expr, &left) {
+            return Err(PlanError::NotSupportedYet("A foreign-key table-table join".into()));
         }
     }
 
@@ -245,7 +251,17 @@ pub fn plan_join(
     for (alias, expr) in &items {
         let is_key = key.is_none()
             && ((plain && (*expr == key_left || *expr == key_right)) || (!plain && *expr == rowkey_expr));
-        let compiled_expr = if *expr == rowkey_expr && !plain { key_left.clone() } else { expr.clone() };
+        // The key is the join key, from whichever side an outer join has.
+        let either_key = Expr::Function(sluice_sql::ast::FunctionCall {
+            name: Ident::new("COALESCE"),
+            args: vec![key_left.clone(), key_right.clone()],
+            star: false,
+        });
+        let compiled_expr = match (is_key, join.kind) {
+            (true, JoinKind::Right | JoinKind::Full) => either_key,
+            (true, _) if !plain => key_left.clone(),
+            _ => expr.clone(),
+        };
         let name = match (alias, expr == &rowkey_expr) {
             (None, true) => "ROWKEY".to_string(),
             _ => names.name(alias.as_deref(), expr)?,
@@ -304,6 +320,19 @@ pub fn plan_join(
         projection,
         output,
     })
+}
+
+/// `expr` with its columns qualified by their source's name, as ksqlDB
+/// prints join conditions in messages.
+fn qualified(expr: &Expr, side: &Side) -> String {
+    let result: Result<Expr> = walk::transform(expr, &mut |e| match e {
+        Expr::Column(c) => Ok(Some(Expr::Column(ColumnRef {
+            source: Some(Ident::new(side.source.name.clone())),
+            name: c.name.clone(),
+        }))),
+        _ => Ok(None),
+    });
+    result.map(|e| e.to_string()).unwrap_or_else(|_| expr.to_string())
 }
 
 /// A joined column's name in the output: its own, or `<ALIAS>_<NAME>` when
