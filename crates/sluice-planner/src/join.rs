@@ -206,11 +206,11 @@ pub fn plan_join(
                         )))
                     }
                 };
+                // A wildcard's columns always carry their source's alias.
                 for side in sides {
-                    let other = if std::ptr::eq(side, &left) { &right } else { &left };
                     for column in side.source.schema.columns() {
                         let name = prefixed(side, column);
-                        items.push((Some(output_name(side, other, &column.name)), Expr::column(name)));
+                        items.push((Some(name.clone()), Expr::column(name)));
                     }
                 }
             }
@@ -243,7 +243,9 @@ pub fn plan_join(
     // when they are not plain columns, ROWKEY.
     let key_left = resolve(left_expr)?;
     let key_right = resolve(right_expr)?;
-    let plain = matches!(key_left, Expr::Column(_)) || matches!(key_right, Expr::Column(_));
+    // FULL OUTER joins and joins on expressions key by a synthetic ROWKEY.
+    let plain = (matches!(key_left, Expr::Column(_)) || matches!(key_right, Expr::Column(_)))
+        && join.kind != JoinKind::Full;
     let mut names = OutputNames::new(&items);
     let mut key: Option<ProjectedColumn> = None;
     let mut values: Vec<ProjectedColumn> = Vec::new();
@@ -278,6 +280,11 @@ pub fn plan_join(
         }
     }
     let Some(key) = key else {
+        if !plain {
+            return Err(PlanError::Invalid(format!(
+                "The query used to build `{sink}` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...)."
+            )));
+        }
         let show = |e: &Expr| e.to_string();
         return Err(PlanError::Invalid(format!(
             "The query used to build `{sink}` must include the join expressions {} or {} in its projection (eg, SELECT {}...).",
