@@ -13,7 +13,9 @@ pub fn sink_source(create: &CreateAsSelect, plan: &QueryPlan) -> Result<DataSour
     let source = &plan.source;
     // Aggregation turns anything into a table.
     let produced = match &plan.join {
-        Some(join) if join.shape == JoinShape::TableTable => SourceKind::Table,
+        Some(join) if matches!(join.shape, JoinShape::TableTable | JoinShape::ForeignKey) => {
+            SourceKind::Table
+        }
         Some(_) => SourceKind::Stream,
         None if plan.aggregation.is_some() => SourceKind::Table,
         None => source.kind,

@@ -28,6 +28,9 @@ pub enum JoinShape {
     StreamTable,
     /// Two tables on the right table's primary key.
     TableTable,
+    /// Two tables, a column of the left matching the right's primary key;
+    /// rows are keyed by the left's primary key.
+    ForeignKey,
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +46,9 @@ pub struct JoinPlan {
     pub joined_schema: SchemaRef,
     /// How many of the joined columns come from the left side.
     pub left_width: usize,
+    /// Positions of the left side's primary key columns in its batches
+    /// (a foreign-key join keeps the left table by them).
+    pub left_primary_key: Vec<usize>,
 }
 
 /// A side of a join: its source and the names it goes by.
@@ -170,14 +176,19 @@ pub fn plan_join(
     let right_schema = source_batch_schema(right.source);
     let left_key = compiler.compile(&strip(left_expr), &left_schema)?;
     let right_key = compiler.compile(&strip(right_expr), &right_schema)?;
+    if left_key.data_type() != right_key.data_type() {
+        let type_name =
+            |t: &DataType| SqlType::from_arrow(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string());
+        return Err(PlanError::Invalid(format!(
+            "Invalid join condition: types don't match. Got {}{{{}}} = {}{{{}}}.",
+            qualified(left_expr, &left),
+            type_name(left_key.data_type()),
+            qualified(right_expr, &right),
+            type_name(right_key.data_type())
+        )));
+    }
     if shape == JoinShape::TableTable {
-        let is_key = |e: &Expr, side: &Side| match walk::unqualified(e) {
-            Expr::Column(c) => {
-                side.source.schema.find(c.name.as_str()).is_some_and(|c| c.namespace == Namespace::Key)
-            }
-            _ => false,
-        };
-        if !is_key(right_expr, &right) {
+        if !is_primary_key(right_expr, &right) {
             return Err(PlanError::Invalid(format!(
                 "Invalid join condition: table-table joins require to join on the primary key of the right input \
                  table. Got {} = {}.",
@@ -185,10 +196,18 @@ pub fn plan_join(
                 qualified(right_expr, &right)
             )));
         }
-        if !is_key(left_expr, &left) {
-            return Err(PlanError::NotSupportedYet("A foreign-key table-table join".into()));
-        }
     }
+    let foreign_key = shape == JoinShape::TableTable && !is_primary_key(left_expr, &left);
+    let shape = if foreign_key {
+        if matches!(join.kind, JoinKind::Right | JoinKind::Full) {
+            return Err(PlanError::Invalid(
+                "Invalid join type: RIGHT and FULL OUTER joins are not supported for foreign-key table-table joins.".into(),
+            ));
+        }
+        JoinShape::ForeignKey
+    } else {
+        shape
+    };
 
     // Items over the joined row.
     let mut items: Vec<(Option<String>, Expr)> = Vec::new();
@@ -248,9 +267,32 @@ pub fn plan_join(
         && join.kind != JoinKind::Full;
     let mut names = OutputNames::new(&items);
     let mut key: Option<ProjectedColumn> = None;
+    let mut fk_keys: Vec<(usize, ProjectedColumn)> = Vec::new();
     let mut values: Vec<ProjectedColumn> = Vec::new();
     let rowkey_expr = Expr::column("ROWKEY");
+    // A foreign-key join is keyed by the left table's primary key.
+    let left_primary: Vec<Expr> =
+        left.source.schema.key_columns().map(|c| Expr::column(prefixed(&left, c))).collect();
     for (alias, expr) in &items {
+        if foreign_key {
+            let name = names.name(alias.as_deref(), expr)?;
+            let compiled = compiler.compile(expr, &joined_schema)?;
+            let sql_type = SqlType::from_arrow(compiled.data_type()).ok_or_else(|| {
+                PlanError::Invalid(format!("Expression {expr} has a type Sluice cannot store"))
+            })?;
+            match left_primary.iter().position(|k| k == expr) {
+                Some(i) if !fk_keys.iter().any(|(k, _)| *k == i) => {
+                    fk_keys.push((i, ProjectedColumn { name, expr: compiled, sql_type, is_key: true }))
+                }
+                Some(_) => {
+                    return Err(PlanError::Invalid(format!(
+                        "The projection contains a key column more than once: {name}"
+                    )))
+                }
+                None => values.push(ProjectedColumn { name, expr: compiled, sql_type, is_key: false }),
+            }
+            continue;
+        }
         let is_key = key.is_none()
             && ((plain && (*expr == key_left || *expr == key_right)) || (!plain && *expr == rowkey_expr));
         // The key is the join key, from whichever side an outer join has.
@@ -279,6 +321,18 @@ pub fn plan_join(
             values.push(column);
         }
     }
+    if foreign_key {
+        if fk_keys.len() < left_primary.len() {
+            let keys: Vec<String> = left.source.schema.key_columns().map(|c| c.name.clone()).collect();
+            return Err(PlanError::Invalid(format!(
+                "The query used to build `{sink}` must include the key columns {} in its projection (eg, SELECT {}...).",
+                keys.join(", "),
+                keys.join(", ")
+            )));
+        }
+        fk_keys.sort_by_key(|(i, _)| *i);
+        key = fk_keys.first().map(|(_, c)| c.clone());
+    }
     let Some(key) = key else {
         if !plain {
             return Err(PlanError::Invalid(format!(
@@ -294,7 +348,7 @@ pub fn plan_join(
     if values.is_empty() {
         return Err(PlanError::Invalid("The projection contains no value columns.".into()));
     }
-    let mut projection = vec![key];
+    let mut projection = if foreign_key { fk_keys.into_iter().map(|(_, c)| c).collect() } else { vec![key] };
     projection.extend(values);
     let output = LogicalSchema::new(
         projection
@@ -315,6 +369,12 @@ pub fn plan_join(
         right_key,
         joined_schema,
         left_width,
+        left_primary_key: left
+            .source
+            .schema
+            .key_columns()
+            .filter_map(|c| left_schema.index_of(&c.name).ok())
+            .collect(),
     };
     Ok(QueryPlan {
         source: left.source.clone(),
@@ -327,6 +387,15 @@ pub fn plan_join(
         projection,
         output,
     })
+}
+
+/// Whether `expr` is exactly a primary key column of `side`.
+fn is_primary_key(expr: &Expr, side: &Side) -> bool {
+    let mut keys = side.source.schema.key_columns();
+    match (walk::unqualified(expr), keys.next(), keys.next()) {
+        (Expr::Column(c), Some(key), None) => key.name == c.name.as_str(),
+        _ => false,
+    }
 }
 
 /// `expr` with its columns qualified by their source's name, as ksqlDB

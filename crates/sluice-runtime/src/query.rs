@@ -64,8 +64,8 @@ impl RunningQuery {
         let mut changelog = plan.source.kind == SourceKind::Table;
         if let Some(join) = &plan.join {
             inputs.push(input(&join.right)?);
-            changelog = join.shape == JoinShape::TableTable;
-            operators.push(Box::new(Join::new(join.clone())?));
+            changelog = matches!(join.shape, JoinShape::TableTable | JoinShape::ForeignKey);
+            operators.push(Box::new(Join::new(join.clone(), &plan.input_schema)?));
         }
         if let Some(condition) = &plan.filter {
             operators.push(Box::new(Filter::new(condition.clone(), changelog)));

@@ -38,6 +38,13 @@ pub struct Join {
     widths: [usize; 2],
     stream_time: i64,
     late_records: u64,
+    /// Foreign-key joins: the left table by primary key, with each row's
+    /// foreign key, and the left keys that point at each right key.
+    left_primary_keys: Option<RowConverter>,
+    fk_left: HashMap<Vec<u8>, (Entry, Vec<u8>)>,
+    fk_index: HashMap<Vec<u8>, Vec<Vec<u8>>>,
+    /// The last row of each left key, to name the key of its deletion.
+    last_left: HashMap<Vec<u8>, Entry>,
 }
 
 /// One joined row waiting to be written.
@@ -49,8 +56,17 @@ struct Joined {
 }
 
 impl Join {
-    pub fn new(plan: JoinPlan) -> Result<Self> {
+    pub fn new(plan: JoinPlan, left_schema: &datafusion::arrow::datatypes::SchemaRef) -> Result<Self> {
         let key_type = plan.left_key.data_type().clone();
+        let left_primary_keys = match plan.shape {
+            JoinShape::ForeignKey => Some(RowConverter::new(
+                plan.left_primary_key
+                    .iter()
+                    .map(|&i| SortField::new(left_schema.field(i).data_type().clone()))
+                    .collect(),
+            )?),
+            _ => None,
+        };
         let width = plan.joined_schema.fields().len() - 1;
         let widths = [plan.left_width, width - plan.left_width];
         Ok(Join {
@@ -61,6 +77,10 @@ impl Join {
             widths,
             stream_time: i64::MIN,
             late_records: 0,
+            left_primary_keys,
+            fk_left: HashMap::new(),
+            fk_index: HashMap::new(),
+            last_left: HashMap::new(),
         })
     }
 
@@ -68,7 +88,7 @@ impl Join {
         match self.plan.shape {
             JoinShape::StreamStream { .. } => false,
             JoinShape::StreamTable => side == 1,
-            JoinShape::TableTable => true,
+            JoinShape::TableTable | JoinShape::ForeignKey => true,
         }
     }
 
@@ -130,6 +150,9 @@ impl Join {
                 if table.is_some() || self.keeps(0) {
                     out.push(Joined { left: Some(entry.values), right: table, ts, tombstone: false });
                 }
+            }
+            JoinShape::ForeignKey => {
+                // Handled with the left table's primary keys in `foreign_key`.
             }
             JoinShape::TableTable => {
                 let previous = match &entry {
@@ -201,9 +224,19 @@ impl Operator for Join {
             .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
             .cloned()
             .ok_or_else(|| RuntimeError::Invalid("input batch has no ROWTIME column".into()))?;
+        let left_keys = match (&self.left_primary_keys, side) {
+            (Some(converter), 0) => {
+                let columns: Vec<ArrayRef> =
+                    self.plan.left_primary_key.iter().map(|&i| Arc::clone(data.column(i))).collect();
+                Some(converter.convert_columns(&columns)?)
+            }
+            _ => None,
+        };
         let mut joined = Vec::new();
         for row in 0..data.num_rows() {
-            if keys.is_null(row) {
+            // A foreign-key join still hears of a left row whose foreign
+            // key is null: its old joined row goes away.
+            if keys.is_null(row) && !(self.plan.shape == JoinShape::ForeignKey && side == 0) {
                 continue;
             }
             let ts = rowtimes.value(row);
@@ -221,7 +254,13 @@ impl Operator for Join {
                     .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
                 Some(Entry { values, ts })
             };
-            self.row(side, encoded.row(row).as_ref().to_vec(), entry, ts, &mut joined);
+            let key = encoded.row(row).as_ref().to_vec();
+            if self.plan.shape == JoinShape::ForeignKey {
+                let left_key = left_keys.as_ref().map(|k| k.row(row).as_ref().to_vec());
+                self.foreign_key(side, key, left_key, entry, ts, &mut joined);
+            } else {
+                self.row(side, key, entry, ts, &mut joined);
+            }
         }
         self.expire();
         if !joined.is_empty() {
@@ -240,6 +279,73 @@ impl Operator for Join {
 }
 
 impl Join {
+    /// A change to either table of a foreign-key join. `key` is the join
+    /// key (the left row's foreign key, or the right row's primary key);
+    /// `left_key` the left row's primary key.
+    fn foreign_key(
+        &mut self,
+        side: usize,
+        key: Vec<u8>,
+        left_key: Option<Vec<u8>>,
+        entry: Option<Entry>,
+        ts: i64,
+        out: &mut Vec<Joined>,
+    ) {
+        let left_join = self.plan.kind == JoinKind::Left;
+        if side == 0 {
+            let Some(left_key) = left_key else { return };
+            if let Some((_, old_fk)) = self.fk_left.remove(&left_key) {
+                if let Some(keys) = self.fk_index.get_mut(&old_fk) {
+                    keys.retain(|k| *k != left_key);
+                }
+            }
+            let Some(entry) = entry else {
+                // The left row is gone: so is its joined row, whatever it was.
+                if let Some(previous) = self.last_left.remove(&left_key) {
+                    out.push(Joined { left: Some(previous.values), right: None, ts, tombstone: true });
+                }
+                return;
+            };
+            self.last_left.insert(left_key.clone(), entry.clone());
+            self.fk_index.entry(key.clone()).or_default().push(left_key.clone());
+            self.fk_left.insert(left_key, (entry.clone(), key.clone()));
+            let right = self.state[1].get(&key).and_then(|r| r.last()).cloned();
+            match right {
+                Some(r) => out.push(Joined {
+                    left: Some(entry.values),
+                    right: Some(r.values),
+                    ts: ts.max(r.ts),
+                    tombstone: false,
+                }),
+                None if left_join => {
+                    out.push(Joined { left: Some(entry.values), right: None, ts, tombstone: false })
+                }
+                None => {}
+            }
+            return;
+        }
+        match &entry {
+            Some(e) => {
+                self.state[1].insert(key.clone(), vec![e.clone()]);
+            }
+            None => {
+                self.state[1].remove(&key);
+            }
+        }
+        for left_key in self.fk_index.get(&key).cloned().unwrap_or_default() {
+            let Some((left, _)) = self.fk_left.get(&left_key).cloned() else { continue };
+            match &entry {
+                Some(r) => out.push(Joined {
+                    left: Some(left.values),
+                    right: Some(r.values.clone()),
+                    ts: ts.max(left.ts),
+                    tombstone: false,
+                }),
+                None => out.push(Joined { left: Some(left.values), right: None, ts, tombstone: !left_join }),
+            }
+        }
+    }
+
     /// Stream-stream buffers keep only rows a new record could still join.
     fn expire(&mut self) {
         if let JoinShape::StreamStream { before, after, grace } = self.plan.shape {
