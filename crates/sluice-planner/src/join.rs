@@ -187,15 +187,13 @@ pub fn plan_join(
             type_name(right_key.data_type())
         )));
     }
-    if shape == JoinShape::TableTable {
-        if !is_primary_key(right_expr, &right) {
-            return Err(PlanError::Invalid(format!(
-                "Invalid join condition: table-table joins require to join on the primary key of the right input \
-                 table. Got {} = {}.",
-                qualified(left_expr, &left),
-                qualified(right_expr, &right)
-            )));
-        }
+    if shape == JoinShape::TableTable && !is_primary_key(right_expr, &right) {
+        return Err(PlanError::Invalid(format!(
+            "Invalid join condition: table-table joins require to join on the primary key of the right input \
+             table. Got {} = {}.",
+            qualified(left_expr, &left),
+            qualified(right_expr, &right)
+        )));
     }
     let foreign_key = shape == JoinShape::TableTable && !is_primary_key(left_expr, &left);
     let shape = if foreign_key {
