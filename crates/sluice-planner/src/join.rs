@@ -92,6 +92,12 @@ pub fn plan_join(
     };
     let left = side(&select.from.source)?;
     let right = side(&join.source)?;
+    if left.source.name == right.source.name {
+        return Err(PlanError::Invalid(format!(
+            "Can not join '{0}' to '{0}': self joins are not yet supported.",
+            left.source.name
+        )));
+    }
     let shape = match (left.source.kind, right.source.kind, &join.within) {
         (SourceKind::Stream, SourceKind::Stream, Some(within)) => {
             let (before, after) = match &within.bounds {
@@ -123,6 +129,11 @@ pub fn plan_join(
             "Invalid join type: {} join not supported for stream-table join. Only INNER and LEFT joins are supported.",
             if join.kind == JoinKind::Right { "RIGHT OUTER" } else { "FULL OUTER" }
         )));
+    }
+    if matches!(shape, JoinShape::StreamStream { grace: Some(_), .. }) && join.kind != JoinKind::Inner {
+        // With a grace period ksqlDB holds unmatched rows until the window
+        // closes; Sluice only has the eager behaviour of joins without one.
+        return Err(PlanError::NotSupportedYet("An outer stream-stream join with a GRACE PERIOD".into()));
     }
     if left.source.window.is_some() || right.source.window.is_some() {
         return Err(PlanError::NotSupportedYet("Joining windowed sources".into()));
