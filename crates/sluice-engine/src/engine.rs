@@ -242,7 +242,7 @@ impl Engine {
             id: id.clone(),
             sql: Statement::Query(Box::new(select.clone())).to_string(),
             reads: std::iter::once(&plan.source)
-                .chain(plan.join.as_ref().map(|j| &j.right))
+                .chain(plan.join.iter().map(|j| &j.right))
                 .map(|s| s.name.clone())
                 .collect(),
             writes: Some(sink.name.clone()),

@@ -1,7 +1,7 @@
 //! The sink of CREATE .. AS SELECT: its name, topic, formats and schema.
 
 use sluice_catalog::{DataSource, FormatSpec, SqlType, TimestampColumn, WithClause};
-use sluice_planner::{JoinShape, QueryPlan};
+use sluice_planner::QueryPlan;
 use sluice_sql::ast::{CreateAsSelect, SourceKind, Statement};
 
 use crate::error::{EngineError, Result};
@@ -12,10 +12,8 @@ pub fn sink_source(create: &CreateAsSelect, plan: &QueryPlan) -> Result<DataSour
     let with = WithClause::new(&create.properties)?;
     let source = &plan.source;
     // Aggregation turns anything into a table.
-    let produced = match &plan.join {
-        Some(join) if matches!(join.shape, JoinShape::TableTable | JoinShape::ForeignKey) => {
-            SourceKind::Table
-        }
+    let produced = match plan.join.last() {
+        Some(join) if join.shape.is_table() => SourceKind::Table,
         Some(_) => SourceKind::Stream,
         None if plan.aggregation.is_some() => SourceKind::Table,
         None => source.kind,

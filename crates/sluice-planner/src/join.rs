@@ -1,9 +1,11 @@
-//! Joins of two sources: stream-stream (within a time window), stream-table
-//! and table-table on the table's primary key.
+//! Joins: stream-stream (within a time window), stream-table, and
+//! table-table on the right table's primary key or on a foreign key. Several
+//! joins apply left to right, each joining the result so far to one more
+//! source.
 //!
-//! The joined row holds every column of both sides, named
+//! The joined row holds every column of every source, named
 //! `<ALIAS>_<COLUMN>` as ksqlDB names them, then ROWTIME. Column references
-//! (`l.a`, or an unqualified name only one side has) are rewritten to
+//! (`l.a`, or an unqualified name only one source has) are rewritten to
 //! those names; WHERE and the projection then run over joined rows.
 
 use std::sync::Arc;
@@ -11,7 +13,8 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use sluice_catalog::{Catalog, Column, DataSource, LogicalSchema, Namespace, SqlType};
 use sluice_sql::ast::{
-    BinaryOp, ColumnRef, Expr, Ident, JoinKind, Literal, Select, SelectItem, SourceKind, WithinBounds,
+    BinaryOp, ColumnRef, Expr, FunctionCall, Ident, JoinKind, Select, SelectItem, SourceKind, SourceRef,
+    WithinBounds,
 };
 
 use crate::error::{PlanError, Result};
@@ -33,6 +36,14 @@ pub enum JoinShape {
     ForeignKey,
 }
 
+impl JoinShape {
+    /// Whether the join's result is a table.
+    pub fn is_table(&self) -> bool {
+        matches!(self, JoinShape::TableTable | JoinShape::ForeignKey)
+    }
+}
+
+/// One join: the result so far (or the first source) with one more source.
 #[derive(Debug, Clone)]
 pub struct JoinPlan {
     pub kind: JoinKind,
@@ -51,7 +62,7 @@ pub struct JoinPlan {
     pub left_primary_key: Vec<usize>,
 }
 
-/// A side of a join: its source and the names it goes by.
+/// A source of a join and the names it goes by.
 struct Side<'a> {
     source: &'a DataSource,
     names: Vec<String>,
@@ -62,6 +73,10 @@ impl Side<'_> {
     fn has(&self, column: &str) -> bool {
         self.source.schema.find(column).is_some()
     }
+
+    fn column(&self, column: &str) -> String {
+        format!("{}_{column}", self.prefix)
+    }
 }
 
 pub fn plan_join(
@@ -70,19 +85,16 @@ pub fn plan_join(
     compiler: &ExprCompiler,
     sink: &str,
 ) -> Result<QueryPlan> {
-    let [join] = select.from.joins.as_slice() else {
-        return Err(PlanError::NotSupportedYet("Joining more than two sources".into()));
-    };
     if select.window.is_some() || !select.group_by.is_empty() || !select.partition_by.is_empty() {
         return Err(PlanError::NotSupportedYet("A join with WINDOW, GROUP BY or PARTITION BY".into()));
     }
-    let lookup = |name: &Ident| {
-        catalog.source(name.as_str()).ok_or_else(|| {
-            PlanError::Invalid(format!("Failed to prepare statement: {} does not exist.", name.as_str()))
-        })
-    };
-    let side = |reference: &sluice_sql::ast::SourceRef| -> Result<Side> {
-        let source = lookup(&reference.name)?;
+    let side = |reference: &SourceRef| -> Result<Side> {
+        let source = catalog.source(reference.name.as_str()).ok_or_else(|| {
+            PlanError::Invalid(format!(
+                "Failed to prepare statement: {} does not exist.",
+                reference.name.as_str()
+            ))
+        })?;
         let alias = reference.alias.as_ref().unwrap_or(&reference.name).as_str().to_string();
         let mut names = vec![reference.name.as_str().to_string()];
         if let Some(a) = &reference.alias {
@@ -90,170 +102,183 @@ pub fn plan_join(
         }
         Ok(Side { source, names, prefix: alias })
     };
-    let left = side(&select.from.source)?;
-    let right = side(&join.source)?;
-    if left.source.name == right.source.name {
-        return Err(PlanError::Invalid(format!(
-            "Can not join '{0}' to '{0}': self joins are not yet supported.",
-            left.source.name
-        )));
+    let mut sides = vec![side(&select.from.source)?];
+    for join in &select.from.joins {
+        sides.push(side(&join.source)?);
     }
-    let shape = match (left.source.kind, right.source.kind, &join.within) {
-        (SourceKind::Stream, SourceKind::Stream, Some(within)) => {
-            let (before, after) = match &within.bounds {
-                WithinBounds::Symmetric(d) => (d.as_millis() as i64, d.as_millis() as i64),
-                WithinBounds::Asymmetric { before, after } => {
-                    (before.as_millis() as i64, after.as_millis() as i64)
-                }
-            };
-            JoinShape::StreamStream { before, after, grace: within.grace.map(|g| g.as_millis() as i64) }
-        }
-        (SourceKind::Stream, SourceKind::Stream, None) => {
-            return Err(PlanError::Invalid(
-                "Stream-Stream joins must have a WITHIN clause specified. None was provided.".into(),
-            ))
-        }
-        (_, _, Some(_)) => {
-            return Err(PlanError::Invalid("A join with a table does not take a WITHIN clause.".into()))
-        }
-        (SourceKind::Stream, SourceKind::Table, None) => JoinShape::StreamTable,
-        (SourceKind::Table, SourceKind::Table, None) => JoinShape::TableTable,
-        (SourceKind::Table, SourceKind::Stream, None) => {
-            return Err(PlanError::Invalid(
-                "Invalid join order: table-stream joins are not supported; only stream-table joins.".into(),
-            ))
-        }
-    };
-    if shape == JoinShape::StreamTable && matches!(join.kind, JoinKind::Right | JoinKind::Full) {
-        return Err(PlanError::Invalid(format!(
-            "Invalid join type: {} join not supported for stream-table join. Only INNER and LEFT joins are supported.",
-            if join.kind == JoinKind::Right { "RIGHT OUTER" } else { "FULL OUTER" }
-        )));
-    }
-    if matches!(shape, JoinShape::StreamStream { grace: Some(_), .. }) && join.kind != JoinKind::Inner {
-        // With a grace period ksqlDB holds unmatched rows until the window
-        // closes; Sluice only has the eager behaviour of joins without one.
-        return Err(PlanError::NotSupportedYet("An outer stream-stream join with a GRACE PERIOD".into()));
-    }
-    if left.source.window.is_some() || right.source.window.is_some() {
-        return Err(PlanError::NotSupportedYet("Joining windowed sources".into()));
-    }
-
-    // The joined row: both sides' columns, prefixed, then ROWTIME.
-    let prefixed = |side: &Side, column: &Column| format!("{}_{}", side.prefix, column.name);
-    let mut fields: Vec<Field> = Vec::new();
-    for side in [&left, &right] {
-        for column in side.source.schema.columns() {
-            fields.push(Field::new(prefixed(side, column), column.sql_type.to_arrow(), true));
-        }
-    }
-    let left_width = left.source.schema.columns().len();
-    fields.push(Field::new(ROWTIME, DataType::Int64, true));
-    let joined_schema: SchemaRef = Arc::new(Schema::new(fields));
-
-    let resolve = |expr: &Expr| -> Result<Expr> { rewrite_columns(expr, &left, &right) };
-
-    // ON: one equality between an expression of each side.
-    let Expr::Binary { left: on_left, op: BinaryOp::Eq, right: on_right } = &join.on else {
-        return Err(PlanError::Invalid(format!(
-            "Unsupported join expression: {}. Only equality joins between a left and a right expression are supported.",
-            join.on
-        )));
-    };
-    let side_of = |e: &Expr| -> Result<Option<bool>> {
-        let mut sides = walk::columns(e)
-            .into_iter()
-            .map(|c| column_side(c, &left, &right))
-            .collect::<Result<Vec<_>>>()?;
-        sides.dedup();
-        match sides.as_slice() {
-            [one] => Ok(Some(*one)),
-            [] => Ok(None),
-            _ => Err(PlanError::Invalid(format!("Invalid comparison expression '{e}' in join '{}'. Each side of the join comparision must contain references from exactly one source.", join.on))),
-        }
-    };
-    let (left_expr, right_expr) = match (side_of(on_left)?, side_of(on_right)?) {
-        (Some(true), Some(false)) => (on_left.as_ref(), on_right.as_ref()),
-        (Some(false), Some(true)) => (on_right.as_ref(), on_left.as_ref()),
-        _ => {
+    for (i, a) in sides.iter().enumerate() {
+        if sides[..i].iter().any(|b| b.source.name == a.source.name) {
             return Err(PlanError::Invalid(format!(
-                "Invalid join condition: {}. Each side must reference exactly one of the sources.",
+                "Can not join '{0}' to '{0}': self joins are not yet supported.",
+                a.source.name
+            )));
+        }
+        if a.source.window.is_some() {
+            return Err(PlanError::NotSupportedYet("Joining windowed sources".into()));
+        }
+    }
+    let first_schema = source_batch_schema(sides[0].source);
+    let resolve = |expr: &Expr| -> Result<Expr> { rewrite_columns(expr, &sides) };
+
+    let mut stages: Vec<JoinPlan> = Vec::new();
+    // (left, right) key expressions of each join, over joined rows.
+    let mut stage_keys: Vec<(Expr, Expr)> = Vec::new();
+    let mut result_is_table = sides[0].source.kind == SourceKind::Table;
+    for (index, join) in select.from.joins.iter().enumerate() {
+        let right = &sides[index + 1];
+        let left_sides = &sides[..=index];
+        let shape = join_shape(result_is_table, right, join)?;
+        if shape == JoinShape::StreamTable && matches!(join.kind, JoinKind::Right | JoinKind::Full) {
+            return Err(PlanError::Invalid(format!(
+                "Invalid join type: {} join not supported for stream-table join. Only INNER and LEFT joins are supported.",
+                if join.kind == JoinKind::Right { "RIGHT OUTER" } else { "FULL OUTER" }
+            )));
+        }
+        if matches!(shape, JoinShape::StreamStream { grace: Some(_), .. }) && join.kind != JoinKind::Inner {
+            // With a grace period ksqlDB holds unmatched rows until the
+            // window closes; Sluice only has the eager behaviour of joins
+            // without one.
+            return Err(PlanError::NotSupportedYet("An outer stream-stream join with a GRACE PERIOD".into()));
+        }
+
+        // ON: one equality between an expression of the left and the right.
+        let Expr::Binary { left: on_left, op: BinaryOp::Eq, right: on_right } = &join.on else {
+            return Err(PlanError::Invalid(format!(
+                "Unsupported join expression: {}. Only equality joins between a left and a right expression are supported.",
                 join.on
-            )))
+            )));
+        };
+        let side_of = |e: &Expr| -> Result<Option<bool>> {
+            let mut on_right_side: Vec<bool> = walk::columns(e)
+                .into_iter()
+                .map(|c| column_side(c, &sides).map(|s| s == index + 1))
+                .collect::<Result<_>>()?;
+            on_right_side.dedup();
+            match on_right_side.as_slice() {
+                [one] => Ok(Some(*one)),
+                [] => Ok(None),
+                _ => Err(PlanError::Invalid(format!(
+                    "Invalid comparison expression '{e}' in join '{}'. Each side of the join comparision must contain references from exactly one source.",
+                    join.on
+                ))),
+            }
+        };
+        let (left_expr, right_expr) = match (side_of(on_left)?, side_of(on_right)?) {
+            (Some(false), Some(true)) => (on_left.as_ref(), on_right.as_ref()),
+            (Some(true), Some(false)) => (on_right.as_ref(), on_left.as_ref()),
+            _ => {
+                return Err(PlanError::Invalid(format!(
+                    "Invalid join condition: {}. Each side must reference exactly one of the sources.",
+                    join.on
+                )))
+            }
+        };
+        let left_schema =
+            if index == 0 { Arc::clone(&first_schema) } else { Arc::clone(&stages[index - 1].joined_schema) };
+        let right_schema = source_batch_schema(right.source);
+        // The first join reads the first source itself; later ones the
+        // joined rows so far.
+        let left_key_expr = if index == 0 { walk::unqualified(left_expr) } else { resolve(left_expr)? };
+        let left_key = compiler.compile(&left_key_expr, &left_schema)?;
+        let right_key = compiler.compile(&walk::unqualified(right_expr), &right_schema)?;
+        if left_key.data_type() != right_key.data_type() {
+            let type_name =
+                |t: &DataType| SqlType::from_arrow(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string());
+            return Err(PlanError::Invalid(format!(
+                "Invalid join condition: types don't match. Got {}{{{}}} = {}{{{}}}.",
+                qualified(left_expr, &sides),
+                type_name(left_key.data_type()),
+                qualified(right_expr, &sides),
+                type_name(right_key.data_type())
+            )));
         }
-    };
-    let strip = |e: &Expr| walk::unqualified(e);
-    let left_schema = source_batch_schema(left.source);
-    let right_schema = source_batch_schema(right.source);
-    let left_key = compiler.compile(&strip(left_expr), &left_schema)?;
-    let right_key = compiler.compile(&strip(right_expr), &right_schema)?;
-    if left_key.data_type() != right_key.data_type() {
-        let type_name =
-            |t: &DataType| SqlType::from_arrow(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string());
-        return Err(PlanError::Invalid(format!(
-            "Invalid join condition: types don't match. Got {}{{{}}} = {}{{{}}}.",
-            qualified(left_expr, &left),
-            type_name(left_key.data_type()),
-            qualified(right_expr, &right),
-            type_name(right_key.data_type())
-        )));
-    }
-    if shape == JoinShape::TableTable && !is_primary_key(right_expr, &right) {
-        return Err(PlanError::Invalid(format!(
-            "Invalid join condition: table-table joins require to join on the primary key of the right input \
-             table. Got {} = {}.",
-            qualified(left_expr, &left),
-            qualified(right_expr, &right)
-        )));
-    }
-    let foreign_key = shape == JoinShape::TableTable && !is_primary_key(left_expr, &left);
-    let shape = if foreign_key {
-        if matches!(join.kind, JoinKind::Right | JoinKind::Full) {
-            return Err(PlanError::Invalid(
-                "Invalid join type: RIGHT and FULL OUTER joins are not supported for foreign-key table-table joins.".into(),
-            ));
+        let mut shape = shape;
+        if shape == JoinShape::TableTable {
+            if !is_primary_key(right_expr, right) {
+                return Err(PlanError::Invalid(format!(
+                    "Invalid join condition: table-table joins require to join on the primary key of the right \
+                     input table. Got {} = {}.",
+                    qualified(left_expr, &sides),
+                    qualified(right_expr, &sides)
+                )));
+            }
+            let left_on_key = left_sides.iter().any(|s| is_primary_key(left_expr, s));
+            if !left_on_key {
+                if index > 0 {
+                    return Err(PlanError::NotSupportedYet("A foreign-key join after another join".into()));
+                }
+                if matches!(join.kind, JoinKind::Right | JoinKind::Full) {
+                    return Err(PlanError::Invalid(
+                        "Invalid join type: RIGHT and FULL OUTER joins are not supported for foreign-key table-table joins.".into(),
+                    ));
+                }
+                shape = JoinShape::ForeignKey;
+            }
         }
-        JoinShape::ForeignKey
-    } else {
-        shape
-    };
+
+        // The joined row of this join: every column so far, then the new source's.
+        let mut fields: Vec<Field> = Vec::new();
+        for s in &sides[..=index + 1] {
+            for column in s.source.schema.columns() {
+                fields.push(Field::new(s.column(&column.name), column.sql_type.to_arrow(), true));
+            }
+        }
+        let left_width: usize = left_sides.iter().map(|s| s.source.schema.columns().len()).sum();
+        fields.push(Field::new(ROWTIME, DataType::Int64, true));
+        let left_primary_key =
+            sides[0].source.schema.key_columns().filter_map(|c| left_schema.index_of(&c.name).ok()).collect();
+        stage_keys.push((resolve(left_expr)?, resolve(right_expr)?));
+        stages.push(JoinPlan {
+            kind: join.kind,
+            shape,
+            right: right.source.clone(),
+            right_schema,
+            left_key,
+            right_key,
+            joined_schema: Arc::new(Schema::new(fields)),
+            left_width,
+            left_primary_key,
+        });
+        result_is_table = shape.is_table();
+    }
+    let Some(last) = stages.last() else { return Err(PlanError::Invalid("a join needs a JOIN".into())) };
+    let joined_schema = Arc::clone(&last.joined_schema);
+    let last_shape = last.shape;
 
     // Items over the joined row.
     let mut items: Vec<(Option<String>, Expr)> = Vec::new();
     for item in &select.items {
         match item {
             SelectItem::Wildcard { source: qualifier } => {
-                let sides: Vec<&Side> = match qualifier {
-                    None => vec![&left, &right],
-                    Some(q) if left.names.iter().any(|n| n == q.as_str()) => vec![&left],
-                    Some(q) if right.names.iter().any(|n| n == q.as_str()) => vec![&right],
-                    Some(q) => {
-                        return Err(PlanError::Invalid(format!(
+                let chosen: Vec<&Side> = match qualifier {
+                    None => sides.iter().collect(),
+                    Some(q) => match sides.iter().find(|s| s.names.iter().any(|n| n == q.as_str())) {
+                        Some(s) => vec![s],
+                        None => {
+                            return Err(PlanError::Invalid(format!(
                             "Failed to prepare statement: '{}' is not a valid stream/table name or alias.",
                             q.as_str()
                         )))
-                    }
+                        }
+                    },
                 };
                 // A wildcard's columns always carry their source's alias.
-                for side in sides {
-                    for column in side.source.schema.columns() {
-                        let name = prefixed(side, column);
+                for s in chosen {
+                    for column in s.source.schema.columns() {
+                        let name = s.column(&column.name);
                         items.push((Some(name.clone()), Expr::column(name)));
                     }
                 }
             }
             SelectItem::Expr { expr, alias } => {
-                // A column keeps its name unless the other side has one
-                // like it; then it is prefixed with its source's alias.
-                let synthetic = |c: &ColumnRef| {
-                    c.name.as_str() == "ROWKEY" && !left.has("ROWKEY") && !right.has("ROWKEY")
-                };
+                // A column keeps its name unless another source has one like
+                // it; then it is prefixed with its source's alias.
                 let name = match (alias, expr) {
                     (Some(a), _) => Some(a.0.clone()),
-                    (None, Expr::Column(c)) if !synthetic(c) => {
-                        let (mine, other) =
-                            if column_side(c, &left, &right)? { (&left, &right) } else { (&right, &left) };
-                        Some(output_name(mine, other, c.name.as_str()))
+                    (None, Expr::Column(c)) if !is_synthetic(c, &sides) => {
+                        let owner = &sides[column_side(c, &sides)?];
+                        let shared = sides.iter().any(|s| !std::ptr::eq(s, owner) && s.has(c.name.as_str()));
+                        Some(if shared { owner.column(c.name.as_str()) } else { c.name.0.clone() })
                     }
                     _ => None,
                 };
@@ -267,97 +292,69 @@ pub fn plan_join(
         None => None,
     };
 
-    // The output key: the item that is one of the join expressions, or,
-    // when they are not plain columns, ROWKEY.
-    let key_left = resolve(left_expr)?;
-    let key_right = resolve(right_expr)?;
-    // FULL OUTER joins and joins on expressions key by a synthetic ROWKEY.
-    let plain = (matches!(key_left, Expr::Column(_)) || matches!(key_right, Expr::Column(_)))
-        && join.kind != JoinKind::Full;
+    let (key_candidates, plain) = key_candidates(&stage_keys, &select.from.joins);
+    let outer = select.from.joins.iter().any(|j| matches!(j.kind, JoinKind::Right | JoinKind::Full));
+    let rowkey = Expr::column("ROWKEY");
     let mut names = OutputNames::new(&items);
-    let mut key: Option<ProjectedColumn> = None;
-    let mut fk_keys: Vec<(usize, ProjectedColumn)> = Vec::new();
+    let mut keys: Vec<(usize, ProjectedColumn)> = Vec::new();
     let mut values: Vec<ProjectedColumn> = Vec::new();
-    let rowkey_expr = Expr::column("ROWKEY");
-    // A foreign-key join is keyed by the left table's primary key.
-    let left_primary: Vec<Expr> =
-        left.source.schema.key_columns().map(|c| Expr::column(prefixed(&left, c))).collect();
+    let fk_keys: Vec<Expr> = if last_shape == JoinShape::ForeignKey {
+        sides[0].source.schema.key_columns().map(|c| Expr::column(sides[0].column(&c.name))).collect()
+    } else {
+        Vec::new()
+    };
     for (alias, expr) in &items {
-        if foreign_key {
-            let name = names.name(alias.as_deref(), expr)?;
-            let compiled = compiler.compile(expr, &joined_schema)?;
-            let sql_type = SqlType::from_arrow(compiled.data_type()).ok_or_else(|| {
-                PlanError::Invalid(format!("Expression {expr} has a type Sluice cannot store"))
-            })?;
-            match left_primary.iter().position(|k| k == expr) {
-                Some(i) if !fk_keys.iter().any(|(k, _)| *k == i) => {
-                    fk_keys.push((i, ProjectedColumn { name, expr: compiled, sql_type, is_key: true }))
-                }
-                Some(_) => {
-                    return Err(PlanError::Invalid(format!(
-                        "The projection contains a key column more than once: {name}"
-                    )))
-                }
-                None => values.push(ProjectedColumn { name, expr: compiled, sql_type, is_key: false }),
-            }
-            continue;
-        }
-        let is_key = key.is_none()
-            && ((plain && (*expr == key_left || *expr == key_right)) || (!plain && *expr == rowkey_expr));
-        // The key is the join key, from whichever side an outer join has.
-        let either_key = Expr::Function(sluice_sql::ast::FunctionCall {
-            name: Ident::new("COALESCE"),
-            args: vec![key_left.clone(), key_right.clone()],
-            star: false,
-        });
-        let compiled_expr = match (is_key, join.kind) {
-            (true, JoinKind::Right | JoinKind::Full) => either_key,
-            (true, _) if !plain => key_left.clone(),
+        let key_position = if last_shape == JoinShape::ForeignKey {
+            fk_keys.iter().position(|k| k == expr)
+        } else if keys.is_empty() && ((plain && key_candidates.contains(expr)) || (!plain && *expr == rowkey))
+        {
+            Some(0)
+        } else {
+            None
+        };
+        // The key comes from whichever source an outer join has.
+        let computed = match key_position {
+            Some(_) if last_shape != JoinShape::ForeignKey && (outer || !plain) => coalesce(&key_candidates),
             _ => expr.clone(),
         };
-        let name = match (alias, expr == &rowkey_expr) {
-            (None, true) => "ROWKEY".to_string(),
+        let name = match (alias, *expr == rowkey) {
+            (None, true) if !plain => "ROWKEY".to_string(),
             _ => names.name(alias.as_deref(), expr)?,
         };
-        let compiled = compiler.compile(&compiled_expr, &joined_schema)?;
+        let compiled = compiler.compile(&computed, &joined_schema)?;
         let sql_type = SqlType::from_arrow(compiled.data_type())
             .ok_or_else(|| PlanError::Invalid(format!("Expression {expr} has a type Sluice cannot store")))?;
-        let column = ProjectedColumn { name, expr: compiled, sql_type, is_key };
-        if is_key {
-            check_key_type(&column)?;
-            key = Some(column);
-        } else {
-            values.push(column);
+        let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: key_position.is_some() };
+        match key_position {
+            Some(i) => {
+                if keys.iter().any(|(k, _)| *k == i) {
+                    return Err(PlanError::Invalid(format!(
+                        "The projection contains a key column more than once: {}",
+                        column.name
+                    )));
+                }
+                check_key_type(&column)?;
+                keys.push((i, column));
+            }
+            None => values.push(column),
         }
     }
-    if foreign_key {
-        if fk_keys.len() < left_primary.len() {
-            let keys: Vec<String> = left.source.schema.key_columns().map(|c| c.name.clone()).collect();
-            return Err(PlanError::Invalid(format!(
-                "The query used to build `{sink}` must include the key columns {} in its projection (eg, SELECT {}...).",
-                keys.join(", "),
-                keys.join(", ")
-            )));
-        }
-        fk_keys.sort_by_key(|(i, _)| *i);
-        key = fk_keys.first().map(|(_, c)| c.clone());
-    }
-    let Some(key) = key else {
-        if !plain {
-            return Err(PlanError::Invalid(format!(
-                "The query used to build `{sink}` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...)."
-            )));
-        }
-        let show = |e: &Expr| e.to_string();
-        return Err(PlanError::Invalid(format!(
-            "The query used to build `{sink}` must include the join expressions {} or {} in its projection (eg, SELECT {}...).",
-            show(left_expr), show(right_expr), show(left_expr)
+    let wanted = if last_shape == JoinShape::ForeignKey { fk_keys.len() } else { 1 };
+    if keys.len() < wanted {
+        return Err(PlanError::Invalid(missing_key_message(
+            sink,
+            plain,
+            last_shape,
+            &sides,
+            &stage_keys,
+            &select.from.joins,
         )));
-    };
+    }
     if values.is_empty() {
         return Err(PlanError::Invalid("The projection contains no value columns.".into()));
     }
-    let mut projection = if foreign_key { fk_keys.into_iter().map(|(_, c)| c).collect() } else { vec![key] };
+    keys.sort_by_key(|(i, _)| *i);
+    let mut projection: Vec<ProjectedColumn> = keys.into_iter().map(|(_, c)| c).collect();
     projection.extend(values);
     let output = LogicalSchema::new(
         projection
@@ -369,106 +366,197 @@ pub fn plan_join(
             })
             .collect(),
     );
-    let plan = JoinPlan {
-        kind: join.kind,
-        shape,
-        right: right.source.clone(),
-        right_schema,
-        left_key,
-        right_key,
-        joined_schema,
-        left_width,
-        left_primary_key: left
-            .source
-            .schema
-            .key_columns()
-            .filter_map(|c| left_schema.index_of(&c.name).ok())
-            .collect(),
-    };
     Ok(QueryPlan {
-        source: left.source.clone(),
-        input_schema: left_schema,
+        source: sides[0].source.clone(),
+        input_schema: first_schema,
         filter,
         rekeyed: true,
         explode: None,
-        join: Some(plan),
+        join: stages,
         aggregation: None,
         projection,
         output,
     })
 }
 
-/// Whether `expr` is exactly a primary key column of `side`.
+fn join_shape(left_is_table: bool, right: &Side, join: &sluice_sql::ast::Join) -> Result<JoinShape> {
+    Ok(match (left_is_table, right.source.kind, &join.within) {
+        (false, SourceKind::Stream, Some(within)) => {
+            let (before, after) = match &within.bounds {
+                WithinBounds::Symmetric(d) => (d.as_millis() as i64, d.as_millis() as i64),
+                WithinBounds::Asymmetric { before, after } => {
+                    (before.as_millis() as i64, after.as_millis() as i64)
+                }
+            };
+            JoinShape::StreamStream { before, after, grace: within.grace.map(|g| g.as_millis() as i64) }
+        }
+        (false, SourceKind::Stream, None) => {
+            return Err(PlanError::Invalid(
+                "Stream-Stream joins must have a WITHIN clause specified. None was provided.".into(),
+            ))
+        }
+        (_, _, Some(_)) => {
+            return Err(PlanError::Invalid("A join with a table does not take a WITHIN clause.".into()))
+        }
+        (false, SourceKind::Table, None) => JoinShape::StreamTable,
+        (true, SourceKind::Table, None) => JoinShape::TableTable,
+        (true, SourceKind::Stream, None) => {
+            return Err(PlanError::Invalid(
+                "Invalid join order: table-stream joins are not supported; only stream-table joins.".into(),
+            ))
+        }
+    })
+}
+
+/// The expressions the output key may be projected as: the last join's
+/// two key expressions, and any expression an earlier join equated with
+/// one of them. `plain` when one of those is a bare column (otherwise, and
+/// for FULL OUTER joins, the key is a synthetic ROWKEY).
+fn key_candidates(stage_keys: &[(Expr, Expr)], joins: &[sluice_sql::ast::Join]) -> (Vec<Expr>, bool) {
+    let mut candidates: Vec<Expr> = Vec::new();
+    if let Some((l, r)) = stage_keys.last() {
+        candidates.push(l.clone());
+        candidates.push(r.clone());
+    }
+    loop {
+        let before = candidates.len();
+        for (l, r) in stage_keys {
+            if candidates.contains(l) && !candidates.contains(r) {
+                candidates.push(r.clone());
+            }
+            if candidates.contains(r) && !candidates.contains(l) {
+                candidates.push(l.clone());
+            }
+        }
+        if candidates.len() == before {
+            break;
+        }
+    }
+    let full = joins.iter().any(|j| j.kind == JoinKind::Full);
+    let plain = !full && candidates.iter().any(|c| matches!(c, Expr::Column(_)));
+    (candidates, plain)
+}
+
+fn coalesce(candidates: &[Expr]) -> Expr {
+    Expr::Function(FunctionCall { name: Ident::new("COALESCE"), args: candidates.to_vec(), star: false })
+}
+
+fn missing_key_message(
+    sink: &str,
+    plain: bool,
+    shape: JoinShape,
+    sides: &[Side],
+    stage_keys: &[(Expr, Expr)],
+    joins: &[sluice_sql::ast::Join],
+) -> String {
+    if shape == JoinShape::ForeignKey {
+        let keys: Vec<String> = sides[0].source.schema.key_columns().map(|c| c.name.clone()).collect();
+        return format!(
+            "The query used to build `{sink}` must include the key columns {} in its projection (eg, SELECT {}...).",
+            keys.join(", "),
+            keys.join(", ")
+        );
+    }
+    if !plain {
+        return format!(
+            "The query used to build `{sink}` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...)."
+        );
+    }
+    // Named as written, qualified by source.
+    let (candidates, _) = key_candidates(stage_keys, joins);
+    let shown: Vec<String> = candidates.iter().map(|c| unprefix(c, sides)).collect();
+    let list = match shown.as_slice() {
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [] => String::new(),
+    };
+    let first = shown.first().cloned().unwrap_or_default();
+    format!("The query used to build `{sink}` must include the join expressions {list} in its projection (eg, SELECT {first}...).")
+}
+
+/// A joined-row expression written with `SOURCE.COLUMN` references.
+fn unprefix(expr: &Expr, sides: &[Side]) -> String {
+    let result: Result<Expr> = walk::transform(expr, &mut |e| match e {
+        Expr::Column(c) => {
+            let found = sides.iter().find_map(|s| {
+                c.name
+                    .as_str()
+                    .strip_prefix(&format!("{}_", s.prefix))
+                    .filter(|n| s.has(n))
+                    .map(|n| (s, n.to_string()))
+            });
+            Ok(found.map(|(s, n)| {
+                Expr::Column(ColumnRef { source: Some(Ident::new(s.prefix.clone())), name: Ident::new(n) })
+            }))
+        }
+        _ => Ok(None),
+    });
+    result.map(|e| e.to_string()).unwrap_or_else(|_| expr.to_string())
+}
+
+/// Whether `expr` is exactly the (single-column) primary key of `side`.
 fn is_primary_key(expr: &Expr, side: &Side) -> bool {
     let mut keys = side.source.schema.key_columns();
-    match (walk::unqualified(expr), keys.next(), keys.next()) {
-        (Expr::Column(c), Some(key), None) => key.name == c.name.as_str(),
+    let names_side =
+        |c: &ColumnRef| c.source.as_ref().is_none_or(|q| side.names.iter().any(|n| n == q.as_str()));
+    match (expr, keys.next(), keys.next()) {
+        (Expr::Column(c), Some(key), None) => key.name == c.name.as_str() && names_side(c),
         _ => false,
     }
 }
 
 /// `expr` with its columns qualified by their source's name, as ksqlDB
 /// prints join conditions in messages.
-fn qualified(expr: &Expr, side: &Side) -> String {
+fn qualified(expr: &Expr, sides: &[Side]) -> String {
     let result: Result<Expr> = walk::transform(expr, &mut |e| match e {
-        Expr::Column(c) => Ok(Some(Expr::Column(ColumnRef {
-            source: Some(Ident::new(side.source.name.clone())),
-            name: c.name.clone(),
-        }))),
+        Expr::Column(c) => {
+            let side = &sides[column_side(c, sides)?];
+            Ok(Some(Expr::Column(ColumnRef {
+                source: Some(Ident::new(side.source.name.clone())),
+                name: c.name.clone(),
+            })))
+        }
         _ => Ok(None),
     });
     result.map(|e| e.to_string()).unwrap_or_else(|_| expr.to_string())
 }
 
-/// A joined column's name in the output: its own, or `<ALIAS>_<NAME>` when
-/// the other side has a column of the same name.
-fn output_name(side: &Side, other: &Side, column: &str) -> String {
-    if other.has(column) {
-        format!("{}_{column}", side.prefix)
-    } else {
-        column.to_string()
-    }
+/// ROWKEY names the synthetic key unless a source has such a column.
+fn is_synthetic(column: &ColumnRef, sides: &[Side]) -> bool {
+    column.source.is_none() && column.name.as_str() == "ROWKEY" && !sides.iter().any(|s| s.has("ROWKEY"))
 }
 
-/// Which side a column belongs to: true for the left.
-fn column_side(column: &ColumnRef, left: &Side, right: &Side) -> Result<bool> {
+/// Which source a column belongs to.
+fn column_side(column: &ColumnRef, sides: &[Side]) -> Result<usize> {
     let name = column.name.as_str();
-    match &column.source {
-        Some(q) if left.names.iter().any(|n| n == q.as_str()) => Ok(true),
-        Some(q) if right.names.iter().any(|n| n == q.as_str()) => Ok(false),
-        Some(q) => Err(PlanError::Invalid(format!(
-            "Failed to prepare statement: '{}' is not a valid stream/table name or alias.",
-            q.as_str()
+    if let Some(q) = &column.source {
+        return sides.iter().position(|s| s.names.iter().any(|n| n == q.as_str())).ok_or_else(|| {
+            PlanError::Invalid(format!(
+                "Failed to prepare statement: '{}' is not a valid stream/table name or alias.",
+                q.as_str()
+            ))
+        });
+    }
+    let owners: Vec<usize> = sides.iter().enumerate().filter(|(_, s)| s.has(name)).map(|(i, _)| i).collect();
+    match owners.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(PlanError::Invalid(format!("Column '{name}' cannot be resolved."))),
+        [a, b, ..] => Err(PlanError::Invalid(format!(
+            "Column '{name}' is ambiguous. Could be {0}.{name} or {1}.{name}.",
+            sides[*a].prefix, sides[*b].prefix
         ))),
-        None => match (left.has(name), right.has(name)) {
-            (true, false) => Ok(true),
-            (false, true) => Ok(false),
-            (true, true) => Err(PlanError::Invalid(format!(
-                "Column '{name}' is ambiguous. Could be {0}.{name} or {1}.{name}.",
-                left.prefix, right.prefix
-            ))),
-            (false, false) => Err(PlanError::Invalid(format!("Column '{name}' cannot be resolved."))),
-        },
     }
 }
 
 /// `expr` with its column references named as in the joined row.
-fn rewrite_columns(expr: &Expr, left: &Side, right: &Side) -> Result<Expr> {
+fn rewrite_columns(expr: &Expr, sides: &[Side]) -> Result<Expr> {
     walk::transform(expr, &mut |e| match e {
-        Expr::Column(c)
-            if c.source.is_none()
-                && c.name.as_str() == "ROWKEY"
-                && !left.has("ROWKEY")
-                && !right.has("ROWKEY") =>
-        {
-            Ok(None)
-        }
-        Expr::Column(c) if c.source.is_none() && (c.name.as_str() == ROWTIME) => Ok(None),
+        Expr::Column(c) if is_synthetic(c, sides) => Ok(None),
+        Expr::Column(c) if c.source.is_none() && c.name.as_str() == ROWTIME => Ok(None),
         Expr::Column(c) => {
-            let side = if column_side(c, left, right)? { left } else { right };
-            Ok(Some(Expr::column(format!("{}_{}", side.prefix, c.name.as_str()))))
+            let side = &sides[column_side(c, sides)?];
+            Ok(Some(Expr::column(side.column(c.name.as_str()))))
         }
-        Expr::Literal(Literal::Null) => Ok(None),
         _ => Ok(None),
     })
 }

@@ -61,9 +61,9 @@ pub struct QueryPlan {
     pub filter: Option<CompiledExpr>,
     /// PARTITION BY computes the output's keys.
     pub rekeyed: bool,
-    /// A join: the source is its left side; WHERE and the projection read
-    /// joined rows.
-    pub join: Option<JoinPlan>,
+    /// Joins, applied in order: the source is the first join's left side;
+    /// WHERE and the projection read the last join's rows.
+    pub join: Vec<JoinPlan>,
     /// EXPLODE: when set, the projection reads its rows.
     pub explode: Option<ExplodePlan>,
     /// GROUP BY: when set, the projection reads its intermediate rows.
@@ -225,7 +225,7 @@ pub fn plan_select(
         input_schema,
         filter,
         rekeyed,
-        join: None,
+        join: Vec::new(),
         explode,
         aggregation,
         projection,

@@ -3,12 +3,12 @@
 
 use sluice_catalog::DataSource;
 use sluice_log::{Log, StoredRecord};
-use sluice_planner::{JoinShape, QueryPlan, WindowShape};
+use sluice_planner::{QueryPlan, WindowShape};
 use sluice_sql::ast::SourceKind;
 
 use crate::batch::Batch;
 use crate::error::Result;
-use crate::ops::{Aggregate, Explode, Filter, Join, Operator, Project, SessionAggregate};
+use crate::ops::{Aggregate, Explode, Filter, JoinChain, Operator, Project, SessionAggregate};
 use crate::processing_log::ProcessingLog;
 use crate::sink::SinkWriter;
 use crate::source::SourceDecoder;
@@ -62,10 +62,12 @@ impl RunningQuery {
         let mut inputs = vec![input(&plan.source)?];
         let mut operators: Vec<Box<dyn Operator>> = Vec::new();
         let mut changelog = plan.source.kind == SourceKind::Table;
-        if let Some(join) = &plan.join {
-            inputs.push(input(&join.right)?);
-            changelog = matches!(join.shape, JoinShape::TableTable | JoinShape::ForeignKey);
-            operators.push(Box::new(Join::new(join.clone(), &plan.input_schema)?));
+        if !plan.join.is_empty() {
+            for join in &plan.join {
+                inputs.push(input(&join.right)?);
+            }
+            changelog = plan.join.last().is_some_and(|j| j.shape.is_table());
+            operators.push(Box::new(JoinChain::new(&plan.join, &plan.input_schema)?));
         }
         if let Some(condition) = &plan.filter {
             operators.push(Box::new(Filter::new(condition.clone(), changelog)));

@@ -375,3 +375,50 @@ fn column(values: Vec<ScalarValue>, data_type: &DataType) -> Result<ArrayRef> {
     let array = ScalarValue::iter_to_array(typed).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
     Ok(if array.data_type() == data_type { array } else { cast(&array, data_type)? })
 }
+
+/// Several joins applied in order: input 0 and 1 feed the first join; input
+/// `i + 1` is the right side of join `i`, whose left side is the rows the
+/// join before it produced.
+pub struct JoinChain {
+    stages: Vec<Join>,
+}
+
+impl JoinChain {
+    pub fn new(plans: &[JoinPlan], first_schema: &datafusion::arrow::datatypes::SchemaRef) -> Result<Self> {
+        let mut stages = Vec::with_capacity(plans.len());
+        for (i, plan) in plans.iter().enumerate() {
+            let left_schema =
+                if i == 0 { Arc::clone(first_schema) } else { Arc::clone(&plans[i - 1].joined_schema) };
+            stages.push(Join::new(plan.clone(), &left_schema)?);
+        }
+        Ok(JoinChain { stages })
+    }
+}
+
+impl Operator for JoinChain {
+    fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
+        self.process_input(0, batch, out)
+    }
+
+    fn process_input(&mut self, input: usize, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
+        let (first, side) = if input == 0 { (0, 0) } else { (input - 1, 1) };
+        let mut batches = vec![(side, batch)];
+        for stage in self.stages.iter_mut().skip(first) {
+            let mut next = Vec::new();
+            for (side, batch) in batches {
+                stage.process_input(side, batch, &mut next)?;
+            }
+            batches = next.into_iter().map(|b| (0, b)).collect();
+        }
+        out.extend(batches.into_iter().map(|(_, b)| b));
+        Ok(())
+    }
+
+    fn late_records(&self) -> u64 {
+        self.stages.iter().map(|s| s.late_records()).sum()
+    }
+
+    fn state_size(&self) -> usize {
+        self.stages.iter().map(|s| s.state_size()).sum()
+    }
+}

@@ -9,7 +9,7 @@ mod project;
 pub use aggregate::{Aggregate, SessionAggregate};
 pub use explode::Explode;
 pub use filter::Filter;
-pub use join::Join;
+pub use join::{Join, JoinChain};
 pub use project::Project;
 
 use crate::batch::Batch;
