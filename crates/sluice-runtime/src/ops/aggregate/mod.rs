@@ -17,7 +17,7 @@
 //! window is retained while its end >= the close time, so a window whose
 //! close time is skipped over by a jump in stream time is never emitted.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef};
@@ -32,7 +32,7 @@ mod session;
 
 pub use session::SessionAggregate;
 
-use rows::{accumulators, scalars, Inputs, Rows};
+use rows::{accumulators, scalars, GroupId, Inputs, Rows};
 
 use super::Operator;
 use crate::batch::Batch;
@@ -64,6 +64,8 @@ pub struct Aggregate {
     windows: BTreeSet<(i64, Vec<u8>)>,
     /// EMIT FINAL: the close time of the last emission.
     last_emit_close: Option<i64>,
+    /// With HAVING: the result rows that passed it and were not deleted.
+    present: HashSet<GroupId>,
 }
 
 impl Aggregate {
@@ -92,6 +94,7 @@ impl Aggregate {
             late_records: 0,
             windows: BTreeSet::new(),
             last_emit_close: None,
+            present: HashSet::new(),
         })
     }
 
@@ -245,7 +248,7 @@ impl Operator for Aggregate {
             self.close_windows(&mut rows);
         }
         if !rows.is_empty() {
-            out.push(rows.into_batch(&self.plan)?);
+            out.push(rows.into_batch(&self.plan, &mut self.present)?);
         }
         Ok(())
     }

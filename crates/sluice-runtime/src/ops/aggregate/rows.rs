@@ -1,10 +1,12 @@
 //! The intermediate rows of an aggregation, as a batch: group key values,
 //! aggregate results, window bounds and ROWTIME.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
+use datafusion::arrow::array::AsArray;
 use datafusion::arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute::{cast, filter, filter_record_batch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use sluice_functions::aggregate::Accumulator;
@@ -12,6 +14,9 @@ use sluice_planner::{AggregationPlan, ROWTIME};
 
 use crate::batch::{true_mask, Batch};
 use crate::error::{Result, RuntimeError};
+
+/// A result row's identity: its group key values and window.
+pub(super) type GroupId = (Vec<ScalarValue>, (i64, i64));
 
 /// Rows an input batch produces, in emission order.
 #[derive(Default)]
@@ -60,7 +65,7 @@ impl Rows {
 
     /// The rows as a batch of the plan's intermediate schema. HAVING turns
     /// rows that fail it into deletions: the result is a table.
-    pub(super) fn into_batch(self, plan: &AggregationPlan) -> Result<Batch> {
+    pub(super) fn into_batch(self, plan: &AggregationPlan, present: &mut HashSet<GroupId>) -> Result<Batch> {
         let schema = Arc::clone(&plan.intermediate_schema);
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
         let key_count = plan.group_by.len();
@@ -77,18 +82,36 @@ impl Rows {
         }
         columns.push(Arc::new(Int64Array::from(self.rowtimes)));
         let data = RecordBatch::try_new(schema, columns)?;
-        let mut deleted = BooleanArray::from(self.tombstones);
-        if let Some(having) = &plan.having {
-            let passes = having.evaluate(&data)?;
-            let passes = passes
-                .as_any()
-                .downcast_ref::<BooleanArray>()
-                .map(true_mask)
-                .unwrap_or_else(|| BooleanArray::from(vec![false; data.num_rows()]));
-            let fails = datafusion::arrow::compute::not(&passes)?;
-            deleted = datafusion::arrow::compute::or(&deleted, &fails)?;
+        let Some(having) = &plan.having else {
+            let tombstones = self.tombstones.iter().any(|t| *t).then(|| BooleanArray::from(self.tombstones));
+            return Ok(Batch { data, tombstones, headers: None });
+        };
+        // HAVING filters the result table: a group that stops passing is
+        // deleted, once; one that never passed is not mentioned at all.
+        let passes = having.evaluate(&data)?;
+        let passes = passes
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .map(true_mask)
+            .unwrap_or_else(|| BooleanArray::from(vec![false; data.num_rows()]));
+        let mut keep = Vec::with_capacity(data.num_rows());
+        let mut deleted = Vec::with_capacity(data.num_rows());
+        for (row, key) in self.keys.into_iter().enumerate() {
+            let id = (key, self.windows[row]);
+            if !self.tombstones[row] && passes.value(row) {
+                present.insert(id);
+                keep.push(true);
+                deleted.push(false);
+            } else {
+                let was_present = present.remove(&id);
+                keep.push(was_present);
+                deleted.push(true);
+            }
         }
-        let tombstones = (deleted.true_count() > 0 || plan.having.is_some()).then_some(deleted);
+        let keep = BooleanArray::from(keep);
+        let data = filter_record_batch(&data, &keep)?;
+        let deleted = filter(&BooleanArray::from(deleted), &keep)?;
+        let tombstones = Some(deleted.as_boolean().clone());
         Ok(Batch { data, tombstones, headers: None })
     }
 }

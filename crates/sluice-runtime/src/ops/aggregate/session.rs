@@ -13,7 +13,7 @@
 //! Aggregates cannot merge, so a session keeps its rows' arguments and a
 //! merge replays them (sessions in start order, rows in arrival order).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use datafusion::arrow::array::Array;
 use datafusion::arrow::row::{RowConverter, SortField};
@@ -21,7 +21,7 @@ use datafusion::common::ScalarValue;
 use sluice_functions::aggregate::Accumulator;
 use sluice_planner::{AggregationPlan, WindowShape};
 
-use super::rows::{accumulators, scalars, Inputs, Rows};
+use super::rows::{accumulators, scalars, GroupId, Inputs, Rows};
 use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 use crate::ops::Operator;
@@ -49,6 +49,8 @@ pub struct SessionAggregate {
     groups: HashMap<Vec<u8>, Group>,
     stream_time: i64,
     late_records: u64,
+    /// With HAVING: the result rows that passed it and were not deleted.
+    present: HashSet<GroupId>,
 }
 
 impl SessionAggregate {
@@ -69,6 +71,7 @@ impl SessionAggregate {
             groups: HashMap::new(),
             stream_time: i64::MIN,
             late_records: 0,
+            present: HashSet::new(),
         })
     }
 
@@ -194,7 +197,7 @@ impl Operator for SessionAggregate {
             self.close(&mut rows);
         }
         if !rows.is_empty() {
-            out.push(rows.into_batch(&self.plan)?);
+            out.push(rows.into_batch(&self.plan, &mut self.present)?);
         }
         Ok(())
     }
