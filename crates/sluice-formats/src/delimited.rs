@@ -152,12 +152,16 @@ pub(crate) fn encode_row(
 }
 
 /// Writes one field, quoted when commons-csv's `QuoteMode.MINIMAL` would quote it: an
-/// empty first field, a field starting with a character up to `#` or ending with one up
-/// to a space, or holding the delimiter, a quote or a line break.
+/// empty first field, a first field starting with `,` or `-`, a field starting with a
+/// character up to `#` or ending with one up to a space, or holding the delimiter, a
+/// quote or a line break.
 fn write_field(out: &mut String, value: &str, delimiter: char, first: bool) {
     let quote = match (value.chars().next(), value.chars().next_back()) {
         (Some(head), Some(tail)) => {
-            head <= '#' || tail <= ' ' || value.contains([delimiter, '"', '\r', '\n'])
+            head <= '#'
+                || (first && matches!(head, ',' | '-'))
+                || tail <= ' '
+                || value.contains([delimiter, '"', '\r', '\n'])
         }
         _ => first,
     };
@@ -277,7 +281,7 @@ mod tests {
     #[test]
     fn strings_are_quoted_like_commons_csv() {
         let f = fields(&[("A", DataType::Utf8), ("B", DataType::Utf8)]);
-        let rows = [("", ""), ("#x", " y"), ("a\"b", "c\nd"), ("plain", "x,y"), ("é", "")];
+        let rows = [("", ""), ("#x", " y"), ("a\"b", "c\nd"), ("plain", "x,y"), ("é", ""), ("-5", "-5")];
         let a = StringArray::from_iter_values(rows.iter().map(|r| r.0));
         let b = StringArray::from_iter_values(rows.iter().map(|r| r.1));
         let columns: Vec<ArrayRef> = vec![Arc::new(a), Arc::new(b)];
@@ -287,7 +291,11 @@ mod tests {
             .into_iter()
             .map(|r| String::from_utf8(r.unwrap().unwrap()).unwrap())
             .collect();
-        assert_eq!(out, ["\"\",", "\"#x\",\" y\"", "\"a\"\"b\",\"c\nd\"", "plain,\"x,y\"", "é,"]);
+        // A record's first field starting with `-` is quoted; later ones are not.
+        assert_eq!(
+            out,
+            ["\"\",", "\"#x\",\" y\"", "\"a\"\"b\",\"c\nd\"", "plain,\"x,y\"", "é,", "\"-5\",-5"]
+        );
     }
 
     #[test]
