@@ -83,7 +83,27 @@ pub fn plan_aggregation(
     let having = select.having.as_ref();
     let window = select.window.as_ref().map(|w| WindowPlan::new(w, select.emit)).transpose()?;
     if group_by.is_empty() {
-        return Err(PlanError::NotSupportedYet("Aggregation without GROUP BY".into()));
+        // ksqlDB names COUNT(*) as it rewrites it: COUNT(ROWTIME).
+        let calls: Vec<String> = items
+            .iter()
+            .flat_map(|(_, e)| walk::function_calls(e))
+            .filter(|c| is_aggregate(c.name.as_str()))
+            .map(|c| {
+                let args: Vec<String> = c.args.iter().map(|a| a.to_string()).collect();
+                let args = if c.star || args.is_empty() { "ROWTIME".to_string() } else { args.join(", ") };
+                format!("{}({args})", c.name.as_str().to_ascii_uppercase())
+            })
+            .collect();
+        return Err(PlanError::Invalid(format!(
+            "CREATE TABLE AS SELECT statement does not support aggregate function [{}] without a GROUP BY clause.",
+            calls.join(", ")
+        )));
+    }
+    if source.value_format.name == "KAFKA" {
+        return Err(PlanError::Invalid(format!(
+            "Source(s) {} are using the 'KAFKA' value format. This format does not yet support GROUP BY.",
+            source.name
+        )));
     }
     let groups: Vec<Expr> = group_by.iter().map(walk::unqualified).collect();
     for group in &groups {
