@@ -13,9 +13,9 @@ pub fn sink_source(create: &CreateAsSelect, plan: &QueryPlan) -> Result<DataSour
     let source = &plan.source;
     // Aggregation turns anything into a table.
     let produced = match plan.join.last() {
+        _ if plan.aggregation.is_some() => SourceKind::Table,
         Some(join) if join.shape.is_table() => SourceKind::Table,
         Some(_) => SourceKind::Stream,
-        None if plan.aggregation.is_some() => SourceKind::Table,
         None => source.kind,
     };
     if produced != create.kind {

@@ -85,8 +85,11 @@ pub fn plan_join(
     compiler: &ExprCompiler,
     sink: &str,
 ) -> Result<QueryPlan> {
-    if select.window.is_some() || !select.group_by.is_empty() || !select.partition_by.is_empty() {
-        return Err(PlanError::NotSupportedYet("A join with WINDOW, GROUP BY or PARTITION BY".into()));
+    if !select.partition_by.is_empty() {
+        return Err(PlanError::NotSupportedYet("A join with PARTITION BY".into()));
+    }
+    if select.window.is_some() && select.group_by.is_empty() {
+        return Err(PlanError::Invalid("WINDOW clause requires a GROUP BY clause.".into()));
     }
     let side = |reference: &SourceRef| -> Result<Side> {
         let source = catalog.source(reference.name.as_str()).ok_or_else(|| {
@@ -292,6 +295,13 @@ pub fn plan_join(
         None => None,
     };
 
+    let aggregated = !select.group_by.is_empty()
+        || select.having.is_some()
+        || items.iter().any(|(_, e)| crate::aggregate::has_aggregate(e));
+    if aggregated {
+        return aggregate_joined(select, &items, &resolve, &sides, stages, filter, compiler, sink);
+    }
+
     let (key_candidates, plain) = key_candidates(&stage_keys, &select.from.joins);
     let outer = select.from.joins.iter().any(|j| matches!(j.kind, JoinKind::Right | JoinKind::Full));
     let rowkey = Expr::column("ROWKEY");
@@ -374,6 +384,58 @@ pub fn plan_join(
         explode: None,
         join: stages,
         aggregation: None,
+        projection,
+        output,
+    })
+}
+
+/// GROUP BY over joined rows: the aggregation reads them as it would a
+/// stream's rows.
+#[allow(clippy::too_many_arguments)]
+fn aggregate_joined(
+    select: &Select,
+    items: &[(Option<String>, Expr)],
+    resolve: &dyn Fn(&Expr) -> Result<Expr>,
+    sides: &[Side],
+    stages: Vec<JoinPlan>,
+    filter: Option<CompiledExpr>,
+    compiler: &ExprCompiler,
+    sink: &str,
+) -> Result<QueryPlan> {
+    let Some(last) = stages.last() else { return Err(PlanError::Invalid("a join needs a JOIN".into())) };
+    if last.shape.is_table() {
+        return Err(PlanError::NotSupportedYet("Aggregating the result of a table-table join".into()));
+    }
+    let joined_schema = Arc::clone(&last.joined_schema);
+    let mut resolved = select.clone();
+    resolved.group_by = select.group_by.iter().map(resolve).collect::<Result<_>>()?;
+    resolved.having = select.having.as_ref().map(resolve).transpose()?;
+    let (aggregation, projection) = crate::aggregate::plan_aggregation(
+        items,
+        &resolved,
+        sides[0].source,
+        &joined_schema,
+        compiler,
+        sink,
+    )?;
+    let output = LogicalSchema::new(
+        projection
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                sql_type: c.sql_type.clone(),
+                namespace: if c.is_key { Namespace::Key } else { Namespace::Value },
+            })
+            .collect(),
+    );
+    Ok(QueryPlan {
+        source: sides[0].source.clone(),
+        input_schema: source_batch_schema(sides[0].source),
+        filter,
+        rekeyed: false,
+        explode: None,
+        join: stages,
+        aggregation: Some(aggregation),
         projection,
         output,
     })
