@@ -1,5 +1,6 @@
 //! Record keys and values between Kafka bytes and Arrow columns, in ksqlDB's formats:
-//! KAFKA, JSON, DELIMITED and NONE. AVRO, PROTOBUF, PROTOBUF_NOSR and JSON_SR are
+//! KAFKA, JSON, JSON_SR (without a schema registry), DELIMITED and NONE. AVRO,
+//! PROTOBUF and PROTOBUF_NOSR are
 //! recognised by name and refused with [`FormatError::NotSupportedYet`].
 //!
 //! A [`Decoder`] turns a batch of payloads of one side (key or value) of a topic into
@@ -25,7 +26,7 @@ use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::{DataType, Fields};
 
 pub use error::FormatError;
-pub use format::Format;
+pub use format::{Format, JSON_SR_SCHEMA_ID};
 
 use builder::Batch;
 use types::map_entries;
@@ -73,7 +74,10 @@ impl Decoder {
         for (index, payload) in payloads.iter().enumerate() {
             let builders = &mut batch.builders;
             let outcome = match self.format {
-                Format::Json => json::decode_row(&self.fields, self.unwrapped, builders, *payload),
+                // The JSON reader skips the schema registry's prefix.
+                Format::Json | Format::JsonSr => {
+                    json::decode_row(&self.fields, self.unwrapped, builders, *payload)
+                }
                 Format::Delimited { delimiter } => {
                     delimited::decode_row(&self.fields, delimiter, builders, *payload)
                 }
@@ -116,6 +120,19 @@ impl Encoder {
             Format::Json => {
                 (0..num_rows).map(|row| json::encode_row(fields, columns, row, self.unwrapped)).collect()
             }
+            Format::JsonSr => (0..num_rows)
+                .map(|row| {
+                    json::encode_row(fields, columns, row, self.unwrapped).map(|payload| {
+                        payload.map(|json| {
+                            let mut framed = Vec::with_capacity(json.len() + 5);
+                            framed.push(0);
+                            framed.extend_from_slice(&format::JSON_SR_SCHEMA_ID.to_be_bytes());
+                            framed.extend_from_slice(&json);
+                            framed
+                        })
+                    })
+                })
+                .collect(),
             Format::Delimited { delimiter } => {
                 let mut scratch = String::new();
                 (0..num_rows)
@@ -151,7 +168,7 @@ impl Encoder {
 fn check(format: &Format, fields: &Fields, unwrapped: bool) -> Result<(), FormatError> {
     types::check_sql_types(fields)?;
     match format {
-        Format::Json => json::check(fields, unwrapped),
+        Format::Json | Format::JsonSr => json::check(fields, unwrapped),
         Format::Delimited { .. } => delimited::check(fields),
         Format::Kafka => kafka::check(fields),
         Format::None => none::check(fields),

@@ -225,6 +225,12 @@ fn encode_side(
     match format(spec)? {
         Format::None => Ok(None),
         Format::Json => Ok(Some(value.to_string().into_bytes())),
+        Format::JsonSr => {
+            let mut framed = vec![0];
+            framed.extend_from_slice(&sluice_formats::JSON_SR_SCHEMA_ID.to_be_bytes());
+            framed.extend_from_slice(value.to_string().as_bytes());
+            Ok(Some(framed))
+        }
         Format::Delimited { .. } => Ok(Some(json_bytes(value))),
         kafka @ Format::Kafka => {
             // Read the JSON form into the column's type, then write it as KAFKA.
@@ -313,6 +319,8 @@ fn decode_side(
     match format(spec)? {
         Format::None => Ok(None),
         Format::Json => Ok(Some(raw_value(payload, numbers))),
+        // The schema registry's prefix: a magic byte 0 and a schema id.
+        Format::JsonSr => Ok(Some(raw_value(payload.get(5..).unwrap_or_default(), numbers))),
         Format::Delimited { .. } => {
             Ok(Some(ActualValue::String(String::from_utf8_lossy(payload).into_owned())))
         }
