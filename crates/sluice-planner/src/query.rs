@@ -529,7 +529,7 @@ mod tests {
             ("SELECT k, id FROM test WHERE name;", "Should evaluate to boolean"),
             ("SELECT k, nope FROM test;", "Column 'NOPE' cannot be resolved."),
             ("SELECT k, id FROM nope;", "NOPE does not exist"),
-            ("SELECT * FROM test a JOIN test b ON a.k = b.k;", "must have a WITHIN clause"),
+            ("SELECT * FROM test a JOIN test b ON a.k = b.k;", "self joins are not yet supported"),
             (
                 "SELECT k, COUNT(*) FROM test WINDOW TUMBLING (SIZE 1 SECOND);",
                 "WINDOW clause requires a GROUP BY",
