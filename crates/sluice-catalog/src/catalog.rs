@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use sluice_sql::ast::{CreateSource, SourceKind};
+use sluice_sql::ast::{ColumnDef, CreateSource, SourceKind};
 
 use crate::error::{CatalogError, Result};
+use crate::schema::{is_reserved_column_name, Column, LogicalSchema, Namespace};
 use crate::source::{DataSource, FormatDefaults};
 use crate::sql_type::SqlType;
 
@@ -82,7 +83,16 @@ impl Catalog {
         if_not_exists: bool,
         or_replace: bool,
     ) -> Result<Created> {
-        if let Some(existing) = self.sources.get(&source.name) {
+        let existing = self.sources.get(&source.name);
+        // A source (CREATE SOURCE) is read-only: its definition cannot change either.
+        if or_replace && (source.is_source || existing.is_some_and(|e| e.is_source)) {
+            let kind = source.kind_name().to_lowercase();
+            return Err(CatalogError::invalid(format!(
+                "Cannot add {kind} '{}': CREATE OR REPLACE is not supported on source {kind}s.",
+                source.name
+            )));
+        }
+        if let Some(existing) = existing {
             if if_not_exists {
                 return Ok(Created::AlreadyExists);
             }
@@ -138,6 +148,55 @@ impl Catalog {
             )));
         }
         Ok(self.sources.remove(name))
+    }
+
+    /// `ALTER STREAM|TABLE name ADD COLUMN ..`: appends value columns. Queries already
+    /// running keep the schema they were planned with.
+    pub fn alter_source(&mut self, kind: SourceKind, name: &str, added: &[ColumnDef]) -> Result<()> {
+        let kind_name = match kind {
+            SourceKind::Stream => "stream",
+            SourceKind::Table => "table",
+        };
+        let Some(existing) = self.sources.get(name) else {
+            return Err(CatalogError::invalid(format!("Source {name} does not exist.")));
+        };
+        if existing.is_source {
+            return Err(CatalogError::invalid(format!(
+                "Cannot alter {kind_name} '{name}': ALTER operations are not supported on source {kind_name}s."
+            )));
+        }
+        if existing.kind != kind {
+            return Err(CatalogError::invalid(format!(
+                "Incompatible data source type is {}, but statement was ALTER {}",
+                existing.kind_name().to_uppercase(),
+                kind_name.to_uppercase()
+            )));
+        }
+        if existing.from_query {
+            return Err(CatalogError::invalid(
+                "ALTER command is not supported for CREATE ... AS statements.",
+            ));
+        }
+        let mut columns = existing.schema.columns().to_vec();
+        for def in added {
+            let column = def.name.0.clone();
+            if is_reserved_column_name(&column) {
+                return Err(CatalogError::invalid(format!(
+                    "'{column}' is a reserved column name. You cannot use it as a name for a column."
+                )));
+            }
+            if columns.iter().any(|c| c.name == column) {
+                return Err(CatalogError::invalid(format!(
+                    "Cannot add column `{column}` to schema. A column with the same name already exists."
+                )));
+            }
+            let sql_type = self.resolve_type(&def.data_type)?;
+            columns.push(Column { name: column, sql_type, namespace: Namespace::Value });
+        }
+        if let Some(source) = self.sources.get_mut(name) {
+            source.schema = LogicalSchema::new(columns);
+        }
+        Ok(())
     }
 
     fn query_ids(&self, wanted: impl Fn(&QueryInfo) -> bool) -> Vec<String> {

@@ -84,6 +84,8 @@ pub struct DataSource {
     pub window: Option<WindowInfo>,
     /// Declared with CREATE SOURCE: read-only.
     pub is_source: bool,
+    /// The sink of CREATE .. AS SELECT: its columns come from the query.
+    pub from_query: bool,
     pub partitions: Option<u32>,
     pub replicas: Option<u32>,
     /// The statement that created the source, as canonical SQL.
@@ -119,6 +121,7 @@ impl DataSource {
             timestamp,
             window,
             is_source: create.is_source,
+            from_query: false,
             partitions: count(&with, "PARTITIONS")?,
             replicas: count(&with, "REPLICAS")?,
             sql: sluice_sql::ast::Statement::CreateSource(create.clone()).to_string(),

@@ -91,10 +91,23 @@ impl Engine {
             Statement::InsertInto { target, query, .. } => self.insert_into(target.as_str(), query),
             Statement::InsertValues { target, columns, values } => {
                 let source = self.existing(target.as_str())?;
+                if source.is_source {
+                    return Err(EngineError::Invalid(format!(
+                        "Cannot insert values into read-only {}: {}",
+                        source.kind_name().to_lowercase(),
+                        source.name
+                    )));
+                }
                 insert_values(source, columns, values, 0, self.log.as_ref())?;
                 Ok(Outcome::message(""))
             }
             Statement::DropSource { kind, if_exists, name, delete_topic } => {
+                if *delete_topic && self.catalog.source(name.as_str()).is_some_and(|s| s.is_source) {
+                    return Err(EngineError::Invalid(format!(
+                        "Cannot delete topic for read-only source: {}",
+                        name.as_str()
+                    )));
+                }
                 match self.catalog.drop_source(*kind, name.as_str(), *if_exists)? {
                     Some(dropped) => {
                         if *delete_topic {
@@ -107,6 +120,14 @@ impl Engine {
                     }
                     None => Ok(Outcome::message(format!("Source {} does not exist.", name.as_str()))),
                 }
+            }
+            Statement::AlterSource { kind, name, columns } => {
+                self.catalog.alter_source(*kind, name.as_str(), columns)?;
+                let kind = match kind {
+                    SourceKind::Stream => "Stream",
+                    SourceKind::Table => "Table",
+                };
+                Ok(Outcome::message(format!("{kind} {} altered.", name.as_str())))
             }
             Statement::Terminate(target) => self.terminate(target),
             Statement::CreateType { if_not_exists, name, data_type } => {
@@ -193,7 +214,7 @@ impl Engine {
 
     fn create_as_select(&mut self, create: &CreateAsSelect) -> Result<Outcome> {
         let plan = plan_select(&create.query, &self.catalog, &self.compiler, create.name.as_str())?;
-        let sink = sink_source(create, &plan)?;
+        let sink = sink_source(create, &plan, &self.config.formats)?;
         if self.catalog.source(&sink.name).is_some() && create.if_not_exists {
             return Ok(Outcome::message(format!(
                 "Cannot add {} '{}': it already exists",
@@ -218,6 +239,15 @@ impl Engine {
 
     fn insert_into(&mut self, target: &str, select: &Select) -> Result<Outcome> {
         let sink = self.existing(target)?.clone();
+        if sink.kind == SourceKind::Table {
+            return Err(EngineError::Invalid(format!(
+                "INSERT INTO can only be used to insert into a stream. {} is a table.",
+                sink.name
+            )));
+        }
+        if sink.is_source {
+            return Err(EngineError::Invalid(format!("Cannot insert into read-only stream: {}", sink.name)));
+        }
         let plan = plan_select(select, &self.catalog, &self.compiler, target)?;
         if plan.output != sink.schema {
             return Err(EngineError::Invalid(format!(

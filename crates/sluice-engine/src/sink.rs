@@ -1,6 +1,6 @@
 //! The sink of CREATE .. AS SELECT: its name, topic, formats and schema.
 
-use sluice_catalog::{DataSource, FormatSpec, SqlType, TimestampColumn, WithClause};
+use sluice_catalog::{DataSource, FormatDefaults, FormatSpec, SqlType, TimestampColumn, WithClause};
 use sluice_planner::QueryPlan;
 use sluice_sql::ast::{CreateAsSelect, SourceKind, Statement};
 
@@ -8,7 +8,11 @@ use crate::error::{EngineError, Result};
 
 /// Builds the sink a CREATE .. AS SELECT declares: properties that are not
 /// given are inherited from the query's source, as ksqlDB does.
-pub fn sink_source(create: &CreateAsSelect, plan: &QueryPlan) -> Result<DataSource> {
+pub fn sink_source(
+    create: &CreateAsSelect,
+    plan: &QueryPlan,
+    defaults: &FormatDefaults,
+) -> Result<DataSource> {
     let with = WithClause::new(&create.properties)?;
     let source = &plan.source;
     // Aggregation turns anything into a table.
@@ -43,7 +47,17 @@ pub fn sink_source(create: &CreateAsSelect, plan: &QueryPlan) -> Result<DataSour
     if !has_key {
         key_format = FormatSpec { name: "NONE".into(), delimiter: None };
     } else if key_format.name == "NONE" {
-        key_format = FormatSpec { name: "KAFKA".into(), delimiter: None };
+        if format.is_some() || with.contains("KEY_FORMAT") {
+            let keys: Vec<String> =
+                plan.output.key_columns().map(|c| format!("`{}` {} KEY", c.name, c.sql_type)).collect();
+            return Err(EngineError::Invalid(format!(
+                "The 'NONE' format can only be used when no columns are defined. Got: [{}]",
+                keys.join(", ")
+            )));
+        }
+        // A keyless source's NONE is not inherited by a sink that has a key: it gets the
+        // default key format.
+        key_format = FormatSpec { name: defaults.key.to_ascii_uppercase(), delimiter: None };
     }
     let value_format = spec("VALUE_FORMAT", &source.value_format, "VALUE_DELIMITER");
     let wrap_single_value = with.boolean("WRAP_SINGLE_VALUE")?;
@@ -67,6 +81,7 @@ pub fn sink_source(create: &CreateAsSelect, plan: &QueryPlan) -> Result<DataSour
         timestamp: sink_timestamp(&with, plan)?,
         window: plan.windowed_output(),
         is_source: false,
+        from_query: true,
         partitions: count("PARTITIONS")?,
         replicas: count("REPLICAS")?,
         sql: Statement::CreateAsSelect(create.clone()).to_string(),

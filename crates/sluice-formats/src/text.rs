@@ -246,11 +246,24 @@ pub(crate) fn write_java_double(out: &mut String, d: f64) {
         }
     } else {
         let _ = write!(out, "{d:e}");
+        if !out[start..].contains('.') {
+            // Java writes at least two significant digits, and picks the two closest to the
+            // exact binary value when those still read back as `d`: `Double.MIN_VALUE` is
+            // `4.9E-324`, where the shortest form would be `5E-324`.
+            let two_digits = format!("{d:.1e}");
+            let keeps_value = two_digits.parse::<f64>().map(|back| back == d).unwrap_or(false);
+            out.truncate(start);
+            if keeps_value {
+                out.push_str(&two_digits);
+            } else {
+                let _ = write!(out, "{d:e}");
+                if let Some(e) = out[start..].find('e') {
+                    out.insert_str(start + e, ".0");
+                }
+            }
+        }
         if let Some(e) = out[start..].find('e').map(|i| start + i) {
             out.replace_range(e..e + 1, "E");
-            if !out[start..e].contains('.') {
-                out.insert_str(e, ".0");
-            }
         }
     }
 }
@@ -358,6 +371,11 @@ mod tests {
         assert_eq!(w(1e7), "1.0E7");
         assert_eq!(w(12345678.9), "1.23456789E7");
         assert_eq!(w(1.5e-5), "1.5E-5");
+        assert_eq!(w(f64::MIN_POSITIVE), "2.2250738585072014E-308");
+        assert_eq!(w(5e-324), "4.9E-324");
+        assert_eq!(w(-5e-324), "-4.9E-324");
+        assert_eq!(w(1e23), "1.0E23");
+        assert_eq!(w(1e7), "1.0E7");
         assert_eq!(w(-2e-4), "-2.0E-4");
         assert_eq!(w(f64::NAN), "NaN");
         assert_eq!(w(f64::NEG_INFINITY), "-Infinity");

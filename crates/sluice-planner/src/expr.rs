@@ -106,7 +106,14 @@ impl ExprCompiler {
             }
             ast::Expr::Unary { op, expr } => match op {
                 ast::UnaryOp::Not => Expr::Not(boxed(expr)?),
-                ast::UnaryOp::Minus => Expr::Negative(boxed(expr)?),
+                ast::UnaryOp::Minus => match expr.as_ref() {
+                    // A negative literal is one number to ksqlDB: its overflow error names
+                    // the sign.
+                    ast::Expr::Literal(ast::Literal::Double(text)) => {
+                        lit(literal_value(&ast::Literal::Double(format!("-{text}")))?)
+                    }
+                    _ => Expr::Negative(boxed(expr)?),
+                },
                 ast::UnaryOp::Plus => logical(expr)?,
             },
             ast::Expr::Binary { left, op, right } => {
@@ -288,7 +295,11 @@ pub fn literal_value(literal: &ast::Literal) -> Result<ScalarValue> {
             Err(_) => return Err(bad(text, "integer")),
         },
         ast::Literal::Double(text) => {
-            ScalarValue::Float64(Some(text.parse().map_err(|_| bad(text, "DOUBLE"))?))
+            let value: f64 = text.parse().map_err(|_| bad(text, "DOUBLE"))?;
+            if value.is_infinite() {
+                return Err(PlanError::Invalid(format!("Number overflows DOUBLE: {text}")));
+            }
+            ScalarValue::Float64(Some(value))
         }
         ast::Literal::Decimal(text) => decimal_literal(text).ok_or_else(|| bad(text, "DECIMAL"))?,
     })

@@ -196,6 +196,13 @@ pub fn plan_join(
             )));
         }
         let mut shape = shape;
+        if shape == JoinShape::StreamTable && !is_primary_key(right_expr, right) {
+            return Err(PlanError::Invalid(format!(
+                "Invalid join condition: stream-table joins require to join on the table's primary key. Got {} = {}.",
+                qualified(left_expr, &sides),
+                qualified(right_expr, &sides)
+            )));
+        }
         if shape == JoinShape::TableTable {
             if !is_primary_key(right_expr, right) {
                 return Err(PlanError::Invalid(format!(

@@ -175,8 +175,8 @@ pub(crate) fn java_string(value: &ScalarValue) -> String {
     }
     match value {
         ScalarValue::Boolean(Some(b)) => b.to_string(),
-        ScalarValue::Float64(Some(v)) => java_double(*v),
-        ScalarValue::Float32(Some(v)) => java_double(f64::from(*v)),
+        ScalarValue::Float64(Some(v)) => crate::scalar::javafmt::double(*v),
+        ScalarValue::Float32(Some(v)) => crate::scalar::javafmt::double(f64::from(*v)),
         ScalarValue::Decimal128(Some(v), _, s) => big_decimal(*v, *s),
         ScalarValue::Date32(Some(d)) => date(i64::from(*d)),
         ScalarValue::Time32Millisecond(Some(ms)) => time(i64::from(*ms)),
@@ -217,26 +217,6 @@ pub(crate) fn java_string(value: &ScalarValue) -> String {
         }
         other => other.to_string(),
     }
-}
-
-/// `Double.toString`: shortest digits, plain between 10^-3 and 10^7,
-/// otherwise `d.dddE±n`, always with a fractional digit.
-fn java_double(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
-    }
-    let abs = v.abs();
-    if abs == 0.0 || (1e-3..1e7).contains(&abs) {
-        let s = format!("{v:?}");
-        return if s.contains('.') { s } else { format!("{s}.0") };
-    }
-    let s = format!("{v:e}");
-    let (mantissa, exp) = s.split_once('e').unwrap_or((s.as_str(), "0"));
-    let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
-    format!("{mantissa}E{exp}")
 }
 
 /// `BigDecimal.toString`: plain unless the scale is negative or the value

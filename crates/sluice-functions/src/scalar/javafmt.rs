@@ -19,7 +19,15 @@ pub(crate) fn double(v: f64) -> String {
         let plain = format!("{abs}");
         return if plain.contains('.') { format!("{sign}{plain}") } else { format!("{sign}{plain}.0") };
     }
-    let sci = format!("{abs:e}");
+    let mut sci = format!("{abs:e}");
+    if !sci.contains('.') {
+        // Java writes two significant digits at least, the two nearest the exact value when
+        // they still read back: `Double.MIN_VALUE` is `4.9E-324`, not `5.0E-324`.
+        let two_digits = format!("{abs:.1e}");
+        if two_digits.parse::<f64>().is_ok_and(|back| back == abs) {
+            sci = two_digits;
+        }
+    }
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
     format!("{sign}{mantissa}E{exp}")
@@ -58,6 +66,8 @@ mod tests {
         assert_eq!(double(-23.42), "-23.42");
         assert_eq!(double(1e7), "1.0E7");
         assert_eq!(double(1.2345e-5), "1.2345E-5");
+        assert_eq!(double(5e-324), "4.9E-324");
+        assert_eq!(double(1e23), "1.0E23");
         assert_eq!(double(0.001), "0.001");
         assert_eq!(double(123456.789), "123456.789");
         assert_eq!(double(f64::NAN), "NaN");

@@ -13,7 +13,7 @@ mod collections;
 mod compare;
 mod datetime;
 mod interval;
-mod javafmt;
+pub(crate) mod javafmt;
 mod javatime;
 mod json;
 mod json_value;
