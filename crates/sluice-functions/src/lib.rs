@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod java_time;
+pub mod partial_timestamp;
 pub mod scalar;
 
 /// Every scalar function ksqlDB documents, including deprecated names it

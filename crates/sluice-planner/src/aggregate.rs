@@ -195,7 +195,9 @@ pub fn plan_aggregation(
     fields.push(Field::new(ROWTIME, DataType::Int64, false));
     let intermediate_schema: SchemaRef = Arc::new(Schema::new(fields));
 
-    let having = having.map(|h| compiler.compile(&h, &intermediate_schema)).transpose()?;
+    let having = having
+        .map(|h| compiler.compile(&h, &intermediate_schema).map_err(|e| e.in_clause("HAVING")))
+        .transpose()?;
 
     let mut names = OutputNames::new(items);
     let mut keys: Vec<(usize, ProjectedColumn)> = Vec::new();

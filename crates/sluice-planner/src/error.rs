@@ -4,6 +4,10 @@ pub enum PlanError {
     /// The statement is wrong: an unknown column, a type mismatch, ..
     #[error("{0}")]
     Invalid(String),
+    /// A comparison of types that cannot be compared; the clause it is in
+    /// adds itself to the message (`PlanError::in_clause`).
+    #[error("{0}")]
+    Comparison(String),
     /// Valid ksqlDB that Sluice cannot run yet.
     #[error("{0} is not supported yet")]
     NotSupportedYet(String),
@@ -15,3 +19,15 @@ pub enum PlanError {
 }
 
 pub type Result<T> = std::result::Result<T, PlanError>;
+
+impl PlanError {
+    /// Names the clause (`WHERE`, `HAVING`) an expression error came from, as ksqlDB does.
+    pub fn in_clause(self, clause: &str) -> PlanError {
+        match self {
+            PlanError::Comparison(message) => {
+                PlanError::Invalid(format!("Error in {clause} expression: {message}"))
+            }
+            other => other,
+        }
+    }
+}

@@ -117,7 +117,20 @@ impl ExprCompiler {
                 ast::UnaryOp::Plus => logical(expr)?,
             },
             ast::Expr::Binary { left, op, right } => {
-                let (left_expr, right_expr) = (boxed(left)?, boxed(right)?);
+                let (left_expr, right_expr) = if is_comparison(*op) {
+                    let side = |e: &ast::Expr, other: &ast::Expr| match pseudo_timestamp(e, other)? {
+                        Some(millis) => Ok(Box::new(millis)),
+                        None => boxed(e),
+                    };
+                    (side(left, right)?, side(right, left)?)
+                } else {
+                    (boxed(left)?, boxed(right)?)
+                };
+                if is_comparison(*op) {
+                    if let (Ok(l), Ok(r)) = (left_expr.get_type(schema), right_expr.get_type(schema)) {
+                        check_comparable(left, &l, *op, right, &r)?;
+                    }
+                }
                 let is_text =
                     |e: &Expr| matches!(e.get_type(schema), Ok(DataType::Utf8 | DataType::LargeUtf8));
                 // ksqlDB's `+` also concatenates strings.
@@ -154,7 +167,11 @@ impl ExprCompiler {
                 Expr::BinaryExpr(BinaryExpr::new(boxed(left)?, op, boxed(right)?))
             }
             ast::Expr::Between { expr, low, high, negated } => {
-                Expr::Between(Between::new(boxed(expr)?, *negated, boxed(low)?, boxed(high)?))
+                let bound = |e: &ast::Expr| match pseudo_timestamp(e, expr)? {
+                    Some(millis) => Ok(Box::new(millis)),
+                    None => boxed(e),
+                };
+                Expr::Between(Between::new(boxed(expr)?, *negated, bound(low)?, bound(high)?))
             }
             ast::Expr::InList { expr, list, negated } => Expr::InList(InList::new(
                 boxed(expr)?,
@@ -245,6 +262,72 @@ fn is_comparison(op: ast::BinaryOp) -> bool {
     matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq)
 }
 
+/// What ksqlDB lets a comparison operator compare: numbers with numbers,
+/// strings with strings, booleans, bytes, dates and times with each other
+/// and with strings; arrays, maps and structs only for (in)equality with
+/// the same type. NULL compares with anything.
+fn check_comparable(
+    left: &ast::Expr,
+    left_type: &DataType,
+    op: ast::BinaryOp,
+    right: &ast::Expr,
+    right_type: &DataType,
+) -> Result<()> {
+    #[derive(PartialEq)]
+    enum Kind {
+        Null,
+        Number,
+        Text,
+        Boolean,
+        Bytes,
+        Time,
+        Nested,
+        Other,
+    }
+    let kind = |t: &DataType| match t {
+        DataType::Null => Kind::Null,
+        t if t.is_numeric() => Kind::Number,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Kind::Text,
+        DataType::Boolean => Kind::Boolean,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Kind::Bytes,
+        DataType::Timestamp(..)
+        | DataType::Date32
+        | DataType::Date64
+        | DataType::Time32(_)
+        | DataType::Time64(_) => Kind::Time,
+        DataType::List(_) | DataType::LargeList(_) | DataType::Map(..) | DataType::Struct(_) => Kind::Nested,
+        _ => Kind::Other,
+    };
+    let sql_type = |t: &DataType| SqlType::from_arrow(t).map(|t| t.to_string());
+    let (l, r) = (kind(left_type), kind(right_type));
+    let comparable = match (&l, &r) {
+        (Kind::Null, _) | (_, Kind::Null) | (Kind::Other, _) | (_, Kind::Other) => true,
+        (Kind::Time, Kind::Text) | (Kind::Text, Kind::Time) => true,
+        (Kind::Nested, Kind::Nested) => {
+            matches!(op, ast::BinaryOp::Eq | ast::BinaryOp::NotEq)
+                && sql_type(left_type) == sql_type(right_type)
+        }
+        (l, r) => l == r,
+    };
+    if comparable {
+        return Ok(());
+    }
+    let name = |t: &DataType| sql_type(t).unwrap_or_else(|| t.to_string());
+    let operator = match op {
+        ast::BinaryOp::Eq => "EQUAL",
+        ast::BinaryOp::NotEq => "NOT_EQUAL",
+        ast::BinaryOp::Lt => "LESS_THAN",
+        ast::BinaryOp::LtEq => "LESS_THAN_OR_EQUAL",
+        ast::BinaryOp::Gt => "GREATER_THAN",
+        _ => "GREATER_THAN_OR_EQUAL",
+    };
+    Err(PlanError::Comparison(format!(
+        "Cannot compare {left} ({}) to {right} ({}) with {operator}.",
+        name(left_type),
+        name(right_type)
+    )))
+}
+
 /// How ksqlDB writes a comparison operator in messages.
 fn sluice_sql_operator(op: ast::BinaryOp) -> &'static str {
     use ast::BinaryOp::*;
@@ -276,6 +359,20 @@ fn operator(op: ast::BinaryOp) -> Operator {
         ast::BinaryOp::And => Operator::And,
         ast::BinaryOp::Or => Operator::Or,
     }
+}
+
+/// A string compared with ROWTIME, WINDOWSTART or WINDOWEND is a point in
+/// time (ksqlDB's "magic" timestamps): `ROWTIME > '2018-01-01'`.
+fn pseudo_timestamp(side: &ast::Expr, other: &ast::Expr) -> Result<Option<Expr>> {
+    let (ast::Expr::Literal(ast::Literal::String(text)), ast::Expr::Column(column)) = (side, other) else {
+        return Ok(None);
+    };
+    if !["ROWTIME", "WINDOWSTART", "WINDOWEND"].contains(&column.name.as_str()) {
+        return Ok(None);
+    }
+    let millis =
+        sluice_functions::partial_timestamp::parse_partial_timestamp(text).map_err(PlanError::Invalid)?;
+    Ok(Some(lit(millis)))
 }
 
 /// ksqlDB's literal types: an integer is INT when it fits, else BIGINT; a
@@ -417,5 +514,36 @@ mod tests {
         ));
         assert!(eval("name AT TIME ZONE 'UTC'").unwrap_err().to_string().ends_with("is not supported yet"));
         assert_eq!(eval("nope->f").unwrap_err().to_string(), "Column 'NOPE' cannot be resolved.");
+    }
+
+    #[test]
+    fn comparisons_need_comparable_types() {
+        assert_eq!(
+            eval("id >= 'x'").unwrap_err().in_clause("WHERE").to_string(),
+            "Error in WHERE expression: Cannot compare ID (INTEGER) to 'x' (STRING) with GREATER_THAN_OR_EQUAL."
+        );
+        assert!(eval("id = TRUE").is_err());
+        assert!(eval("ARRAY[1] < ARRAY[2]").is_err());
+        assert!(eval("ARRAY[1] = ARRAY[2]").is_ok());
+        assert!(eval("id < amount AND name = 'a' AND id = NULL").is_err(), "NULL literals stay refused");
+        assert!(eval("id < 2.5 AND CAST(NULL AS STRING) = name").is_ok());
+    }
+
+    #[test]
+    fn strings_compared_with_rowtime_are_timestamps() {
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("ROWTIME", DataType::Int64, true)])),
+            vec![Arc::new(Int64Array::from(vec![0, 86_400_000, 172_800_000]))],
+        )
+        .unwrap();
+        let compiled = |sql: &str| {
+            let expr = parse_expr(sql).unwrap();
+            ExprCompiler::default().compile(&expr, &batch.schema())
+        };
+        let r = compiled("ROWTIME >= '1970-01-02' AND '1970-01-02T23:59:59.999' >= ROWTIME").unwrap();
+        let r = r.evaluate(&batch).unwrap();
+        let r = r.as_any().downcast_ref::<BooleanArray>().unwrap();
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![Some(false), Some(true), Some(false)]);
+        assert!(compiled("ROWTIME BETWEEN '1970' AND 'soon'").is_err());
     }
 }

@@ -178,7 +178,7 @@ pub fn plan_select(
 
     let filter = match &select.where_clause {
         Some(condition) => {
-            let compiled = compiler.compile(condition, &input_schema)?;
+            let compiled = compiler.compile(condition, &input_schema).map_err(|e| e.in_clause("WHERE"))?;
             if compiled.data_type() != &DataType::Boolean && compiled.data_type() != &DataType::Null {
                 return Err(PlanError::Invalid(format!(
                     "Type error in WHERE expression: Should evaluate to boolean but is {condition} ({}) instead.",
