@@ -173,11 +173,17 @@ impl ExprCompiler {
                 };
                 Expr::Between(Between::new(boxed(expr)?, *negated, bound(low)?, bound(high)?))
             }
-            ast::Expr::InList { expr, list, negated } => Expr::InList(InList::new(
-                boxed(expr)?,
-                list.iter().map(logical).collect::<Result<_>>()?,
-                *negated,
-            )),
+            ast::Expr::InList { expr, list, negated } => {
+                let tested = boxed(expr)?;
+                let list = match tested.get_type(schema) {
+                    Ok(tested_type) => list
+                        .iter()
+                        .map(|e| in_list_element(self, &tested_type, e, schema))
+                        .collect::<Result<_>>()?,
+                    Err(_) => list.iter().map(logical).collect::<Result<_>>()?,
+                };
+                Expr::InList(InList::new(tested, list, *negated))
+            }
             ast::Expr::Like { expr, pattern, escape, negated } => {
                 let escape_char = match escape.as_deref().map(|e| e.chars().collect::<Vec<_>>()).as_deref() {
                     None => None,
@@ -262,10 +268,56 @@ fn is_comparison(op: ast::BinaryOp) -> bool {
     matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq)
 }
 
-/// What ksqlDB lets a comparison operator compare: numbers with numbers,
-/// strings with strings, booleans, bytes, dates and times with each other
-/// and with strings; arrays, maps and structs only for (in)equality with
-/// the same type. NULL compares with anything.
+/// The kinds of types ksqlDB's comparison rules tell apart.
+#[derive(PartialEq)]
+enum Comparable {
+    Null,
+    Number,
+    Text,
+    Boolean,
+    Bytes,
+    Time,
+    Nested,
+    Other,
+}
+
+fn comparable_kind(t: &DataType) -> Comparable {
+    match t {
+        DataType::Null => Comparable::Null,
+        t if t.is_numeric() => Comparable::Number,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Comparable::Text,
+        DataType::Boolean => Comparable::Boolean,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Comparable::Bytes,
+        DataType::Timestamp(..)
+        | DataType::Date32
+        | DataType::Date64
+        | DataType::Time32(_)
+        | DataType::Time64(_) => Comparable::Time,
+        DataType::List(_) | DataType::LargeList(_) | DataType::Map(..) | DataType::Struct(_) => {
+            Comparable::Nested
+        }
+        _ => Comparable::Other,
+    }
+}
+
+/// What ksqlDB lets a comparison compare: numbers with numbers, strings
+/// with strings, booleans, bytes, dates and times with each other and with
+/// strings; arrays, maps and structs only for (in)equality with the same
+/// type. NULL compares with anything.
+fn comparable(left: &DataType, right: &DataType, equality: bool) -> bool {
+    use Comparable::*;
+    match (comparable_kind(left), comparable_kind(right)) {
+        (Null, _) | (_, Null) | (Other, _) | (_, Other) => true,
+        (Time, Text) | (Text, Time) => true,
+        (Nested, Nested) => equality && sql_type_name(left) == sql_type_name(right),
+        (l, r) => l == r,
+    }
+}
+
+fn sql_type_name(t: &DataType) -> String {
+    SqlType::from_arrow(t).map(|t| t.to_string()).unwrap_or_else(|| t.to_string())
+}
+
 fn check_comparable(
     left: &ast::Expr,
     left_type: &DataType,
@@ -273,46 +325,10 @@ fn check_comparable(
     right: &ast::Expr,
     right_type: &DataType,
 ) -> Result<()> {
-    #[derive(PartialEq)]
-    enum Kind {
-        Null,
-        Number,
-        Text,
-        Boolean,
-        Bytes,
-        Time,
-        Nested,
-        Other,
-    }
-    let kind = |t: &DataType| match t {
-        DataType::Null => Kind::Null,
-        t if t.is_numeric() => Kind::Number,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Kind::Text,
-        DataType::Boolean => Kind::Boolean,
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Kind::Bytes,
-        DataType::Timestamp(..)
-        | DataType::Date32
-        | DataType::Date64
-        | DataType::Time32(_)
-        | DataType::Time64(_) => Kind::Time,
-        DataType::List(_) | DataType::LargeList(_) | DataType::Map(..) | DataType::Struct(_) => Kind::Nested,
-        _ => Kind::Other,
-    };
-    let sql_type = |t: &DataType| SqlType::from_arrow(t).map(|t| t.to_string());
-    let (l, r) = (kind(left_type), kind(right_type));
-    let comparable = match (&l, &r) {
-        (Kind::Null, _) | (_, Kind::Null) | (Kind::Other, _) | (_, Kind::Other) => true,
-        (Kind::Time, Kind::Text) | (Kind::Text, Kind::Time) => true,
-        (Kind::Nested, Kind::Nested) => {
-            matches!(op, ast::BinaryOp::Eq | ast::BinaryOp::NotEq)
-                && sql_type(left_type) == sql_type(right_type)
-        }
-        (l, r) => l == r,
-    };
-    if comparable {
+    let equality = matches!(op, ast::BinaryOp::Eq | ast::BinaryOp::NotEq);
+    if comparable(left_type, right_type, equality) {
         return Ok(());
     }
-    let name = |t: &DataType| sql_type(t).unwrap_or_else(|| t.to_string());
     let operator = match op {
         ast::BinaryOp::Eq => "EQUAL",
         ast::BinaryOp::NotEq => "NOT_EQUAL",
@@ -323,9 +339,83 @@ fn check_comparable(
     };
     Err(PlanError::Comparison(format!(
         "Cannot compare {left} ({}) to {right} ({}) with {operator}.",
-        name(left_type),
-        name(right_type)
+        sql_type_name(left_type),
+        sql_type_name(right_type)
     )))
+}
+
+/// Whether an IN element of type `element` can be compared with the tested
+/// `tested`: comparable leaves, and nested types of the same shape whose
+/// parts are (`ARRAY<INT>` with `ARRAY<BIGINT>`, a struct's common fields).
+fn widens_to(tested: &DataType, element: &DataType) -> bool {
+    match (tested, element) {
+        (DataType::List(t) | DataType::LargeList(t), DataType::List(e) | DataType::LargeList(e)) => {
+            widens_to(t.data_type(), e.data_type())
+        }
+        (DataType::Map(t, _), DataType::Map(e, _)) => widens_to(t.data_type(), e.data_type()),
+        (DataType::Struct(t), DataType::Struct(e)) => t.iter().all(|tf| {
+            e.iter()
+                .find(|ef| ef.name() == tf.name())
+                .is_none_or(|ef| widens_to(tf.data_type(), ef.data_type()))
+        }),
+        (t, e) => comparable_kind(t) != Comparable::Nested && comparable(t, e, true),
+    }
+}
+
+/// One element of `expr IN (..)`. As in ksqlDB, a literal is read as the
+/// tested expression's type where it can be (`name IN (10, true)` compares
+/// with `'10'` and `'true'`; `amount IN ('4.0')` with 4.0); anything else
+/// must be comparable with it.
+fn in_list_element(
+    compiler: &ExprCompiler,
+    tested: &DataType,
+    element: &ast::Expr,
+    schema: &DFSchema,
+) -> Result<Expr> {
+    use ast::Literal as L;
+    let kind = comparable_kind(tested);
+    let coerced = match (element, &kind) {
+        (ast::Expr::Literal(L::Null), _) => None,
+        (ast::Expr::Literal(literal), Comparable::Text) => Some(lit(match literal {
+            L::String(text) | L::Integer(text) | L::Decimal(text) | L::Double(text) => text.clone(),
+            L::Boolean(b) => b.to_string(),
+            L::Null => String::new(),
+        })),
+        (ast::Expr::Literal(L::String(text)), Comparable::Number) => {
+            let number = if text.contains(['.', 'e', 'E']) {
+                text.parse::<f64>().ok().map(|_| L::Decimal(text.clone()))
+            } else {
+                text.parse::<i64>().ok().map(|_| L::Integer(text.clone()))
+            };
+            match number.map(|n| literal_value(&n)) {
+                Some(Ok(value)) => Some(lit(value)),
+                _ => None,
+            }
+        }
+        (ast::Expr::Literal(L::String(text)), Comparable::Boolean) => {
+            match text.to_ascii_lowercase().as_str() {
+                "true" => Some(lit(true)),
+                "false" => Some(lit(false)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if let Some(coerced) = coerced {
+        return Ok(coerced);
+    }
+    let logical = compiler.to_logical(element, schema)?;
+    if let Ok(element_type) = logical.get_type(schema) {
+        if !widens_to(tested, &element_type) {
+            return Err(PlanError::Invalid(format!(
+                "Invalid Predicate: operator does not exist: {} = {} ({element})\n\
+                 Hint: You might need to add explicit type casts.",
+                sql_type_name(tested),
+                sql_type_name(&element_type)
+            )));
+        }
+    }
+    Ok(logical)
 }
 
 /// How ksqlDB writes a comparison operator in messages.
@@ -527,6 +617,25 @@ mod tests {
         assert!(eval("ARRAY[1] = ARRAY[2]").is_ok());
         assert!(eval("id < amount AND name = 'a' AND id = NULL").is_err(), "NULL literals stay refused");
         assert!(eval("id < 2.5 AND CAST(NULL AS STRING) = name").is_ok());
+    }
+
+    #[test]
+    fn in_lists_read_literals_as_the_tested_type() {
+        let r = eval("name IN (TRUE, 10, 'bob')").unwrap();
+        let r = r.as_any().downcast_ref::<BooleanArray>().unwrap();
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![Some(false), None, Some(true)]);
+        let r = eval("id IN ('1', 2.5, 3)").unwrap();
+        let r = r.as_any().downcast_ref::<BooleanArray>().unwrap();
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![Some(true), Some(false), None]);
+        let r = eval("name IN (TRUE, 'alice') OR id IN ('2')").unwrap();
+        let r = r.as_any().downcast_ref::<BooleanArray>().unwrap();
+        assert_eq!(r.iter().collect::<Vec<_>>(), vec![Some(true), Some(true), None]);
+        assert_eq!(
+            eval("id IN (1, name)").unwrap_err().to_string(),
+            "Invalid Predicate: operator does not exist: INTEGER = STRING (NAME)\n\
+             Hint: You might need to add explicit type casts."
+        );
+        assert!(eval("id IN (1, TRUE)").is_err());
     }
 
     #[test]
