@@ -251,6 +251,24 @@ impl OutputNames {
         }
     }
 
+    /// The name of a key that `SELECT *` takes from PARTITION BY: a pseudo
+    /// column keeps its name (`PARTITION BY ROWTIME` gives a `ROWTIME` key),
+    /// which a select item could not have.
+    fn partition_key_name(&mut self, expr: &Expr) -> Result<String> {
+        match expr {
+            Expr::Column(column) if is_reserved_column_name(column.name.as_str()) => {
+                let name = column.name.0.clone();
+                if !self.seen.insert(name.clone()) {
+                    return Err(PlanError::Invalid(format!(
+                        "Duplicate value columns found in schema: `{name}`"
+                    )));
+                }
+                Ok(name)
+            }
+            _ => self.name(None, expr),
+        }
+    }
+
     pub(crate) fn name(&mut self, alias: Option<&str>, expr: &Expr) -> Result<String> {
         let name = match (alias, expr) {
             (Some(alias), _) => {
@@ -379,7 +397,7 @@ fn project(
         if wildcard {
             for (i, expr) in exprs.iter().enumerate() {
                 if !keys.iter().any(|(k, _)| *k == i) {
-                    let name = names.name(None, expr)?;
+                    let name = names.partition_key_name(expr)?;
                     let compiled = compiler.compile(expr, input_schema)?;
                     let sql_type = SqlType::from_arrow(compiled.data_type()).ok_or_else(|| {
                         PlanError::Invalid(format!("Expression {expr} has a type Sluice cannot store"))
