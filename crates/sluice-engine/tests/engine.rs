@@ -97,3 +97,28 @@ fn tumbling_window_state_stays_bounded() {
     let emitted = log.end_offset("TOTALS", 0).unwrap();
     assert!(emitted >= 99_000 * 10, "only {emitted} window results were emitted");
 }
+
+#[test]
+fn an_expression_that_fails_on_a_row_is_logged_and_the_query_goes_on() {
+    let (mut engine, log) = engine(
+        "CREATE STREAM s (id INT, txt STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+         CREATE STREAM casted AS SELECT id, CAST(txt AS INT) AS n FROM s;
+         CREATE STREAM filtered AS SELECT id FROM s WHERE CAST(txt AS INT) > 1;",
+    );
+    for (ts, json) in
+        [(1, r#"{"id": 1, "txt": "5"}"#), (2, r#"{"id": 2, "txt": "five"}"#), (3, r#"{"id": 3, "txt": "7"}"#)]
+    {
+        log.append("s", 0, value(json, ts)).unwrap();
+    }
+    engine.run_until_idle().unwrap();
+
+    // The failing row's column is null in a projection, and the row does not pass a filter.
+    assert_eq!(values(&log, "CASTED"), [r#"{"ID":1,"N":5}"#, r#"{"ID":2,"N":null}"#, r#"{"ID":3,"N":7}"#]);
+    assert_eq!(values(&log, "FILTERED"), [r#"{"ID":1}"#, r#"{"ID":3}"#]);
+    for query in engine.queries() {
+        let errors = query.processing_log();
+        assert_eq!(errors.total(), 1, "{:?}", errors.entries());
+        assert_eq!(errors.entries()[0].offset, 1);
+        assert!(errors.entries()[0].message.contains("five"), "{:?}", errors.entries()[0]);
+    }
+}

@@ -9,7 +9,7 @@ use sluice_sql::ast::SourceKind;
 use crate::batch::Batch;
 use crate::error::Result;
 use crate::ops::{Aggregate, Explode, Filter, JoinChain, Operator, Project, SessionAggregate};
-use crate::processing_log::ProcessingLog;
+use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
 use crate::sink::SinkWriter;
 use crate::source::SourceDecoder;
 
@@ -155,6 +155,15 @@ impl RunningQuery {
                 } else {
                     operator.process(batch, &mut next)?;
                 }
+            }
+            for error in operator.take_row_errors() {
+                self.errors.record(ProcessingLogEntry {
+                    query_id: self.id.clone(),
+                    topic: self.inputs[input].topic.clone(),
+                    partition: error.partition,
+                    offset: error.offset,
+                    message: error.message,
+                });
             }
             batches = next;
         }

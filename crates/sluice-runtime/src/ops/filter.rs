@@ -3,6 +3,7 @@ use datafusion::arrow::compute::{filter_record_batch, kernels::boolean};
 use datafusion::arrow::datatypes::DataType;
 use sluice_planner::CompiledExpr;
 
+use super::row_errors::{evaluate_or_null, RowError};
 use super::Operator;
 use crate::batch::{true_mask, Batch};
 use crate::error::{Result, RuntimeError};
@@ -14,17 +15,19 @@ use crate::error::{Result, RuntimeError};
 pub struct Filter {
     condition: CompiledExpr,
     changelog: bool,
+    row_errors: Vec<RowError>,
 }
 
 impl Filter {
     pub fn new(condition: CompiledExpr, changelog: bool) -> Self {
-        Filter { condition, changelog }
+        Filter { condition, changelog, row_errors: Vec::new() }
     }
 }
 
 impl Operator for Filter {
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
-        let result = self.condition.evaluate(&batch.data)?;
+        // A row the condition fails on does not pass.
+        let result = evaluate_or_null(&self.condition, &batch.data, &mut self.row_errors)?;
         let passes: BooleanArray = match result.data_type() {
             DataType::Boolean => true_mask(result.as_boolean()),
             // `WHERE NULL`: nothing passes.
@@ -50,5 +53,9 @@ impl Operator for Filter {
             out.push(Batch { data, tombstones: None, headers: batch.kept_headers(&passes) });
         }
         Ok(())
+    }
+
+    fn take_row_errors(&mut self) -> Vec<RowError> {
+        std::mem::take(&mut self.row_errors)
     }
 }

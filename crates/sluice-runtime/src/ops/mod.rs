@@ -5,12 +5,14 @@ mod explode;
 mod filter;
 mod join;
 mod project;
+mod row_errors;
 
 pub use aggregate::{Aggregate, SessionAggregate};
 pub use explode::Explode;
 pub use filter::Filter;
 pub use join::{Join, JoinChain};
 pub use project::Project;
+pub use row_errors::RowError;
 
 use crate::batch::Batch;
 use crate::error::Result;
@@ -28,6 +30,11 @@ pub trait Operator: Send {
     /// Records dropped because they arrived after their window closed.
     fn late_records(&self) -> u64 {
         0
+    }
+
+    /// Rows the last `process` calls could not handle; the query logs them.
+    fn take_row_errors(&mut self) -> Vec<RowError> {
+        Vec::new()
     }
 
     /// How many entries (groups, windows, sessions) the operator keeps.

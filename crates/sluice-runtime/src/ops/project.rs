@@ -4,6 +4,7 @@ use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
 use sluice_planner::ProjectedColumn;
 
+use super::row_errors::{evaluate_or_null, RowError};
 use super::Operator;
 use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
@@ -13,11 +14,13 @@ use crate::error::{Result, RuntimeError};
 pub struct Project {
     columns: Vec<ProjectedColumn>,
     output: SchemaRef,
+    /// A column that fails on a row is null there (ksqlDB's behaviour); why goes here.
+    row_errors: Vec<RowError>,
 }
 
 impl Project {
     pub fn new(columns: Vec<ProjectedColumn>, output: SchemaRef) -> Self {
-        Project { columns, output }
+        Project { columns, output, row_errors: Vec::new() }
     }
 }
 
@@ -25,7 +28,7 @@ impl Operator for Project {
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len() + 1);
         for column in &self.columns {
-            arrays.push(column.expr.evaluate(&batch.data)?);
+            arrays.push(evaluate_or_null(&column.expr, &batch.data, &mut self.row_errors)?);
         }
         // ROWTIME, and a windowed aggregation's window bounds, pass through.
         for field in self.output.fields().iter().skip(self.columns.len()) {
@@ -37,5 +40,9 @@ impl Operator for Project {
         let data = RecordBatch::try_new(Arc::clone(&self.output), arrays)?;
         out.push(Batch { data, tombstones: batch.tombstones, headers: batch.headers });
         Ok(())
+    }
+
+    fn take_row_errors(&mut self) -> Vec<RowError> {
+        std::mem::take(&mut self.row_errors)
     }
 }
