@@ -1,10 +1,10 @@
 //! Runs the real `sluice check` binary on the example scripts.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::Command;
 
 fn sluice_check(file: &str) -> (bool, String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = manifest_dir().join("../..");
     let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
         .current_dir(&root)
         .args(["check", file])
@@ -30,4 +30,11 @@ fn the_example_script_parses() {
     assert!(ok, "{out}");
     assert!(out.contains(": OK CREATE TABLE AS SELECT"), "{out}");
     assert!(out.ends_with("14 statements, 0 errors\n"), "{out}");
+}
+
+/// This crate's directory. Read when the test runs, not when it is compiled:
+/// clones that share one target directory may reuse another clone's test binary.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
 }
