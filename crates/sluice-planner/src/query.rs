@@ -251,6 +251,13 @@ impl OutputNames {
         }
     }
 
+    /// Generated names also skip the source's column names (ksqlDB's
+    /// `KSQL_COL_n` never names a source column, selected or not).
+    pub(crate) fn avoiding<'a>(mut self, source_columns: impl Iterator<Item = &'a String>) -> Self {
+        self.taken.extend(source_columns.cloned());
+        self
+    }
+
     /// The name of a key that `SELECT *` takes from PARTITION BY: a pseudo
     /// column keeps its name (`PARTITION BY ROWTIME` gives a `ROWTIME` key),
     /// which a select item could not have.
@@ -364,7 +371,7 @@ fn project(
     compiler: &ExprCompiler,
     sink: &str,
 ) -> Result<Vec<ProjectedColumn>> {
-    let mut names = OutputNames::new(items);
+    let mut names = OutputNames::new(items).avoiding(input_schema.fields().iter().map(|f| f.name()));
     let mut keys: Vec<(usize, ProjectedColumn)> = Vec::new();
     let mut values: Vec<ProjectedColumn> = Vec::new();
     for (alias, expr) in items {
