@@ -6,7 +6,7 @@ use sluice_sql::ast::{ColumnDef, CreateSource, SourceKind};
 
 use crate::error::{CatalogError, Result};
 use crate::schema::{is_reserved_column_name, Column, LogicalSchema, Namespace};
-use crate::source::{DataSource, FormatDefaults};
+use crate::source::{kind_name, DataSource, FormatDefaults};
 use crate::sql_type::SqlType;
 
 /// A persistent query as the catalog sees it: what it reads and writes.
@@ -119,10 +119,7 @@ impl Catalog {
         name: &str,
         if_exists: bool,
     ) -> Result<Option<DataSource>> {
-        let kind_name = match kind {
-            SourceKind::Stream => "Stream",
-            SourceKind::Table => "Table",
-        };
+        let kind_name = kind_name(kind);
         let Some(existing) = self.sources.get(name) else {
             if if_exists {
                 return Ok(None);
@@ -153,10 +150,7 @@ impl Catalog {
     /// `ALTER STREAM|TABLE name ADD COLUMN ..`: appends value columns. Queries already
     /// running keep the schema they were planned with.
     pub fn alter_source(&mut self, kind: SourceKind, name: &str, added: &[ColumnDef]) -> Result<()> {
-        let kind_name = match kind {
-            SourceKind::Stream => "stream",
-            SourceKind::Table => "table",
-        };
+        let kind_name = kind_name(kind).to_lowercase();
         let Some(existing) = self.sources.get(name) else {
             return Err(CatalogError::invalid(format!("Source {name} does not exist.")));
         };

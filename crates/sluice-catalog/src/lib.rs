@@ -18,5 +18,7 @@ pub use properties::WithClause;
 pub use schema::{
     is_reserved_column_name, Column, LogicalSchema, Namespace, PSEUDO_COLUMNS, WINDOW_BOUNDS_COLUMNS,
 };
-pub use source::{DataSource, FormatDefaults, FormatSpec, TimestampColumn, WindowInfo, WindowType};
+pub use source::{
+    kind_name, DataSource, FormatDefaults, FormatSpec, TimestampColumn, WindowInfo, WindowType,
+};
 pub use sql_type::{SqlType, MAX_DECIMAL_PRECISION};

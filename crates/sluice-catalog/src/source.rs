@@ -129,10 +129,15 @@ impl DataSource {
     }
 
     pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            SourceKind::Stream => "Stream",
-            SourceKind::Table => "Table",
-        }
+        kind_name(self.kind)
+    }
+}
+
+/// `Stream` or `Table`, as ksqlDB's messages write the kind.
+pub fn kind_name(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Stream => "Stream",
+        SourceKind::Table => "Table",
     }
 }
 

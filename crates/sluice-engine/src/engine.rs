@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use sluice_catalog::{Catalog, Created, DataSource, FormatDefaults, QueryInfo};
+use sluice_catalog::{kind_name, Catalog, Created, DataSource, FormatDefaults, QueryInfo};
 use sluice_log::Log;
 use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
 use sluice_runtime::{QueryOptions, RunningQuery};
@@ -123,11 +123,7 @@ impl Engine {
             }
             Statement::AlterSource { kind, name, columns } => {
                 self.catalog.alter_source(*kind, name.as_str(), columns)?;
-                let kind = match kind {
-                    SourceKind::Stream => "Stream",
-                    SourceKind::Table => "Table",
-                };
-                Ok(Outcome::message(format!("{kind} {} altered.", name.as_str())))
+                Ok(Outcome::message(format!("{} {} altered.", kind_name(*kind), name.as_str())))
             }
             Statement::Terminate(target) => self.terminate(target),
             Statement::CreateType { if_not_exists, name, data_type } => {

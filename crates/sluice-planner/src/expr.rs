@@ -23,6 +23,8 @@ use sluice_catalog::SqlType;
 use sluice_sql::ast;
 
 use crate::error::{PlanError, Result};
+use crate::query::ROWTIME;
+use crate::window::{WINDOWEND, WINDOWSTART};
 
 /// An expression ready to run on batches of one schema.
 #[derive(Debug, Clone)]
@@ -457,7 +459,7 @@ fn pseudo_timestamp(side: &ast::Expr, other: &ast::Expr) -> Result<Option<Expr>>
     let (ast::Expr::Literal(ast::Literal::String(text)), ast::Expr::Column(column)) = (side, other) else {
         return Ok(None);
     };
-    if !["ROWTIME", "WINDOWSTART", "WINDOWEND"].contains(&column.name.as_str()) {
+    if ![ROWTIME, WINDOWSTART, WINDOWEND].contains(&column.name.as_str()) {
         return Ok(None);
     }
     let millis =

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use sluice_catalog::{Catalog, Column, DataSource, LogicalSchema, Namespace, SqlType};
+use sluice_catalog::{Catalog, DataSource, SqlType};
 use sluice_sql::ast::{
     BinaryOp, ColumnRef, Expr, FunctionCall, Ident, JoinKind, Select, SelectItem, SourceKind, SourceRef,
     WithinBounds,
@@ -375,16 +375,7 @@ pub fn plan_join(
     keys.sort_by_key(|(i, _)| *i);
     let mut projection: Vec<ProjectedColumn> = keys.into_iter().map(|(_, c)| c).collect();
     projection.extend(values);
-    let output = LogicalSchema::new(
-        projection
-            .iter()
-            .map(|c| Column {
-                name: c.name.clone(),
-                sql_type: c.sql_type.clone(),
-                namespace: if c.is_key { Namespace::Key } else { Namespace::Value },
-            })
-            .collect(),
-    );
+    let output = crate::query::output_schema(&projection);
     Ok(QueryPlan {
         source: sides[0].source.clone(),
         input_schema: first_schema,
@@ -427,16 +418,7 @@ fn aggregate_joined(
         compiler,
         sink,
     )?;
-    let output = LogicalSchema::new(
-        projection
-            .iter()
-            .map(|c| Column {
-                name: c.name.clone(),
-                sql_type: c.sql_type.clone(),
-                namespace: if c.is_key { Namespace::Key } else { Namespace::Value },
-            })
-            .collect(),
-    );
+    let output = crate::query::output_schema(&projection);
     Ok(QueryPlan {
         source: sides[0].source.clone(),
         input_schema: source_batch_schema(sides[0].source),

@@ -209,16 +209,7 @@ pub fn plan_select(
         let wildcard = select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
         (None, project(&items, wildcard, &key_rule(select, source)?, &projected_schema, compiler, sink)?)
     };
-    let output = LogicalSchema::new(
-        projection
-            .iter()
-            .map(|c| Column {
-                name: c.name.clone(),
-                sql_type: c.sql_type.clone(),
-                namespace: if c.is_key { Namespace::Key } else { Namespace::Value },
-            })
-            .collect(),
-    );
+    let output = output_schema(&projection);
     let rekeyed = !select.partition_by.is_empty();
     Ok(QueryPlan {
         source: source.clone(),
@@ -231,6 +222,20 @@ pub fn plan_select(
         projection,
         output,
     })
+}
+
+/// The schema of the rows a projection produces: its keys, then its values.
+pub(crate) fn output_schema(projection: &[ProjectedColumn]) -> LogicalSchema {
+    LogicalSchema::new(
+        projection
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                sql_type: c.sql_type.clone(),
+                namespace: if c.is_key { Namespace::Key } else { Namespace::Value },
+            })
+            .collect(),
+    )
 }
 
 /// Names output columns as ksqlDB does: the alias, else a column's or
@@ -264,16 +269,18 @@ impl OutputNames {
     fn partition_key_name(&mut self, expr: &Expr) -> Result<String> {
         match expr {
             Expr::Column(column) if is_reserved_column_name(column.name.as_str()) => {
-                let name = column.name.0.clone();
-                if !self.seen.insert(name.clone()) {
-                    return Err(PlanError::Invalid(format!(
-                        "Duplicate value columns found in schema: `{name}`"
-                    )));
-                }
-                Ok(name)
+                self.claim(column.name.0.clone())
             }
             _ => self.name(None, expr),
         }
+    }
+
+    /// Records an output name; each may be used once.
+    fn claim(&mut self, name: String) -> Result<String> {
+        if !self.seen.insert(name.clone()) {
+            return Err(PlanError::Invalid(format!("Duplicate value columns found in schema: `{name}`")));
+        }
+        Ok(name)
     }
 
     pub(crate) fn name(&mut self, alias: Option<&str>, expr: &Expr) -> Result<String> {
@@ -302,10 +309,7 @@ impl OutputNames {
                 "Reserved column name in select: `{name}`. Please remove or alias the column."
             )));
         }
-        if !self.seen.insert(name.clone()) {
-            return Err(PlanError::Invalid(format!("Duplicate value columns found in schema: `{name}`")));
-        }
-        Ok(name)
+        self.claim(name)
     }
 }
 

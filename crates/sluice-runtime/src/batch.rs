@@ -1,5 +1,10 @@
-use datafusion::arrow::array::{Array, BooleanArray, RecordBatch};
+use datafusion::arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
 use sluice_log::Header;
+
+use crate::error::{Result, RuntimeError};
 
 /// Rows flowing between operators: the columns (keys, values, pseudo
 /// columns) and, for a table's changelog, which rows are deletions.
@@ -58,5 +63,30 @@ pub fn true_mask(condition: &BooleanArray) -> BooleanArray {
         condition.clone()
     } else {
         datafusion::arrow::compute::prep_null_mask_filter(condition)
+    }
+}
+
+/// An array of `values` with type `data_type` (untyped nulls become typed).
+pub(crate) fn scalar_column(
+    values: impl IntoIterator<Item = ScalarValue>,
+    data_type: &DataType,
+) -> Result<ArrayRef> {
+    let values: Vec<ScalarValue> = values.into_iter().collect();
+    if values.iter().all(|v| matches!(v, ScalarValue::Null)) {
+        return Ok(new_null_array(data_type, values.len()));
+    }
+    let typed: Vec<ScalarValue> = values
+        .into_iter()
+        .map(|v| match v {
+            ScalarValue::Null => ScalarValue::try_from(data_type),
+            other => Ok(other),
+        })
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+    let array = ScalarValue::iter_to_array(typed).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+    if array.data_type() == data_type {
+        Ok(array)
+    } else {
+        Ok(cast(&array, data_type)?)
     }
 }

@@ -21,10 +21,6 @@ impl AggregateFunction for Attr {
         "The ATTR() aggregation indicates there are multiple values, but only one was expected. If the aggregation encounters more than a single value for the expected singular column, the entire aggregation will return null."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         one_arg("ATTR", args, constants).cloned()
     }

@@ -25,10 +25,6 @@ impl AggregateFunction for Avg {
         "Returns the average value of the column computed as the sum divided by the count. Applicable only to numeric types."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         self.accumulator(args, constants).map(|_| DataType::Float64)
     }

@@ -29,10 +29,6 @@ impl AggregateFunction for CollectList {
         "Gather all of the values from an input grouping into a single Array field. Although this aggregate works on both Stream and Table inputs, the order of entries in the result array is not guaranteed when working on Table input data. You may limit the size of the resultant Array to N entries, beyond which any further values will be silently ignored, by setting the ksql.functions.collect_list.limit configuration to N."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         one_arg("collect_list", args, constants).map(list_of)
     }
@@ -53,10 +49,6 @@ impl AggregateFunction for CollectSet {
 
     fn description(&self) -> &'static str {
         "Gather all of the distinct values from an input grouping into a single Array. Not available for aggregating values from an input Table. You may limit the size of the resultant Array to N entries, beyond which any further values will be silently ignored, by setting the ksql.functions.collect_set.limit configuration to N."
-    }
-
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

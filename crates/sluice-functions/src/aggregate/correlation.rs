@@ -22,10 +22,6 @@ impl AggregateFunction for Correlation {
         "Computes the Pearson correlation coefficient between two columns of data."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         let ok = match (args, constants) {
             ([x, y], []) => kind(x) == kind(y) && matches!(kind(x), Kind::Int | Kind::Bigint | Kind::Double),

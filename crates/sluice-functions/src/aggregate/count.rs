@@ -17,12 +17,6 @@ impl AggregateFunction for Count {
         "Counts records by key."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        // COUNT has no constant parameters: every argument is a column, and
-        // more than one is reported by return_type.
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         // Any type is accepted (ksqlDB's COUNT is generic in its argument).
         if args.len() <= 1 && constants.is_empty() {

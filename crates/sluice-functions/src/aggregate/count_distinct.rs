@@ -29,10 +29,6 @@ impl AggregateFunction for CountDistinct {
         "This function returns the number of items found in a group. The implementation is probabilistic with a typical accuracy (standard error) of less than 1%."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         one_arg("COUNT_DISTINCT", args, constants).map(|_| DataType::Int64)
     }

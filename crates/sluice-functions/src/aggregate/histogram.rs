@@ -26,10 +26,6 @@ impl AggregateFunction for Histogram {
         "Returns a map of each distinct String from the input Stream or Table and how many times each occurs. This version limits the size of the resultant Map to 1000 entries. Any entries added beyond this limit will be ignored."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         match kind(one_arg("histogram", args, constants)?) {
             Kind::String => Ok(string_map_of(&DataType::Int64)),

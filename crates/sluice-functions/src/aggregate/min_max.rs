@@ -42,10 +42,6 @@ impl AggregateFunction for Min {
         "Computes the minimum value for a key."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         result_type("MIN", args, constants)
     }
@@ -67,10 +63,6 @@ impl AggregateFunction for Max {
 
     fn description(&self) -> &'static str {
         "Computes the maximum value for a key."
-    }
-
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

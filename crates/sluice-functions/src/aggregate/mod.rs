@@ -37,8 +37,11 @@ pub trait AggregateFunction: Send + Sync {
     fn description(&self) -> &'static str;
 
     /// How many leading arguments are per-row values, for a call with
-    /// `total_args` arguments (COUNT(*) has none).
-    fn column_args(&self, total_args: usize) -> usize;
+    /// `total_args` arguments (COUNT(*) has none). Most aggregates take no
+    /// constant parameters: every argument is a column.
+    fn column_args(&self, total_args: usize) -> usize {
+        total_args
+    }
 
     /// The result type for these per-row argument types and constants, or
     /// ksqlDB's error text, e.g. `Function 'SUM' does not accept parameters (STRING).`

@@ -42,10 +42,6 @@ impl AggregateFunction for StddevSamp {
         "Returns the sample standard deviation of the column. Applicable only to numeric types."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         accumulator("STDDEV_SAMP", args, constants, false).map(|_| DataType::Float64)
     }
@@ -66,10 +62,6 @@ impl AggregateFunction for StddevSample {
 
     fn description(&self) -> &'static str {
         "Returns the sample standard deviation of the column. Applicable only to numeric types."
-    }
-
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

@@ -146,10 +146,6 @@ impl AggregateFunction for Sum {
         "Computes the sum for a key."
     }
 
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
-    }
-
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         let arg = one_arg("SUM", args, constants)?;
         Total::zero(arg).map(|t| t.result_type()).ok_or_else(|| no_match("SUM", args, constants))
@@ -173,10 +169,6 @@ impl AggregateFunction for SumList {
 
     fn description(&self) -> &'static str {
         "Returns the sum of elements contained in the list."
-    }
-
-    fn column_args(&self, total_args: usize) -> usize {
-        total_args
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

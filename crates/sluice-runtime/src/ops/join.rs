@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::row::{RowConverter, SortField};
@@ -18,7 +18,7 @@ use sluice_planner::{JoinPlan, JoinShape, ROWTIME};
 use sluice_sql::ast::JoinKind;
 
 use super::Operator;
-use crate::batch::Batch;
+use crate::batch::{scalar_column as column, Batch};
 use crate::error::{Result, RuntimeError};
 
 const DAY_MS: i64 = 86_400_000;
@@ -358,22 +358,6 @@ impl Join {
             }
         }
     }
-}
-
-fn column(values: Vec<ScalarValue>, data_type: &DataType) -> Result<ArrayRef> {
-    if values.iter().all(|v| matches!(v, ScalarValue::Null)) {
-        return Ok(new_null_array(data_type, values.len()));
-    }
-    let typed: Vec<ScalarValue> = values
-        .into_iter()
-        .map(|v| match v {
-            ScalarValue::Null => ScalarValue::try_from(data_type),
-            other => Ok(other),
-        })
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-    let array = ScalarValue::iter_to_array(typed).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-    Ok(if array.data_type() == data_type { array } else { cast(&array, data_type)? })
 }
 
 /// Several joins applied in order: input 0 and 1 feed the first join; input

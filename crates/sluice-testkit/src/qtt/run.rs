@@ -15,7 +15,7 @@ use sluice_engine::{Engine, EngineConfig, QueryOptions};
 use sluice_formats::{Decoder, Encoder, Format};
 use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
 use sluice_runtime::{append_window, split_window};
-use sluice_sql::ast::{SourceKind, Statement};
+use sluice_sql::ast::Statement;
 use sluice_sql::parse_script;
 
 use crate::compare::{compare_outputs, ActualRecord, ActualValue, NumberMode};
@@ -360,11 +360,8 @@ fn check_post(post: &PostConditions, engine: &Engine) -> Result<(), String> {
             .catalog()
             .source(&expected.name)
             .ok_or_else(|| format!("post: source {} does not exist", expected.name))?;
-        let kind = match source.kind {
-            SourceKind::Stream => "stream",
-            SourceKind::Table => "table",
-        };
-        if !expected.type_.eq_ignore_ascii_case(kind) {
+        let kind = source.kind_name().to_lowercase();
+        if !expected.type_.eq_ignore_ascii_case(&kind) {
             return Err(format!("post: {} is a {kind}, expected a {}", expected.name, expected.type_));
         }
         if let Some(schema) = &expected.schema {

@@ -5,14 +5,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::array::AsArray;
-use datafusion::arrow::array::{new_null_array, Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
-use datafusion::arrow::compute::{cast, filter, filter_record_batch};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
+use datafusion::arrow::compute::{filter, filter_record_batch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use sluice_functions::aggregate::Accumulator;
 use sluice_planner::{AggregationPlan, ROWTIME};
 
-use crate::batch::{true_mask, Batch};
+use crate::batch::{scalar_column as column, true_mask, Batch};
 use crate::error::{Result, RuntimeError};
 
 /// A result row's identity: its group key values and window.
@@ -159,26 +159,4 @@ pub(super) fn accumulators(plan: &AggregationPlan) -> Result<Vec<Box<dyn Accumul
             a.function.accumulator(&types, &a.constants).map_err(RuntimeError::Invalid)
         })
         .collect()
-}
-
-/// An array of `values` with type `data_type` (untyped nulls become typed).
-fn column(values: impl Iterator<Item = ScalarValue>, data_type: &DataType) -> Result<ArrayRef> {
-    let values: Vec<ScalarValue> = values.collect();
-    if values.iter().all(|v| matches!(v, ScalarValue::Null)) {
-        return Ok(new_null_array(data_type, values.len()));
-    }
-    let typed: Vec<ScalarValue> = values
-        .into_iter()
-        .map(|v| match v {
-            ScalarValue::Null => ScalarValue::try_from(data_type),
-            other => Ok(other),
-        })
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-    let array = ScalarValue::iter_to_array(typed).map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-    if array.data_type() == data_type {
-        Ok(array)
-    } else {
-        Ok(cast(&array, data_type)?)
-    }
 }
