@@ -13,12 +13,18 @@ const FORMAT_NAMES: &[&str] =
     &["KAFKA", "JSON", "DELIMITED", "NONE", "AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR"];
 
 /// A key or value format with its options.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FormatSpec {
     /// Upper-case format name, e.g. `JSON`.
     pub name: String,
     /// The DELIMITED format's delimiter as written (a character, `TAB` or `SPACE`).
     pub delimiter: Option<String>,
+    /// `KEY_SCHEMA_ID` / `VALUE_SCHEMA_ID`: the registered schema this side is
+    /// written with and its columns come from.
+    pub schema_id: Option<u32>,
+    /// `KEY_SCHEMA_FULL_NAME` / `VALUE_SCHEMA_FULL_NAME`: the name of the schema
+    /// registered for this side.
+    pub schema_name: Option<String>,
 }
 
 impl FormatSpec {
@@ -27,7 +33,32 @@ impl FormatSpec {
         if !FORMAT_NAMES.contains(&upper.as_str()) {
             return Err(CatalogError::invalid(format!("Unknown format: {upper}")));
         }
-        Ok(FormatSpec { name: upper, delimiter: None })
+        Ok(FormatSpec { name: upper, ..FormatSpec::default() })
+    }
+
+    /// Reads the schema id and schema name properties of one side (`key` or value).
+    pub fn with_schema_properties(mut self, with: &WithClause, key: bool) -> Result<Self> {
+        let (id, name) = if key {
+            ("KEY_SCHEMA_ID", with.string("KEY_SCHEMA_FULL_NAME"))
+        } else {
+            let name =
+                with.string("VALUE_SCHEMA_FULL_NAME").or_else(|| with.string("VALUE_AVRO_SCHEMA_FULL_NAME"));
+            ("VALUE_SCHEMA_ID", name)
+        };
+        if let Some(id) = with.integer(id)? {
+            let id = u32::try_from(id).map_err(|_| {
+                CatalogError::invalid(format!("Invalid value {id} for property {}", "SCHEMA_ID"))
+            })?;
+            self.schema_id = Some(id);
+        }
+        self.schema_name = name.or(self.schema_name);
+        Ok(self)
+    }
+
+    /// Whether the format keeps its schemas in a schema registry, so that a source's
+    /// columns can be read from there.
+    pub fn uses_schema_registry(&self) -> bool {
+        matches!(self.name.as_str(), "AVRO" | "PROTOBUF" | "JSON_SR")
     }
 }
 
@@ -258,8 +289,8 @@ fn formats(
         None if !has_key_columns => "NONE".into(),
         None => defaults.key.clone(),
     };
-    let mut key = FormatSpec::named(&key_name)?;
-    let mut value = FormatSpec::named(&value_name)?;
+    let mut key = FormatSpec::named(&key_name)?.with_schema_properties(with, true)?;
+    let mut value = FormatSpec::named(&value_name)?.with_schema_properties(with, false)?;
     key.delimiter = delimiter(with, "KEY_DELIMITER", &key)?;
     value.delimiter = delimiter(with, "VALUE_DELIMITER", &value)?;
     if key.name == "NONE" && has_key_columns {

@@ -65,6 +65,38 @@ impl SqlType {
         })
     }
 
+    /// The parsed form of this type, as a statement would spell it.
+    pub fn to_ast(&self) -> DataType {
+        match self {
+            SqlType::Boolean => DataType::Boolean,
+            SqlType::Int => DataType::Int,
+            SqlType::Bigint => DataType::Bigint,
+            SqlType::Double => DataType::Double,
+            SqlType::Decimal { precision, scale } => DataType::Decimal {
+                precision: u32::from(*precision),
+                scale: u32::try_from(*scale).unwrap_or(0),
+            },
+            SqlType::String => DataType::String,
+            SqlType::Bytes => DataType::Bytes,
+            SqlType::Date => DataType::Date,
+            SqlType::Time => DataType::Time,
+            SqlType::Timestamp => DataType::Timestamp,
+            SqlType::Array(element) => DataType::Array(Box::new(element.to_ast())),
+            SqlType::Map(key, value) => {
+                DataType::Map { key: Box::new(key.to_ast()), value: Box::new(value.to_ast()) }
+            }
+            SqlType::Struct(fields) => DataType::Struct(
+                fields
+                    .iter()
+                    .map(|(name, ty)| sluice_sql::ast::StructField {
+                        name: sluice_sql::ast::Ident::new(name.clone()),
+                        data_type: ty.to_ast(),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
     /// The Arrow type that holds values of this SQL type.
     pub fn to_arrow(&self) -> ArrowType {
         match self {

@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use sluice_catalog::{kind_name, Catalog, Created, DataSource, FormatDefaults, QueryInfo};
+use sluice_formats::{MemorySchemaRegistry, Registry};
 use sluice_log::Log;
 use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
 use sluice_runtime::{QueryOptions, RunningQuery};
 use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
 
 use crate::error::{EngineError, Result};
+use crate::infer::{check_registered_schemas, with_inferred_columns};
 use crate::insert_values::insert_values;
 use crate::sink::sink_source;
 
@@ -52,6 +54,8 @@ impl Outcome {
 pub struct Engine {
     catalog: Catalog,
     log: Arc<dyn Log>,
+    /// Where AVRO keys and values keep their schemas.
+    registry: Registry,
     compiler: ExprCompiler,
     config: EngineConfig,
     /// Running queries, in the order they were started.
@@ -60,10 +64,16 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine with a schema registry of its own, in memory.
     pub fn new(log: Arc<dyn Log>, config: EngineConfig) -> Self {
+        Self::with_registry(log, MemorySchemaRegistry::shared(), config)
+    }
+
+    pub fn with_registry(log: Arc<dyn Log>, registry: Registry, config: EngineConfig) -> Self {
         Engine {
             catalog: Catalog::new(config.formats.clone()),
             log,
+            registry,
             compiler: ExprCompiler::default(),
             next_query_number: config.first_query_number,
             config,
@@ -77,6 +87,10 @@ impl Engine {
 
     pub fn log(&self) -> &Arc<dyn Log> {
         &self.log
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     pub fn queries(&self) -> &[RunningQuery] {
@@ -98,7 +112,7 @@ impl Engine {
                         source.name
                     )));
                 }
-                insert_values(source, columns, values, 0, self.log.as_ref())?;
+                insert_values(source, columns, values, 0, self.log.as_ref(), &self.registry)?;
                 Ok(Outcome::message(""))
             }
             Statement::DropSource { kind, if_exists, name, delete_topic } => {
@@ -165,6 +179,7 @@ impl Engine {
     }
 
     fn create_source(&mut self, create: &CreateSource) -> Result<Outcome> {
+        let create = &*with_inferred_columns(create, &self.registry, &self.config.formats)?;
         // Check the statement before touching topics.
         let source = DataSource::from_create(
             create,
@@ -173,14 +188,16 @@ impl Engine {
         )?;
         // The formats must be able to hold the columns. (A format Sluice
         // cannot read yet is refused when a query reads the source.)
-        for check in
-            [sluice_runtime::key_decoder(&source).err(), sluice_runtime::value_decoder(&source).err()]
-        {
+        for check in [
+            sluice_runtime::key_decoder(&source, &self.registry).err(),
+            sluice_runtime::value_decoder(&source, &self.registry).err(),
+        ] {
             match check.map(EngineError::from) {
                 Some(error) if !error.is_not_supported_yet() => return Err(error),
                 _ => {}
             }
         }
+        self.register_schemas(&source)?;
         if self.log.topic(&source.topic).is_none() {
             let Some(partitions) = source.partitions else {
                 return Err(EngineError::Invalid(format!(
@@ -208,9 +225,31 @@ impl Engine {
         })
     }
 
+    /// Registers the schemas of a new source's AVRO sides whose subjects have none
+    /// yet, so producers and other sources can find them (as ksqlDB does).
+    fn register_schemas(&self, source: &DataSource) -> Result<()> {
+        for key in [true, false] {
+            let spec = if key { &source.key_format } else { &source.value_format };
+            let subject = sluice_runtime::schema_subject(source, &self.registry, key);
+            if spec.name == "AVRO"
+                && spec.schema_id.is_none()
+                && self.registry.latest(&subject.subject).is_none()
+            {
+                // Building the encoder registers its schema.
+                if key {
+                    sluice_runtime::key_encoder(source, &self.registry)?;
+                } else {
+                    sluice_runtime::value_encoder(source, &self.registry)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn create_as_select(&mut self, create: &CreateAsSelect) -> Result<Outcome> {
         let plan = plan_select(&create.query, &self.catalog, &self.compiler, create.name.as_str())?;
         let sink = sink_source(create, &plan, &self.config.formats)?;
+        check_registered_schemas(&sink, &self.registry)?;
         if self.catalog.source(&sink.name).is_some() && create.if_not_exists {
             return Ok(Outcome::message(format!(
                 "Cannot add {} '{}': it already exists",
@@ -227,7 +266,14 @@ impl Engine {
             SourceKind::Table => "CTAS",
         };
         let id = self.next_query_id(&format!("{prefix}_{}", sink.name));
-        let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
+        let query = RunningQuery::new(
+            &id,
+            &plan,
+            &sink,
+            self.log.as_ref(),
+            self.config.query_options,
+            &self.registry,
+        )?;
         self.log.create_topic(&sink.topic, partitions)?;
         self.catalog.add_source(sink.clone(), false, create.or_replace)?;
         self.start(query, &plan, &sink, &create.query)
@@ -252,7 +298,14 @@ impl Engine {
             )));
         }
         let id = self.next_query_id("INSERTQUERY");
-        let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
+        let query = RunningQuery::new(
+            &id,
+            &plan,
+            &sink,
+            self.log.as_ref(),
+            self.config.query_options,
+            &self.registry,
+        )?;
         self.start(query, &plan, &sink, select)
     }
 

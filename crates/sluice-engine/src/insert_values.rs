@@ -7,6 +7,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use sluice_catalog::{DataSource, Namespace};
+use sluice_formats::Registry;
 use sluice_log::{Log, Record};
 use sluice_planner::literal_value;
 use sluice_runtime::{key_encoder, value_encoder};
@@ -22,6 +23,7 @@ pub fn insert_values(
     values: &[Expr],
     default_timestamp: i64,
     log: &dyn Log,
+    registry: &Registry,
 ) -> Result<()> {
     if target.schema.header_columns().next().is_some() {
         return Err(EngineError::Invalid(format!(
@@ -80,8 +82,8 @@ pub fn insert_values(
             })
             .collect()
     };
-    let key = key_encoder(target)?.encode(&side(Namespace::Key), 1);
-    let value = value_encoder(target)?.encode(&side(Namespace::Value), 1);
+    let key = key_encoder(target, registry)?.encode(&side(Namespace::Key), 1);
+    let value = value_encoder(target, registry)?.encode(&side(Namespace::Value), 1);
     let (Some(key), Some(value)) = (key.into_iter().next(), value.into_iter().next()) else {
         return Err(EngineError::Invalid("the encoders returned no payload".into()));
     };

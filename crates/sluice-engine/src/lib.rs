@@ -4,6 +4,7 @@
 
 mod engine;
 mod error;
+mod infer;
 mod insert_values;
 mod sink;
 

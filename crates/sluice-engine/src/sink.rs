@@ -32,20 +32,29 @@ pub fn sink_source(
         )));
     }
     let format = with.string("FORMAT");
+    // A sink inherits its source's formats, but not the source's schemas.
     let spec = |side: &str, inherited: &FormatSpec, delimiter: &str| -> FormatSpec {
         let name = format.clone().or_else(|| with.string(side));
         match name {
-            Some(name) => FormatSpec { name: name.to_ascii_uppercase(), delimiter: with.string(delimiter) },
+            Some(name) => FormatSpec {
+                name: name.to_ascii_uppercase(),
+                delimiter: with.string(delimiter),
+                ..FormatSpec::default()
+            },
             None => FormatSpec {
                 name: inherited.name.clone(),
                 delimiter: with.string(delimiter).or_else(|| inherited.delimiter.clone()),
+                ..FormatSpec::default()
             },
         }
     };
     let has_key = plan.output.key_columns().next().is_some();
     let mut key_format = spec("KEY_FORMAT", &source.key_format, "KEY_DELIMITER");
     if !has_key {
-        key_format = FormatSpec { name: "NONE".into(), delimiter: None };
+        if with.contains("KEY_FORMAT") && produced == SourceKind::Stream {
+            return Err(EngineError::Invalid("Key format specified for stream without key columns.".into()));
+        }
+        key_format = FormatSpec { name: "NONE".into(), ..FormatSpec::default() };
     } else if key_format.name == "NONE" {
         if format.is_some() || with.contains("KEY_FORMAT") {
             let keys: Vec<String> =
@@ -57,9 +66,11 @@ pub fn sink_source(
         }
         // A keyless source's NONE is not inherited by a sink that has a key: it gets the
         // default key format.
-        key_format = FormatSpec { name: defaults.key.to_ascii_uppercase(), delimiter: None };
+        key_format = FormatSpec { name: defaults.key.to_ascii_uppercase(), ..FormatSpec::default() };
     }
-    let value_format = spec("VALUE_FORMAT", &source.value_format, "VALUE_DELIMITER");
+    let key_format = key_format.with_schema_properties(&with, true)?;
+    let value_format =
+        spec("VALUE_FORMAT", &source.value_format, "VALUE_DELIMITER").with_schema_properties(&with, false)?;
     let wrap_single_value = with.boolean("WRAP_SINGLE_VALUE")?;
     if wrap_single_value.is_some() && plan.output.value_columns().count() != 1 {
         return Err(EngineError::Invalid(

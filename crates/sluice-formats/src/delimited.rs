@@ -193,7 +193,7 @@ mod tests {
     }
 
     fn decoder(delimiter: char, f: &Fields) -> Decoder {
-        Decoder::new(&Format::Delimited { delimiter }, f.clone(), false).unwrap()
+        Decoder::new(&Format::Delimited { delimiter }, f.clone(), false, None).unwrap()
     }
 
     fn all_types() -> Fields {
@@ -228,7 +228,8 @@ mod tests {
         assert_eq!(c[7].as_primitive::<arrow::datatypes::Date32Type>().value(0), -10);
         assert!(c.iter().all(|c| c.is_null(1)));
 
-        let encoded = Encoder::new(&Format::Delimited { delimiter: ',' }, f, false).unwrap().encode(c, 2);
+        let encoded =
+            Encoder::new(&Format::Delimited { delimiter: ',' }, f, false, None).unwrap().encode(c, 2);
         assert_eq!(encoded[0].as_ref().unwrap().as_deref(), Some(line.as_bytes()));
         assert_eq!(encoded[1].as_ref().unwrap().as_deref(), Some(&b",,,,,,,,,"[..]));
     }
@@ -239,7 +240,7 @@ mod tests {
         for (delimiter, line) in [(' ', "\"x y\" 2"), ('\t', "x y\t2"), ('|', "\"a|b\"|2"), ('§', "x§2")] {
             let decoded = decoder(delimiter, &f).decode(&[Some(line.as_bytes())]);
             assert!(decoded.errors.is_empty(), "{delimiter:?}: {:?}", decoded.errors);
-            let encoder = Encoder::new(&Format::Delimited { delimiter }, f.clone(), false).unwrap();
+            let encoder = Encoder::new(&Format::Delimited { delimiter }, f.clone(), false, None).unwrap();
             let encoded = encoder.encode(&decoded.columns, 1).remove(0).unwrap().unwrap();
             assert_eq!(String::from_utf8(encoded).unwrap(), line);
         }
@@ -285,7 +286,7 @@ mod tests {
         let a = StringArray::from_iter_values(rows.iter().map(|r| r.0));
         let b = StringArray::from_iter_values(rows.iter().map(|r| r.1));
         let columns: Vec<ArrayRef> = vec![Arc::new(a), Arc::new(b)];
-        let encoder = Encoder::new(&Format::Delimited { delimiter: ',' }, f, false).unwrap();
+        let encoder = Encoder::new(&Format::Delimited { delimiter: ',' }, f, false, None).unwrap();
         let out: Vec<String> = encoder
             .encode(&columns, rows.len())
             .into_iter()
@@ -306,7 +307,7 @@ mod tests {
         assert!(d.columns[0].is_null(0) && d.columns[0].is_null(1));
         let column: ArrayRef = Arc::new(StringArray::from(vec![None, Some("x")]));
         let encoded =
-            Encoder::new(&Format::Delimited { delimiter: ',' }, f, true).unwrap().encode(&[column], 2);
+            Encoder::new(&Format::Delimited { delimiter: ',' }, f, true, None).unwrap().encode(&[column], 2);
         assert_eq!(encoded, vec![Ok(Some(vec![])), Ok(Some(b"x".to_vec()))]);
     }
 
@@ -316,7 +317,8 @@ mod tests {
         let d: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 1e10]));
         let dec: ArrayRef =
             Arc::new(Decimal128Array::from(vec![5, -150]).with_precision_and_scale(4, 2).unwrap());
-        let out = Encoder::new(&Format::Delimited { delimiter: ',' }, f, false).unwrap().encode(&[d, dec], 2);
+        let out =
+            Encoder::new(&Format::Delimited { delimiter: ',' }, f, false, None).unwrap().encode(&[d, dec], 2);
         assert_eq!(out[0].as_ref().unwrap().as_deref(), Some(&b"1.0,0.05"[..]));
         assert_eq!(out[1].as_ref().unwrap().as_deref(), Some(&b"1.0E10,-1.50"[..]));
     }
@@ -325,7 +327,7 @@ mod tests {
     fn nested_types_are_rejected() {
         let item = Arc::new(Field::new("item", DataType::Int32, true));
         let f = fields(&[("K", DataType::List(item))]);
-        let err = Decoder::new(&Format::Delimited { delimiter: ',' }, f, false).unwrap_err();
+        let err = Decoder::new(&Format::Delimited { delimiter: ',' }, f, false, None).unwrap_err();
         assert_eq!(err.to_string(), "The 'DELIMITED' format does not support type 'ARRAY', column: `K`");
     }
 }

@@ -13,6 +13,8 @@ pub enum Format {
     /// 4-byte schema id before the JSON text. Sluice has no schema
     /// registry: it writes schema id [`JSON_SR_SCHEMA_ID`] and reads any.
     JsonSr,
+    /// AVRO datums in the schema registry's wire format.
+    Avro,
     /// One line of delimiter-separated values.
     Delimited { delimiter: char },
     /// No data at all: the key format of keyless streams.
@@ -20,7 +22,7 @@ pub enum Format {
 }
 
 /// ksqlDB formats that need work (mostly a schema registry) before Sluice can use them.
-const NOT_YET: [&str; 3] = ["AVRO", "PROTOBUF", "PROTOBUF_NOSR"];
+const NOT_YET: [&str; 2] = ["PROTOBUF", "PROTOBUF_NOSR"];
 
 /// The schema id JSON_SR payloads are written with.
 pub const JSON_SR_SCHEMA_ID: u32 = 1;
@@ -35,6 +37,7 @@ impl Format {
             "KAFKA" => Format::Kafka,
             "JSON" => Format::Json,
             "JSON_SR" => Format::JsonSr,
+            "AVRO" => Format::Avro,
             "NONE" => Format::None,
             "DELIMITED" => {
                 let delimiter = delimiter.map(parse_delimiter).transpose()?.unwrap_or(',');
@@ -53,12 +56,13 @@ impl Format {
         }
     }
 
-    /// The ksqlDB name of the format: `KAFKA`, `JSON`, `DELIMITED` or `NONE`.
+    /// The ksqlDB name of the format: `KAFKA`, `JSON`, `AVRO`, `DELIMITED` ...
     pub fn name(&self) -> &'static str {
         match self {
             Format::Kafka => "KAFKA",
             Format::Json => "JSON",
             Format::JsonSr => "JSON_SR",
+            Format::Avro => "AVRO",
             Format::Delimited { .. } => "DELIMITED",
             Format::None => "NONE",
         }
@@ -125,15 +129,11 @@ mod tests {
     }
 
     #[test]
-    fn schema_registry_formats_are_not_supported_yet() {
-        assert_eq!(Format::from_name("avro", None), Err(FormatError::NotSupportedYet("AVRO")));
+    fn protobuf_is_not_supported_yet() {
+        assert_eq!(Format::from_name("avro", None), Ok(Format::Avro));
         assert_eq!(
             Format::from_name("Protobuf_NoSR", None),
             Err(FormatError::NotSupportedYet("PROTOBUF_NOSR"))
-        );
-        assert_eq!(
-            Format::from_name("PROTOBUF", None).unwrap_err().to_string(),
-            "format PROTOBUF is not supported yet"
         );
         assert_eq!(
             Format::from_name("PROTOBUF", None).unwrap_err().to_string(),

@@ -24,8 +24,8 @@ fn fields(cols: &[(&str, DataType)]) -> Fields {
 /// Decodes `payloads`, then encodes what decoded: one JSON text (or decode error) per input.
 fn reencode(f: &Fields, unwrapped: bool, payloads: &[Option<&str>]) -> Vec<Result<Option<String>, String>> {
     let bytes: Vec<Option<&[u8]>> = payloads.iter().map(|p| p.map(str::as_bytes)).collect();
-    let decoded = Decoder::new(&Format::Json, f.clone(), unwrapped).unwrap().decode(&bytes);
-    let encoder = Encoder::new(&Format::Json, f.clone(), unwrapped).unwrap();
+    let decoded = Decoder::new(&Format::Json, f.clone(), unwrapped, None).unwrap().decode(&bytes);
+    let encoder = Encoder::new(&Format::Json, f.clone(), unwrapped, None).unwrap();
     let mut encoded = encoder.encode(&decoded.columns, decoded.rows.len()).into_iter();
     let mut errors = decoded.errors.into_iter().peekable();
     (0..payloads.len())
@@ -184,7 +184,7 @@ fn bad_rows_are_left_out_and_reported() {
     assert_eq!(out[6], ok(r#"{"ID":7,"AMOUNT":-7}"#));
 
     let bytes: Vec<Option<&[u8]>> = payloads.iter().map(|p| p.map(str::as_bytes)).collect();
-    let decoded = Decoder::new(&Format::Json, f, false).unwrap().decode(&bytes);
+    let decoded = Decoder::new(&Format::Json, f, false, None).unwrap().decode(&bytes);
     assert_eq!(decoded.rows, vec![0, 6]);
     assert_eq!(decoded.columns[1].as_primitive::<Int32Type>().values(), &[10, -7]);
 }
@@ -244,7 +244,7 @@ fn times_dates_and_bytes() {
 fn doubles_are_written_like_jackson() {
     let f = fields(&[("D", DataType::Float64)]);
     let column: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 9876.54321, 1e10, f64::NAN]));
-    let out = Encoder::new(&Format::Json, f, true).unwrap().encode(&[column], 4);
+    let out = Encoder::new(&Format::Json, f, true, None).unwrap().encode(&[column], 4);
     let texts: Vec<String> =
         out.into_iter().map(|r| String::from_utf8(r.unwrap().unwrap()).unwrap()).collect();
     assert_eq!(texts, ["1.0", "9876.54321", "1.0E10", "\"NaN\""]);
@@ -254,21 +254,22 @@ fn doubles_are_written_like_jackson() {
 fn schema_registry_prefix_is_skipped() {
     let f = fields(&[("A", DataType::Int32)]);
     let payload = b"\x00\x00\x00\x00\x01{\"A\":5}";
-    let decoded = Decoder::new(&Format::Json, f, false).unwrap().decode(&[Some(payload)]);
+    let decoded = Decoder::new(&Format::Json, f, false, None).unwrap().decode(&[Some(payload)]);
     assert_eq!(decoded.columns[0].as_primitive::<Int32Type>().value(0), 5);
 }
 
 #[test]
 fn invalid_utf8_is_a_row_error() {
     let f = fields(&[("A", DataType::Utf8)]);
-    let decoded = Decoder::new(&Format::Json, f, true).unwrap().decode(&[Some(b"\"\xff\""), Some(b"\"ok\"")]);
+    let decoded =
+        Decoder::new(&Format::Json, f, true, None).unwrap().decode(&[Some(b"\"\xff\""), Some(b"\"ok\"")]);
     assert_eq!(decoded.rows, vec![1]);
     assert!(decoded.errors[0].1.to_string().contains("invalid UTF-8"));
 }
 
 #[test]
 fn schema_checks() {
-    let err = |f: Fields, unwrapped| Decoder::new(&Format::Json, f, unwrapped).unwrap_err().to_string();
+    let err = |f: Fields, unwrapped| Decoder::new(&Format::Json, f, unwrapped, None).unwrap_err().to_string();
     let kv = Fields::from(vec![
         Field::new("key", DataType::Int32, false),
         Field::new("value", DataType::Int32, true),
@@ -285,7 +286,7 @@ fn schema_checks() {
 #[test]
 fn encoder_checks_the_columns() {
     let f = fields(&[("A", DataType::Int32)]);
-    let encoder = Encoder::new(&Format::Json, f, false).unwrap();
+    let encoder = Encoder::new(&Format::Json, f, false, None).unwrap();
     let wrong: ArrayRef = Arc::new(Int64Array::from(vec![1]));
     let out = encoder.encode(&[wrong], 1);
     assert_eq!(
@@ -307,7 +308,7 @@ fn encodes_columns_made_elsewhere() {
         None,
     );
     let n: ArrayRef = Arc::new(StringArray::from(vec![Some("é\u{1}"), None]));
-    let out = Encoder::new(&Format::Json, f, false).unwrap().encode(&[Arc::new(a), n], 2);
+    let out = Encoder::new(&Format::Json, f, false, None).unwrap().encode(&[Arc::new(a), n], 2);
     assert_eq!(out[0].as_ref().unwrap().as_deref(), Some(r#"{"A":[1,2],"N":"é\u0001"}"#.as_bytes()));
     assert_eq!(out[1].as_ref().unwrap().as_deref(), Some(r#"{"A":[],"N":null}"#.as_bytes()));
 }
@@ -316,6 +317,6 @@ fn encodes_columns_made_elsewhere() {
 fn escaped_member_names_and_empty_batches() {
     let f = fields(&[("AA", DataType::Utf8)]);
     assert_eq!(reencode(&f, false, &[Some(r#"{"a\u0041":"\u00e9\t"}"#)]), vec![ok(r#"{"AA":"é\t"}"#)]);
-    let decoded = Decoder::new(&Format::Json, f, false).unwrap().decode(&[]);
+    let decoded = Decoder::new(&Format::Json, f, false, None).unwrap().decode(&[]);
     assert_eq!((decoded.columns[0].len(), decoded.rows.len(), decoded.errors.len()), (0, 0, 0));
 }

@@ -107,7 +107,7 @@ mod tests {
     }
 
     fn round_trip(dt: DataType, column: ArrayRef, expected: &[Option<&[u8]>]) {
-        let encoder = Encoder::new(&Format::Kafka, one(dt.clone()), true).unwrap();
+        let encoder = Encoder::new(&Format::Kafka, one(dt.clone()), true, None).unwrap();
         let encoded: Vec<Option<Vec<u8>>> = encoder
             .encode(std::slice::from_ref(&column), column.len())
             .into_iter()
@@ -115,7 +115,7 @@ mod tests {
             .collect();
         let as_slices: Vec<Option<&[u8]>> = encoded.iter().map(Option::as_deref).collect();
         assert_eq!(as_slices, expected);
-        let decoded = Decoder::new(&Format::Kafka, one(dt), false).unwrap().decode(&as_slices);
+        let decoded = Decoder::new(&Format::Kafka, one(dt), false, None).unwrap().decode(&as_slices);
         assert!(decoded.errors.is_empty());
         assert_eq!(decoded.columns[0].as_ref(), column.as_ref());
     }
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn wrong_sizes_are_row_errors() {
-        let d = Decoder::new(&Format::Kafka, one(DataType::Int32), true).unwrap();
+        let d = Decoder::new(&Format::Kafka, one(DataType::Int32), true, None).unwrap();
         let decoded = d.decode(&[Some(&[0, 0, 0, 7]), Some(&[1, 2, 3]), Some(&[])]);
         assert_eq!(decoded.rows, vec![0]);
         assert_eq!(decoded.columns[0].as_primitive::<Int32Type>().values(), &[7]);
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn schema_checks() {
-        let err = |f: Fields| Decoder::new(&Format::Kafka, f, false).unwrap_err().to_string();
+        let err = |f: Fields| Decoder::new(&Format::Kafka, f, false, None).unwrap_err().to_string();
         assert_eq!(
             err(one(DataType::Boolean)),
             "The 'KAFKA' format does not support type 'BOOLEAN', column: `V`"
@@ -187,10 +187,10 @@ mod tests {
 
     #[test]
     fn no_columns_ignores_the_payload() {
-        let d = Decoder::new(&Format::Kafka, Fields::empty(), false).unwrap();
+        let d = Decoder::new(&Format::Kafka, Fields::empty(), false, None).unwrap();
         let decoded = d.decode(&[Some(b"whatever"), None]);
         assert_eq!((decoded.columns.len(), decoded.rows), (0, vec![0, 1]));
-        let e = Encoder::new(&Format::Kafka, Fields::empty(), false).unwrap();
+        let e = Encoder::new(&Format::Kafka, Fields::empty(), false, None).unwrap();
         assert_eq!(e.encode(&[], 2), vec![Ok(None), Ok(None)]);
     }
 }

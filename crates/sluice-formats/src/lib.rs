@@ -1,7 +1,7 @@
 //! Record keys and values between Kafka bytes and Arrow columns, in ksqlDB's formats:
-//! KAFKA, JSON, JSON_SR (without a schema registry), DELIMITED and NONE. AVRO,
-//! PROTOBUF and PROTOBUF_NOSR are
-//! recognised by name and refused with [`FormatError::NotSupportedYet`].
+//! KAFKA, JSON, JSON_SR (without a schema registry), AVRO (with one: [`registry`]),
+//! DELIMITED and NONE. PROTOBUF and PROTOBUF_NOSR are recognised by name and refused
+//! with [`FormatError::NotSupportedYet`].
 //!
 //! A [`Decoder`] turns a batch of payloads of one side (key or value) of a topic into
 //! one Arrow column per SQL column; an [`Encoder`] does the reverse, one payload per row.
@@ -12,6 +12,7 @@
 //! `Binary`, DATE `Date32`, TIME `Time32(Millisecond)`, TIMESTAMP
 //! `Timestamp(Millisecond, _)`, ARRAY `List`, MAP `Map` (string keys), STRUCT `Struct`.
 
+pub mod avro;
 mod builder;
 mod delimited;
 mod error;
@@ -19,15 +20,19 @@ mod format;
 mod json;
 mod kafka;
 mod none;
+pub mod registry;
 mod text;
 mod types;
 
 use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::{DataType, Fields};
 
+pub use avro::SchemaSubject;
 pub use error::FormatError;
 pub use format::{Format, JSON_SR_SCHEMA_ID};
+pub use registry::{MemorySchemaRegistry, Registry, SchemaRegistry};
 
+use avro::{SchemaReader, SchemaWriter};
 use builder::Batch;
 use types::map_entries;
 
@@ -48,6 +53,8 @@ pub struct Decoder {
     format: Format,
     fields: Fields,
     unwrapped: bool,
+    /// AVRO: where the writer schemas named by the payloads are.
+    schemas: Option<SchemaReader>,
 }
 
 impl Decoder {
@@ -55,12 +62,24 @@ impl Decoder {
     ///
     /// `unwrapped`: the payload is the single column's value itself rather than an
     /// object or record holding it (keys with one column always are; values are when
-    /// `WRAP_SINGLE_VALUE=false`). It matters to JSON only: KAFKA and DELIMITED never
-    /// wrap, and NONE has no columns.
-    pub fn new(format: &Format, fields: Fields, unwrapped: bool) -> Result<Decoder, FormatError> {
+    /// `WRAP_SINGLE_VALUE=false`). It matters to JSON and AVRO only: KAFKA and
+    /// DELIMITED never wrap, and NONE has no columns.
+    ///
+    /// `subject`: where a schema-registry format (AVRO) finds its schemas; other
+    /// formats ignore it.
+    pub fn new(
+        format: &Format,
+        fields: Fields,
+        unwrapped: bool,
+        subject: Option<&SchemaSubject>,
+    ) -> Result<Decoder, FormatError> {
         check(format, &fields, unwrapped)?;
         types::check_nested_nullable(&fields)?;
-        Ok(Decoder { format: *format, fields, unwrapped })
+        let schemas = match format {
+            Format::Avro => Some(SchemaReader::new(needs_registry(format, subject)?.registry.clone())),
+            _ => None,
+        };
+        Ok(Decoder { format: *format, fields, unwrapped, schemas })
     }
 
     /// Decodes a batch of payloads (`None` is a null payload, which decodes to a row of
@@ -82,6 +101,12 @@ impl Decoder {
                     delimited::decode_row(&self.fields, delimiter, builders, *payload)
                 }
                 Format::Kafka => kafka::decode_row(&self.fields, builders, *payload),
+                Format::Avro => match &self.schemas {
+                    Some(schemas) => {
+                        avro::decode_row(&self.fields, self.unwrapped, builders, *payload, schemas)
+                    }
+                    None => Err(FormatError::Internal("an AVRO decoder without a schema registry".into())),
+                },
                 Format::None => Ok(()),
             };
             batch.row(index, outcome);
@@ -96,13 +121,26 @@ pub struct Encoder {
     format: Format,
     fields: Fields,
     unwrapped: bool,
+    /// AVRO: the schema written with, and its id.
+    schema: Option<SchemaWriter>,
 }
 
 impl Encoder {
-    /// An encoder for the columns `fields` in `format`; `unwrapped` as for [`Decoder::new`].
-    pub fn new(format: &Format, fields: Fields, unwrapped: bool) -> Result<Encoder, FormatError> {
+    /// An encoder for the columns `fields` in `format`; `unwrapped` and `subject` as
+    /// for [`Decoder::new`]. An AVRO encoder registers the schema it writes with,
+    /// unless `subject` names one by id.
+    pub fn new(
+        format: &Format,
+        fields: Fields,
+        unwrapped: bool,
+        subject: Option<&SchemaSubject>,
+    ) -> Result<Encoder, FormatError> {
         check(format, &fields, unwrapped)?;
-        Ok(Encoder { format: *format, fields, unwrapped })
+        let schema = match format {
+            Format::Avro => Some(SchemaWriter::new(needs_registry(format, subject)?, &fields, unwrapped)?),
+            _ => None,
+        };
+        Ok(Encoder { format: *format, fields, unwrapped, schema })
     }
 
     /// One payload per row. A row whose columns are all null is still encoded (deciding
@@ -133,6 +171,12 @@ impl Encoder {
                     })
                 })
                 .collect(),
+            Format::Avro => match &self.schema {
+                Some(schema) => (0..num_rows)
+                    .map(|row| avro::encode_row(fields, columns, row, self.unwrapped, schema))
+                    .collect(),
+                None => vec![Err(FormatError::Internal("an AVRO encoder without a schema".into())); num_rows],
+            },
             Format::Delimited { delimiter } => {
                 let mut scratch = String::new();
                 (0..num_rows)
@@ -164,6 +208,14 @@ impl Encoder {
     }
 }
 
+fn needs_registry<'a>(
+    format: &Format,
+    subject: Option<&'a SchemaSubject>,
+) -> Result<&'a SchemaSubject, FormatError> {
+    subject
+        .ok_or_else(|| FormatError::Schema(format!("The {} format needs a schema registry", format.name())))
+}
+
 /// The schema checks of `format` for the columns `fields`.
 fn check(format: &Format, fields: &Fields, unwrapped: bool) -> Result<(), FormatError> {
     types::check_sql_types(fields)?;
@@ -172,6 +224,7 @@ fn check(format: &Format, fields: &Fields, unwrapped: bool) -> Result<(), Format
         Format::Delimited { .. } => delimited::check(fields),
         Format::Kafka => kafka::check(fields),
         Format::None => none::check(fields),
+        Format::Avro => Ok(()),
     }
 }
 

@@ -26,7 +26,7 @@ mod tests {
 
     #[test]
     fn decodes_nothing_and_keeps_every_row() {
-        let d = Decoder::new(&Format::None, Fields::empty(), false).unwrap();
+        let d = Decoder::new(&Format::None, Fields::empty(), false, None).unwrap();
         let decoded = d.decode(&[Some(b"data that should be ignored"), None, Some(b"")]);
         assert!(decoded.columns.is_empty() && decoded.errors.is_empty());
         assert_eq!(decoded.rows, vec![0, 1, 2]);
@@ -34,18 +34,18 @@ mod tests {
 
     #[test]
     fn encodes_no_payload() {
-        let e = Encoder::new(&Format::None, Fields::empty(), true).unwrap();
+        let e = Encoder::new(&Format::None, Fields::empty(), true, None).unwrap();
         assert_eq!(e.encode(&[], 3), vec![Ok(None), Ok(None), Ok(None)]);
     }
 
     #[test]
     fn rejects_columns() {
         let fields = Fields::from(vec![Field::new("K", DataType::Utf8, true)]);
-        let err = Decoder::new(&Format::None, fields.clone(), true).unwrap_err();
+        let err = Decoder::new(&Format::None, fields.clone(), true, None).unwrap_err();
         assert_eq!(
             err.to_string(),
             "The 'NONE' format can only be used when no columns are defined. Got: [`K` STRING]"
         );
-        assert!(Encoder::new(&Format::None, fields, true).is_err());
+        assert!(Encoder::new(&Format::None, fields, true, None).is_err());
     }
 }

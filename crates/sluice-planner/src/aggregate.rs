@@ -214,7 +214,8 @@ pub fn plan_aggregation(
             }
             _ => None,
         };
-        let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: group.is_some() };
+        let column =
+            ProjectedColumn { name, expr: compiled, sql_type, is_key: group.is_some(), reads_value: false };
         match group {
             Some(i) => {
                 check_key_type(&column)?;

@@ -343,7 +343,13 @@ pub fn plan_join(
         let compiled = compiler.compile(&computed, &joined_schema)?;
         let sql_type = SqlType::from_arrow(compiled.data_type())
             .ok_or_else(|| PlanError::Invalid(format!("Expression {expr} has a type Sluice cannot store")))?;
-        let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: key_position.is_some() };
+        let column = ProjectedColumn {
+            name,
+            expr: compiled,
+            sql_type,
+            is_key: key_position.is_some(),
+            reads_value: false,
+        };
         match key_position {
             Some(i) => {
                 if keys.iter().any(|(k, _)| *k == i) {

@@ -50,6 +50,9 @@ pub struct ProjectedColumn {
     pub expr: CompiledExpr,
     pub sql_type: SqlType,
     pub is_key: bool,
+    /// A PARTITION BY key computed from more than the source's key columns: on a
+    /// stream record with a null value it is null, as the value it reads is.
+    pub reads_value: bool,
 }
 
 /// A stateless query over one source: filter, then project.
@@ -207,7 +210,10 @@ pub fn plan_select(
         (Some(plan), projection)
     } else {
         let wildcard = select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
-        (None, project(&items, wildcard, &key_rule(select, source)?, &projected_schema, compiler, sink)?)
+        (
+            None,
+            project(&items, wildcard, &key_rule(select, source)?, source, &projected_schema, compiler, sink)?,
+        )
     };
     let output = output_schema(&projection);
     let rekeyed = !select.partition_by.is_empty();
@@ -367,10 +373,17 @@ impl KeyRule<'_> {
     }
 }
 
+/// Whether `expr` reads anything but the source's key columns (ROWTIME included:
+/// ksqlDB takes it from the value).
+fn reads_value(expr: &Expr, source: &DataSource) -> bool {
+    walk::columns(expr).iter().any(|c| !source.schema.key_columns().any(|k| k.name == c.name.as_str()))
+}
+
 fn project(
     items: &[(Option<String>, Expr)],
     wildcard: bool,
     rule: &KeyRule,
+    source: &DataSource,
     input_schema: &SchemaRef,
     compiler: &ExprCompiler,
     sink: &str,
@@ -388,7 +401,8 @@ fn project(
             ))
         })?;
         let key = rule.key_of(expr);
-        let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: key.is_some() };
+        let reads_value = key.is_some() && reads_value(expr, source);
+        let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: key.is_some(), reads_value };
         match key {
             Some(i) => {
                 if let Some((_, first)) = keys.iter().find(|(k, _)| *k == i) {
@@ -413,7 +427,9 @@ fn project(
                     let sql_type = SqlType::from_arrow(compiled.data_type()).ok_or_else(|| {
                         PlanError::Invalid(format!("Expression {expr} has a type Sluice cannot store"))
                     })?;
-                    let column = ProjectedColumn { name, expr: compiled, sql_type, is_key: true };
+                    let reads_value = reads_value(expr, source);
+                    let column =
+                        ProjectedColumn { name, expr: compiled, sql_type, is_key: true, reads_value };
                     check_key_type(&column)?;
                     keys.push((i, column));
                 }

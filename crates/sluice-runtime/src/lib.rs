@@ -19,7 +19,7 @@ pub use batch::Batch;
 pub use error::{Result, RuntimeError};
 pub use processing_log::{ProcessingLog, ProcessingLogEntry};
 pub use query::{QueryOptions, RunningQuery};
-pub use serde::{key_decoder, key_encoder, value_decoder, value_encoder};
+pub use serde::{key_decoder, key_encoder, schema_subject, side_unwrapped, value_decoder, value_encoder};
 pub use sink::SinkWriter;
 pub use source::SourceDecoder;
 pub use window_key::{append_window, split_window};

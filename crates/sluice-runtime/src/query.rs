@@ -2,6 +2,7 @@
 //! push them through the operators, write the results to the sink.
 
 use sluice_catalog::DataSource;
+use sluice_formats::Registry;
 use sluice_log::{Log, StoredRecord};
 use sluice_planner::{QueryPlan, WindowShape};
 use sluice_sql::ast::SourceKind;
@@ -50,13 +51,14 @@ impl RunningQuery {
         sink: &DataSource,
         log: &dyn Log,
         options: QueryOptions,
+        registry: &Registry,
     ) -> Result<Self> {
         let input = |source: &DataSource| -> Result<Input> {
             let partitions = log.topic(&source.topic).map(|t| t.partitions).unwrap_or(1);
             Ok(Input {
                 topic: source.topic.clone(),
                 offsets: vec![0; partitions as usize],
-                decoder: SourceDecoder::new(source, id, options)?,
+                decoder: SourceDecoder::new(source, id, options, registry)?,
             })
         };
         let mut inputs = vec![input(&plan.source)?];
@@ -88,7 +90,7 @@ impl RunningQuery {
             id: id.to_string(),
             inputs,
             operators,
-            sink: SinkWriter::new(sink, id, plan.rekeyed)?,
+            sink: SinkWriter::new(sink, id, plan.rekeyed, registry)?,
             errors: ProcessingLog::default(),
         })
     }

@@ -1,7 +1,8 @@
 //! Which format settings apply to a source's keys and values.
 
 use sluice_catalog::{DataSource, FormatSpec};
-use sluice_formats::{Decoder, Encoder, Format};
+use sluice_formats::registry::subject;
+use sluice_formats::{Decoder, Encoder, Format, Registry, SchemaSubject};
 
 use crate::error::Result;
 
@@ -21,18 +22,55 @@ fn value_unwrapped(source: &DataSource) -> bool {
         && (source.wrap_single_value == Some(false) || source.value_format.name == "KAFKA")
 }
 
-pub fn key_decoder(source: &DataSource) -> Result<Decoder> {
-    Ok(Decoder::new(&format(&source.key_format)?, source.schema.key_fields(), key_unwrapped(source))?)
+/// Whether the key (or value) of `source` is stored bare rather than wrapped.
+pub fn side_unwrapped(source: &DataSource, key: bool) -> bool {
+    if key {
+        key_unwrapped(source)
+    } else {
+        value_unwrapped(source)
+    }
 }
 
-pub fn value_decoder(source: &DataSource) -> Result<Decoder> {
-    Ok(Decoder::new(&format(&source.value_format)?, source.schema.value_fields(), value_unwrapped(source))?)
+/// Where one side of the source's topic keeps its schemas (used by schema-registry formats).
+pub fn schema_subject(source: &DataSource, registry: &Registry, key: bool) -> SchemaSubject {
+    let spec = if key { &source.key_format } else { &source.value_format };
+    SchemaSubject {
+        registry: registry.clone(),
+        subject: subject(&source.topic, key),
+        schema_id: spec.schema_id,
+        full_name: spec.schema_name.clone(),
+        key,
+    }
 }
 
-pub fn key_encoder(source: &DataSource) -> Result<Encoder> {
-    Ok(Encoder::new(&format(&source.key_format)?, source.schema.key_fields(), key_unwrapped(source))?)
+pub fn key_decoder(source: &DataSource, registry: &Registry) -> Result<Decoder> {
+    let subject = schema_subject(source, registry, true);
+    Ok(Decoder::new(
+        &format(&source.key_format)?,
+        source.schema.key_fields(),
+        key_unwrapped(source),
+        Some(&subject),
+    )?)
 }
 
-pub fn value_encoder(source: &DataSource) -> Result<Encoder> {
-    Ok(Encoder::new(&format(&source.value_format)?, source.schema.value_fields(), value_unwrapped(source))?)
+pub fn value_decoder(source: &DataSource, registry: &Registry) -> Result<Decoder> {
+    let subject = schema_subject(source, registry, false);
+    let fields = source.schema.value_fields();
+    Ok(Decoder::new(&format(&source.value_format)?, fields, value_unwrapped(source), Some(&subject))?)
+}
+
+pub fn key_encoder(source: &DataSource, registry: &Registry) -> Result<Encoder> {
+    let subject = schema_subject(source, registry, true);
+    Ok(Encoder::new(
+        &format(&source.key_format)?,
+        source.schema.key_fields(),
+        key_unwrapped(source),
+        Some(&subject),
+    )?)
+}
+
+pub fn value_encoder(source: &DataSource, registry: &Registry) -> Result<Encoder> {
+    let subject = schema_subject(source, registry, false);
+    let fields = source.schema.value_fields();
+    Ok(Encoder::new(&format(&source.value_format)?, fields, value_unwrapped(source), Some(&subject))?)
 }

@@ -6,7 +6,7 @@ use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use sluice_catalog::DataSource;
-use sluice_formats::Encoder;
+use sluice_formats::{Encoder, Registry};
 use sluice_functions::java_time::JavaPattern;
 use sluice_log::{Log, Record};
 use sluice_planner::{ROWTIME, WINDOWEND, WINDOWSTART};
@@ -32,7 +32,7 @@ pub struct SinkWriter {
 }
 
 impl SinkWriter {
-    pub fn new(sink: &DataSource, query_id: &str, rekeyed: bool) -> Result<Self> {
+    pub fn new(sink: &DataSource, query_id: &str, rekeyed: bool, registry: &Registry) -> Result<Self> {
         let timestamp_pattern = match sink.timestamp.as_ref().and_then(|t| t.format.as_deref()) {
             Some(pattern) => Some(JavaPattern::new(pattern).map_err(RuntimeError::Invalid)?),
             None => None,
@@ -40,8 +40,8 @@ impl SinkWriter {
         Ok(SinkWriter {
             rekeyed,
             timestamp_pattern,
-            key: key_encoder(sink)?,
-            value: value_encoder(sink)?,
+            key: key_encoder(sink, registry)?,
+            value: value_encoder(sink, registry)?,
             key_names: sink.schema.key_columns().map(|c| c.name.clone()).collect(),
             value_names: sink.schema.value_columns().map(|c| c.name.clone()).collect(),
             sink: sink.clone(),
@@ -57,9 +57,15 @@ impl SinkWriter {
         let values = self.value.encode(&columns(batch, &self.value_names)?, rows);
         // The record timestamp: ROWTIME, or the sink's TIMESTAMP column.
         let timestamp_column = self.sink.timestamp.as_ref().map(|t| t.column.as_str()).unwrap_or(ROWTIME);
+        // The last column of the name: ROWTIME is carried after the projected columns,
+        // one of which may be a key called ROWTIME (`PARTITION BY ROWTIME`).
         let column = batch
             .data
-            .column_by_name(timestamp_column)
+            .schema()
+            .fields()
+            .iter()
+            .rposition(|f| f.name() == timestamp_column)
+            .map(|at| batch.data.column(at))
             .ok_or_else(|| RuntimeError::Invalid(format!("output batch has no {timestamp_column} column")))?;
         let rowtime: ArrayRef = match (&self.timestamp_pattern, column.as_any().downcast_ref::<StringArray>())
         {

@@ -10,7 +10,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::compute::{cast, filter_record_batch, take};
 use datafusion::arrow::datatypes::{DataType, Fields, SchemaRef};
 use sluice_catalog::{DataSource, Namespace};
-use sluice_formats::Decoder;
+use sluice_formats::{Decoder, Registry};
 use sluice_functions::java_time::JavaPattern;
 use sluice_log::StoredRecord;
 use sluice_planner::{source_batch_schema, ROWTIME};
@@ -36,7 +36,12 @@ pub struct SourceDecoder {
 }
 
 impl SourceDecoder {
-    pub fn new(source: &DataSource, query_id: &str, options: QueryOptions) -> Result<Self> {
+    pub fn new(
+        source: &DataSource,
+        query_id: &str,
+        options: QueryOptions,
+        registry: &Registry,
+    ) -> Result<Self> {
         let timestamp_pattern = match source.timestamp.as_ref().and_then(|t| t.format.as_deref()) {
             Some(pattern) => Some(JavaPattern::new(pattern).map_err(RuntimeError::Invalid)?),
             None => None,
@@ -45,8 +50,8 @@ impl SourceDecoder {
             options,
             timestamp_pattern,
             schema: source_batch_schema(source),
-            key: key_decoder(source)?,
-            value: value_decoder(source)?,
+            key: key_decoder(source, registry)?,
+            value: value_decoder(source, registry)?,
             source: source.clone(),
             query_id: query_id.to_string(),
         })

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
+use datafusion::arrow::compute::nullif;
 use datafusion::arrow::datatypes::SchemaRef;
 use sluice_planner::ProjectedColumn;
 
@@ -28,7 +29,12 @@ impl Operator for Project {
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len() + 1);
         for column in &self.columns {
-            arrays.push(evaluate_or_null(&column.expr, &batch.data, &mut self.row_errors)?);
+            let mut array = evaluate_or_null(&column.expr, &batch.data, &mut self.row_errors)?;
+            if let (true, Some(tombstones)) = (column.reads_value, &batch.tombstones) {
+                // Keys computed from a null value are null.
+                array = nullif(&array, tombstones)?;
+            }
+            arrays.push(array);
         }
         // ROWTIME, and a windowed aggregation's window bounds, pass through.
         for field in self.output.fields().iter().skip(self.columns.len()) {

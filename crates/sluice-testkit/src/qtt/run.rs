@@ -8,13 +8,18 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Field, Fields, Float64Type, Int32Type, Int64Type};
 use serde_json::Value;
 use sluice_catalog::{DataSource, FormatDefaults, LogicalSchema, Namespace, SqlType, WindowType};
 use sluice_engine::{Engine, EngineConfig, QueryOptions};
-use sluice_formats::{Decoder, Encoder, Format};
+use sluice_formats::avro::infer_type;
+use sluice_formats::registry::{subject, RegisteredSchema, SchemaType};
+use sluice_formats::{Decoder, Encoder, Format, MemorySchemaRegistry, Registry, SchemaSubject};
 use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
-use sluice_runtime::{append_window, split_window};
+use sluice_runtime::{
+    append_window, key_decoder, key_encoder, schema_subject, side_unwrapped, split_window, value_decoder,
+    value_encoder,
+};
 use sluice_sql::ast::Statement;
 use sluice_sql::parse_script;
 
@@ -39,7 +44,10 @@ fn run(case: &QttCase) -> Result<CaseResult, String> {
         Err(message) => return Ok(rejected(case, &message, true)),
     };
     let log: Arc<MemoryLog> = Arc::new(MemoryLog::new());
-    let mut engine = Engine::new(log.clone(), config(case));
+    let registry = MemorySchemaRegistry::shared();
+    register_statement_schemas(case, &statements, &registry);
+    let topic_schemas = register_schemas(case, &registry)?;
+    let mut engine = Engine::with_registry(log.clone(), registry, config(case));
     create_topics(case, &statements, log.as_ref())?;
 
     let last = statements.len().saturating_sub(1);
@@ -54,7 +62,7 @@ fn run(case: &QttCase) -> Result<CaseResult, String> {
         }
     }
     for input in &case.inputs {
-        let record = encode_input(input, &engine)?;
+        let record = encode_input(input, &engine, &topic_schemas)?;
         if log.topic(&input.topic).is_none() {
             log.create_topic(&input.topic, 1).map_err(|e| e.to_string())?;
         }
@@ -165,6 +173,62 @@ fn create_topics(case: &QttCase, statements: &[Statement], log: &dyn Log) -> Res
     Ok(())
 }
 
+/// ksqlDB's harness registers the schemas of the topics that CREATE STREAM/TABLE
+/// statements declare (and the case does not) first, so their ids come before
+/// those of the case's topics. A statement that does not hold up is left to fail
+/// when it runs.
+fn register_statement_schemas(case: &QttCase, statements: &[Statement], registry: &Registry) {
+    for statement in statements {
+        let Statement::CreateSource(create) = statement else { continue };
+        let Ok(source) = DataSource::from_create(create, &|_| None, &config(case).formats) else { continue };
+        if case.topics.iter().any(|t| t.name == source.topic) {
+            continue;
+        }
+        for key in [true, false] {
+            let spec = if key { &source.key_format } else { &source.value_format };
+            if spec.name == "AVRO" && spec.schema_id.is_none() {
+                // Building the encoder registers the schema of the columns.
+                let _ = if key { key_encoder(&source, registry) } else { value_encoder(&source, registry) };
+            }
+        }
+    }
+}
+
+/// The AVRO schemas the case's topics declare, registered as the test harness
+/// does before any statement runs (under the ids given, if any). Returns the id
+/// of each subject's schema: input records are written with it.
+fn register_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<String, u32>, String> {
+    let mut ids = HashMap::new();
+    for topic in &case.topics {
+        let sides = [
+            (true, &topic.key_format, &topic.key_schema, topic.key_schema_id),
+            (false, &topic.value_format, &topic.value_schema, topic.value_schema_id),
+        ];
+        for (key, format, schema, id) in sides {
+            let Some(schema) = schema else { continue };
+            let avro = match format {
+                Some(format) => format.eq_ignore_ascii_case("AVRO"),
+                None => !schema.is_string(),
+            };
+            if !avro {
+                continue;
+            }
+            let registered = RegisteredSchema { schema_type: SchemaType::Avro, text: schema.to_string() };
+            let subject = subject(&topic.name, key);
+            let id = match id.map(u32::try_from) {
+                Some(Ok(id)) => {
+                    registry.register_with_id(&subject, registered, id).map_err(|e| e.to_string())?;
+                    id
+                }
+                Some(Err(_)) => return Err(format!("topic {}: invalid schema id", topic.name)),
+                None => registry.register(&subject, registered).map_err(|e| e.to_string())?,
+            };
+            ids.insert(subject, id);
+        }
+    }
+    Ok(ids)
+}
+
 /// The source that describes a topic's records: the first one over it.
 fn source_for_topic<'a>(engine: &'a Engine, topic: &str) -> Option<&'a DataSource> {
     engine.catalog().sources().find(|s| s.topic == topic)
@@ -174,18 +238,31 @@ fn format(spec: &sluice_catalog::FormatSpec) -> Result<Format, String> {
     Format::from_name(&spec.name, spec.delimiter.as_deref()).map_err(|e| e.to_string())
 }
 
-/// Serializes a test record the way the topic's source expects it.
-fn encode_input(input: &TestRecord, engine: &Engine) -> Result<Record, String> {
+/// Serializes a test record the way the topic's source expects it (or, for
+/// AVRO, with the schema the case gives the topic).
+fn encode_input(
+    input: &TestRecord,
+    engine: &Engine,
+    topic_schemas: &HashMap<String, u32>,
+) -> Result<Record, String> {
+    let encode = |value: Option<&Value>, source: &DataSource, namespace: Namespace| {
+        let key = namespace == Namespace::Key;
+        let given = topic_schemas.get(&subject(&input.topic, key));
+        match (given, value.filter(|v| !v.is_null())) {
+            (Some(id), Some(value)) => encode_with_schema(value, *id, engine.registry(), key),
+            _ => encode_side(value, source, namespace, engine.registry()),
+        }
+    };
     let source = source_for_topic(engine, &input.topic);
     let (key, value) = match source {
         Some(source) => {
-            let mut key = encode_side(input.key.as_ref(), source, Namespace::Key)?;
+            let mut key = encode(input.key.as_ref(), source, Namespace::Key)?;
             if let (Some(info), Some(window)) = (&source.window, &input.window) {
                 let mut bytes = key.unwrap_or_default();
                 append_window(&mut bytes, info, window.start, window.end);
                 key = Some(bytes);
             }
-            (key, encode_side(Some(&input.value), source, Namespace::Value)?)
+            (key, encode(Some(&input.value), source, Namespace::Value)?)
         }
         // A topic no source reads: write the JSON as it is.
         None => {
@@ -199,6 +276,34 @@ fn encode_input(input: &TestRecord, engine: &Engine) -> Result<Record, String> {
         None => Vec::new(),
     };
     Ok(Record { key, value, timestamp: input.timestamp.unwrap_or(0), headers })
+}
+
+/// Writes a JSON test value as an AVRO payload of the registered schema `id`: read
+/// into the schema's own type, then written with it.
+fn encode_with_schema(
+    value: &Value,
+    id: u32,
+    registry: &Registry,
+    key: bool,
+) -> Result<Option<Vec<u8>>, String> {
+    let schema = registry.schema(id).ok_or_else(|| format!("schema {id} is not registered"))?;
+    let dt = infer_type(&schema.text).map_err(|e| e.to_string())?;
+    let fields = Fields::from(vec![Field::new("ROOT", dt, true)]);
+    let decoded = Decoder::new(&Format::Json, fields.clone(), true, None)
+        .map_err(|e| e.to_string())?
+        .decode(&[Some(value.to_string().as_bytes())]);
+    if let Some((_, error)) = decoded.errors.first() {
+        return Err(format!("cannot write test record {value}: {error}"));
+    }
+    let subject = SchemaSubject {
+        registry: registry.clone(),
+        subject: String::new(),
+        schema_id: Some(id),
+        full_name: None,
+        key,
+    };
+    let encoder = Encoder::new(&Format::Avro, fields, true, Some(&subject)).map_err(|e| e.to_string())?;
+    encoder.encode(&decoded.columns, 1).into_iter().next().unwrap_or(Ok(None)).map_err(|e| e.to_string())
 }
 
 fn json_bytes(value: &Value) -> Vec<u8> {
@@ -219,6 +324,7 @@ fn encode_side(
     value: Option<&Value>,
     source: &DataSource,
     namespace: Namespace,
+    registry: &Registry,
 ) -> Result<Option<Vec<u8>>, String> {
     let Some(value) = value.filter(|v| !v.is_null()) else { return Ok(None) };
     let spec = if namespace == Namespace::Key { &source.key_format } else { &source.value_format };
@@ -235,14 +341,33 @@ fn encode_side(
         kafka @ Format::Kafka => {
             // Read the JSON form into the column's type, then write it as KAFKA.
             let fields = side_fields(&source.schema, namespace);
-            let decoded = Decoder::new(&Format::Json, fields.clone(), true)
+            let decoded = Decoder::new(&Format::Json, fields.clone(), true, None)
                 .map_err(|e| e.to_string())?
                 .decode(&[Some(value.to_string().as_bytes())]);
             if let Some((_, error)) = decoded.errors.first() {
                 return Err(format!("cannot write test record {value}: {error}"));
             }
-            let encoded =
-                Encoder::new(&kafka, fields, true).map_err(|e| e.to_string())?.encode(&decoded.columns, 1);
+            let encoded = Encoder::new(&kafka, fields, true, None)
+                .map_err(|e| e.to_string())?
+                .encode(&decoded.columns, 1);
+            encoded.into_iter().next().unwrap_or(Ok(None)).map_err(|e| e.to_string())
+        }
+        Format::Avro => {
+            // Read the JSON form into the columns, then write them with the topic's
+            // registered schema (or the one the source's columns give).
+            let key = namespace == Namespace::Key;
+            let fields = side_fields(&source.schema, namespace);
+            let unwrapped = side_unwrapped(source, key);
+            let decoded = Decoder::new(&Format::Json, fields.clone(), unwrapped, None)
+                .map_err(|e| e.to_string())?
+                .decode(&[Some(value.to_string().as_bytes())]);
+            if let Some((_, error)) = decoded.errors.first() {
+                return Err(format!("cannot write test record {value}: {error}"));
+            }
+            let subject = schema_subject(source, registry, key);
+            let encoder =
+                Encoder::new(&Format::Avro, fields, unwrapped, Some(&subject)).map_err(|e| e.to_string())?;
+            let encoded = encoder.encode(&decoded.columns, 1);
             encoded.into_iter().next().unwrap_or(Ok(None)).map_err(|e| e.to_string())
         }
     }
@@ -267,12 +392,18 @@ fn read_topic(topic: &str, engine: &Engine, numbers: NumberMode) -> Result<Vec<A
             };
             Ok(ActualRecord {
                 key: match source {
-                    Some(s) => decode_side(key_bytes, s, Namespace::Key, numbers)?,
+                    Some(s) => decode_side(key_bytes, s, Namespace::Key, numbers, engine.registry())?,
                     None => key_bytes.map(|k| raw_value(k, numbers)),
                 },
                 value: match source {
-                    Some(s) => decode_side(r.record.value.as_deref(), s, Namespace::Value, numbers)?
-                        .unwrap_or(ActualValue::Null),
+                    Some(s) => decode_side(
+                        r.record.value.as_deref(),
+                        s,
+                        Namespace::Value,
+                        numbers,
+                        engine.registry(),
+                    )?
+                    .unwrap_or(ActualValue::Null),
                     None => {
                         r.record.value.as_deref().map(|v| raw_value(v, numbers)).unwrap_or(ActualValue::Null)
                     }
@@ -313,6 +444,7 @@ fn decode_side(
     source: &DataSource,
     namespace: Namespace,
     numbers: NumberMode,
+    registry: &Registry,
 ) -> Result<Option<ActualValue>, String> {
     let Some(payload) = payload else { return Ok(None) };
     let spec = if namespace == Namespace::Key { &source.key_format } else { &source.value_format };
@@ -327,11 +459,29 @@ fn decode_side(
         kafka @ Format::Kafka => {
             let fields = side_fields(&source.schema, namespace);
             let decoded =
-                Decoder::new(&kafka, fields, true).map_err(|e| e.to_string())?.decode(&[Some(payload)]);
+                Decoder::new(&kafka, fields, true, None).map_err(|e| e.to_string())?.decode(&[Some(payload)]);
             if let Some((_, error)) = decoded.errors.first() {
                 return Ok(Some(ActualValue::String(format!("<undecodable: {error}>"))));
             }
             Ok(decoded.columns.first().map(|c| arrow_value(c, 0)))
+        }
+        Format::Avro => {
+            // Read the columns, then compare their JSON form.
+            let key = namespace == Namespace::Key;
+            let decoder = if key { key_decoder(source, registry) } else { value_decoder(source, registry) };
+            let decoded = decoder.map_err(|e| e.to_string())?.decode(&[Some(payload)]);
+            if let Some((_, error)) = decoded.errors.first() {
+                return Ok(Some(ActualValue::String(format!("<undecodable: {error}>"))));
+            }
+            let fields = side_fields(&source.schema, namespace);
+            let json = Encoder::new(&Format::Json, fields, side_unwrapped(source, key), None)
+                .map_err(|e| e.to_string())?
+                .encode(&decoded.columns, 1);
+            match json.into_iter().next() {
+                Some(Ok(Some(bytes))) => Ok(Some(raw_value(&bytes, numbers))),
+                Some(Ok(None)) | None => Ok(Some(ActualValue::Null)),
+                Some(Err(error)) => Ok(Some(ActualValue::String(format!("<unwritable: {error}>")))),
+            }
         }
     }
 }
