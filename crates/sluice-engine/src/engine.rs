@@ -225,7 +225,7 @@ impl Engine {
         })
     }
 
-    /// Registers the schemas of a new source's AVRO sides whose subjects have none
+    /// Registers the schemas of a new source's AVRO and PROTOBUF sides whose subjects have none
     /// yet, so producers and other sources can find them (as ksqlDB does).
     fn register_schemas(&self, source: &DataSource) -> Result<()> {
         for key in [true, false] {

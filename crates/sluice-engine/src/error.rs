@@ -23,15 +23,12 @@ impl EngineError {
     /// Whether the statement is valid ksqlDB that Sluice cannot run yet, as
     /// opposed to a statement ksqlDB rejects too.
     pub fn is_not_supported_yet(&self) -> bool {
-        use sluice_formats::FormatError;
         use sluice_planner::PlanError;
         use sluice_runtime::RuntimeError;
         matches!(
             self,
             EngineError::NotSupportedYet(_)
                 | EngineError::Plan(PlanError::NotSupportedYet(_))
-                | EngineError::Format(FormatError::NotSupportedYet(_))
-                | EngineError::Runtime(RuntimeError::Format(FormatError::NotSupportedYet(_)))
                 | EngineError::Runtime(RuntimeError::Plan(PlanError::NotSupportedYet(_)))
         )
     }

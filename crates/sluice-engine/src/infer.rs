@@ -13,9 +13,9 @@
 use std::borrow::Cow;
 
 use sluice_catalog::{Column, DataSource, FormatDefaults, SqlType, WithClause};
-use sluice_formats::avro::infer_type;
 use sluice_formats::registry::{subject, RegisteredSchema, SchemaType};
 use sluice_formats::Registry;
+use sluice_formats::{avro, protobuf};
 use sluice_sql::ast::{ColumnConstraint, ColumnDef, CreateSource, Ident, Literal, Property, SourceKind};
 
 use crate::error::{EngineError, Result};
@@ -52,7 +52,14 @@ pub fn with_inferred_columns<'a>(
         let id = with.integer("KEY_SCHEMA_ID")?;
         if inferable(name)? {
             if let Some(schema) = registered(registry, &topic, true, id)? {
-                columns.push(column(ROWKEY, schema_type(&schema, id.is_none())?, key_constraint));
+                let name = with.string("KEY_SCHEMA_FULL_NAME").filter(|_| id.is_some());
+                match schema_type(&schema, name.as_deref(), id.is_none())? {
+                    // A PROTOBUF key is a message: its fields are the key columns.
+                    SqlType::Struct(fields) if schema.schema_type == SchemaType::Protobuf => columns.extend(
+                        fields.into_iter().map(|(name, ty)| column(&name, ty, key_constraint.clone())),
+                    ),
+                    whole => columns.push(column(ROWKEY, whole, key_constraint)),
+                }
             }
         }
     }
@@ -68,7 +75,11 @@ pub fn with_inferred_columns<'a>(
                     subject(&topic, false)
                 ))
             })?;
-            match schema_type(&schema, id.is_none())? {
+            let name = with
+                .string("VALUE_SCHEMA_FULL_NAME")
+                .or_else(|| with.string("VALUE_AVRO_SCHEMA_FULL_NAME"))
+                .filter(|_| id.is_some());
+            match schema_type(&schema, name.as_deref(), id.is_none())? {
                 SqlType::Struct(fields) if with.boolean("WRAP_SINGLE_VALUE")? != Some(false) => columns
                     .extend(fields.into_iter().map(|(name, ty)| column(&name, ty, ColumnConstraint::None))),
                 whole => {
@@ -95,13 +106,11 @@ pub fn with_inferred_columns<'a>(
 }
 
 /// Whether the columns of format `name` can be read from the registry. PROTOBUF
-/// and JSON_SR keep schemas there too, but Sluice cannot read theirs yet.
+/// JSON_SR keeps schemas there too, but Sluice cannot read them yet.
 fn inferable(name: &str) -> Result<bool> {
     match name.to_ascii_uppercase().as_str() {
-        "AVRO" => Ok(true),
-        "PROTOBUF" | "JSON_SR" => {
-            Err(EngineError::NotSupportedYet(format!("Reading the columns of a {name} schema")))
-        }
+        "AVRO" | "PROTOBUF" => Ok(true),
+        "JSON_SR" => Err(EngineError::NotSupportedYet(format!("Reading the columns of a {name} schema"))),
         _ => Ok(false),
     }
 }
@@ -124,15 +133,16 @@ fn registered(
     }
 }
 
-/// The SQL type of a registered schema, with ksqlDB's upper-case names if `upper`.
-fn schema_type(schema: &RegisteredSchema, upper: bool) -> Result<SqlType> {
-    if schema.schema_type != SchemaType::Avro {
-        return Err(EngineError::NotSupportedYet(format!(
-            "Reading the columns of a {:?} schema",
-            schema.schema_type
-        )));
-    }
-    let arrow = infer_type(&schema.text)?;
+/// The SQL type of a registered schema (of its message `name`, for PROTOBUF), with
+/// ksqlDB's upper-case names if `upper`.
+fn schema_type(schema: &RegisteredSchema, name: Option<&str>, upper: bool) -> Result<SqlType> {
+    let arrow = match schema.schema_type {
+        SchemaType::Avro => avro::infer_type(&schema.text)?,
+        SchemaType::Protobuf => protobuf::infer_type(&schema.text, name)?,
+        SchemaType::Json => {
+            return Err(EngineError::NotSupportedYet("Reading the columns of a JSON_SR schema".into()))
+        }
+    };
     let sql_type = SqlType::from_arrow(&arrow)
         .ok_or_else(|| EngineError::Invalid(format!("The schema's type {arrow} has no SQL type")))?;
     Ok(if upper { upper_case_names(sql_type) } else { sql_type })
@@ -159,15 +169,22 @@ fn column(name: &str, ty: SqlType, constraint: ColumnConstraint) -> ColumnDef {
 pub fn check_registered_schemas(sink: &DataSource, registry: &Registry) -> Result<()> {
     for key in [true, false] {
         let spec = if key { &sink.key_format } else { &sink.value_format };
-        let Some(id) = spec.schema_id.filter(|_| spec.name == "AVRO") else { continue };
+        let Some(id) = spec.schema_id.filter(|_| matches!(spec.name.as_str(), "AVRO" | "PROTOBUF")) else {
+            continue;
+        };
         let schema = registered(registry, &sink.topic, key, Some(i64::from(id)))?
             .ok_or_else(|| EngineError::Invalid(format!("Schema with id {id} does not exist")))?;
         let columns: Vec<&Column> =
             if key { sink.schema.key_columns().collect() } else { sink.schema.value_columns().collect() };
-        let registered: Vec<(String, SqlType)> = match schema_type(&schema, false)? {
-            SqlType::Struct(fields) if !(key && columns.len() == 1) => fields,
-            whole => vec![(columns.first().map(|c| c.name.clone()).unwrap_or_default(), whole)],
-        };
+        let registered: Vec<(String, SqlType)> =
+            match schema_type(&schema, spec.schema_name.as_deref(), false)? {
+                SqlType::Struct(fields)
+                    if !(key && columns.len() == 1) || schema.schema_type == SchemaType::Protobuf =>
+                {
+                    fields
+                }
+                whole => vec![(columns.first().map(|c| c.name.clone()).unwrap_or_default(), whole)],
+            };
         let changed: Vec<String> = columns
             .iter()
             .enumerate()

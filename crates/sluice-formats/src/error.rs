@@ -10,9 +10,6 @@ pub enum FormatError {
     /// A format name nobody knows.
     #[error("Unknown format: {0}")]
     UnknownFormat(String),
-    /// A ksqlDB format that Sluice recognises but cannot read or write yet.
-    #[error("format {0} is not supported yet")]
-    NotSupportedYet(&'static str),
     /// A `KEY_DELIMITER` / `VALUE_DELIMITER` value that is not usable.
     #[error("Invalid delimiter '{value}': {reason}")]
     InvalidDelimiter { value: String, reason: &'static str },

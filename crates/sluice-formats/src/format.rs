@@ -15,14 +15,15 @@ pub enum Format {
     JsonSr,
     /// AVRO datums in the schema registry's wire format.
     Avro,
+    /// PROTOBUF messages in the schema registry's wire format.
+    Protobuf,
+    /// Bare PROTOBUF messages of the schema generated from the columns.
+    ProtobufNoSr,
     /// One line of delimiter-separated values.
     Delimited { delimiter: char },
     /// No data at all: the key format of keyless streams.
     None,
 }
-
-/// ksqlDB formats that need work (mostly a schema registry) before Sluice can use them.
-const NOT_YET: [&str; 2] = ["PROTOBUF", "PROTOBUF_NOSR"];
 
 /// The schema id JSON_SR payloads are written with.
 pub const JSON_SR_SCHEMA_ID: u32 = 1;
@@ -38,17 +39,14 @@ impl Format {
             "JSON" => Format::Json,
             "JSON_SR" => Format::JsonSr,
             "AVRO" => Format::Avro,
+            "PROTOBUF" => Format::Protobuf,
+            "PROTOBUF_NOSR" => Format::ProtobufNoSr,
             "NONE" => Format::None,
             "DELIMITED" => {
                 let delimiter = delimiter.map(parse_delimiter).transpose()?.unwrap_or(',');
                 return Ok(Format::Delimited { delimiter });
             }
-            other => {
-                return Err(match NOT_YET.iter().find(|n| **n == other) {
-                    Some(known) => FormatError::NotSupportedYet(known),
-                    None => FormatError::UnknownFormat(name.to_string()),
-                })
-            }
+            _ => return Err(FormatError::UnknownFormat(name.to_string())),
         };
         match delimiter {
             Some(_) => Err(FormatError::DelimiterNotSupported { format: format.name() }),
@@ -63,6 +61,8 @@ impl Format {
             Format::Json => "JSON",
             Format::JsonSr => "JSON_SR",
             Format::Avro => "AVRO",
+            Format::Protobuf => "PROTOBUF",
+            Format::ProtobufNoSr => "PROTOBUF_NOSR",
             Format::Delimited { .. } => "DELIMITED",
             Format::None => "NONE",
         }
@@ -129,16 +129,10 @@ mod tests {
     }
 
     #[test]
-    fn protobuf_is_not_supported_yet() {
+    fn schema_registry_formats() {
         assert_eq!(Format::from_name("avro", None), Ok(Format::Avro));
-        assert_eq!(
-            Format::from_name("Protobuf_NoSR", None),
-            Err(FormatError::NotSupportedYet("PROTOBUF_NOSR"))
-        );
-        assert_eq!(
-            Format::from_name("PROTOBUF", None).unwrap_err().to_string(),
-            "format PROTOBUF is not supported yet"
-        );
+        assert_eq!(Format::from_name("Protobuf_NoSR", None), Ok(Format::ProtobufNoSr));
+        assert_eq!(Format::from_name("PROTOBUF", None), Ok(Format::Protobuf));
     }
 
     #[test]

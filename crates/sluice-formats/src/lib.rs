@@ -1,7 +1,6 @@
 //! Record keys and values between Kafka bytes and Arrow columns, in ksqlDB's formats:
-//! KAFKA, JSON, JSON_SR (without a schema registry), AVRO (with one: [`registry`]),
-//! DELIMITED and NONE. PROTOBUF and PROTOBUF_NOSR are recognised by name and refused
-//! with [`FormatError::NotSupportedYet`].
+//! KAFKA, JSON, JSON_SR (without a schema registry), AVRO and PROTOBUF (with one:
+//! [`registry`]), PROTOBUF_NOSR, DELIMITED and NONE.
 //!
 //! A [`Decoder`] turns a batch of payloads of one side (key or value) of a topic into
 //! one Arrow column per SQL column; an [`Encoder`] does the reverse, one payload per row.
@@ -20,6 +19,7 @@ mod format;
 mod json;
 mod kafka;
 mod none;
+pub mod protobuf;
 pub mod registry;
 mod text;
 mod types;
@@ -34,6 +34,7 @@ pub use registry::{MemorySchemaRegistry, Registry, SchemaRegistry};
 
 use avro::{SchemaReader, SchemaWriter};
 use builder::Batch;
+use protobuf::{MessageSource, MessageWriter};
 use types::map_entries;
 
 /// The columns decoded from a batch of payloads.
@@ -55,6 +56,8 @@ pub struct Decoder {
     unwrapped: bool,
     /// AVRO: where the writer schemas named by the payloads are.
     schemas: Option<SchemaReader>,
+    /// PROTOBUF: the message types of the payloads.
+    messages: Option<MessageSource>,
 }
 
 impl Decoder {
@@ -79,7 +82,14 @@ impl Decoder {
             Format::Avro => Some(SchemaReader::new(needs_registry(format, subject)?.registry.clone())),
             _ => None,
         };
-        Ok(Decoder { format: *format, fields, unwrapped, schemas })
+        let messages = match format {
+            Format::Protobuf => {
+                Some(MessageSource::registry(needs_registry(format, subject)?.registry.clone()))
+            }
+            Format::ProtobufNoSr => Some(MessageSource::fixed(&fields)?),
+            _ => None,
+        };
+        Ok(Decoder { format: *format, fields, unwrapped, schemas, messages })
     }
 
     /// Decodes a batch of payloads (`None` is a null payload, which decodes to a row of
@@ -107,6 +117,12 @@ impl Decoder {
                     }
                     None => Err(FormatError::Internal("an AVRO decoder without a schema registry".into())),
                 },
+                Format::Protobuf | Format::ProtobufNoSr => match &self.messages {
+                    Some(messages) => {
+                        protobuf::decode_row(&self.fields, self.unwrapped, builders, *payload, messages)
+                    }
+                    None => Err(FormatError::Internal("a PROTOBUF decoder without its messages".into())),
+                },
                 Format::None => Ok(()),
             };
             batch.row(index, outcome);
@@ -123,6 +139,8 @@ pub struct Encoder {
     unwrapped: bool,
     /// AVRO: the schema written with, and its id.
     schema: Option<SchemaWriter>,
+    /// PROTOBUF: the message type written.
+    message: Option<MessageWriter>,
 }
 
 impl Encoder {
@@ -140,7 +158,12 @@ impl Encoder {
             Format::Avro => Some(SchemaWriter::new(needs_registry(format, subject)?, &fields, unwrapped)?),
             _ => None,
         };
-        Ok(Encoder { format: *format, fields, unwrapped, schema })
+        let message = match format {
+            Format::Protobuf => Some(MessageWriter::registered(needs_registry(format, subject)?, &fields)?),
+            Format::ProtobufNoSr => Some(MessageWriter::fixed(&fields)?),
+            _ => None,
+        };
+        Ok(Encoder { format: *format, fields, unwrapped, schema, message })
     }
 
     /// One payload per row. A row whose columns are all null is still encoded (deciding
@@ -176,6 +199,14 @@ impl Encoder {
                     .map(|row| avro::encode_row(fields, columns, row, self.unwrapped, schema))
                     .collect(),
                 None => vec![Err(FormatError::Internal("an AVRO encoder without a schema".into())); num_rows],
+            },
+            Format::Protobuf | Format::ProtobufNoSr => match &self.message {
+                Some(message) => (0..num_rows)
+                    .map(|row| protobuf::encode_row(fields, columns, row, self.unwrapped, message))
+                    .collect(),
+                None => {
+                    vec![Err(FormatError::Internal("a PROTOBUF encoder without a message".into())); num_rows]
+                }
             },
             Format::Delimited { delimiter } => {
                 let mut scratch = String::new();
@@ -216,6 +247,23 @@ fn needs_registry<'a>(
         .ok_or_else(|| FormatError::Schema(format!("The {} format needs a schema registry", format.name())))
 }
 
+/// PROTOBUF maps have STRING keys only here (as in ksqlDB).
+fn protobuf_check(fields: &Fields) -> Result<(), FormatError> {
+    fn string_keys(dt: &DataType) -> bool {
+        match dt {
+            DataType::Map(entries, _) => map_entries(entries)
+                .is_some_and(|(k, v)| k.data_type() == &DataType::Utf8 && string_keys(v.data_type())),
+            DataType::List(item) => string_keys(item.data_type()),
+            DataType::Struct(fields) => fields.iter().all(|f| string_keys(f.data_type())),
+            _ => true,
+        }
+    }
+    match fields.iter().all(|f| string_keys(f.data_type())) {
+        true => Ok(()),
+        false => Err(FormatError::Schema("PROTOBUF format only supports MAP types with STRING keys".into())),
+    }
+}
+
 /// The schema checks of `format` for the columns `fields`.
 fn check(format: &Format, fields: &Fields, unwrapped: bool) -> Result<(), FormatError> {
     types::check_sql_types(fields)?;
@@ -225,6 +273,7 @@ fn check(format: &Format, fields: &Fields, unwrapped: bool) -> Result<(), Format
         Format::Kafka => kafka::check(fields),
         Format::None => none::check(fields),
         Format::Avro => Ok(()),
+        Format::Protobuf | Format::ProtobufNoSr => protobuf_check(fields),
     }
 }
 

@@ -300,6 +300,29 @@ pub(crate) fn write_scalar(out: &mut String, array: &dyn Array, row: usize) -> R
     written.map_err(|e| e.to_string())
 }
 
+/// `unscaled × 10^-from` as a value of scale `to`, if no digit is lost.
+pub(crate) fn rescale(unscaled: i128, from: i32, to: i32) -> Option<i128> {
+    let factor = |by: i32| 10i128.checked_pow(u32::try_from(by).ok()?);
+    if to >= from {
+        unscaled.checked_mul(factor(to - from)?)
+    } else {
+        let factor = factor(from - to)?;
+        (unscaled % factor == 0).then(|| unscaled / factor)
+    }
+}
+
+/// The shortest big-endian two's-complement bytes of `v`.
+pub(crate) fn minimal_bytes(v: i128) -> Vec<u8> {
+    let bytes = v.to_be_bytes();
+    let fill = if v < 0 { 0xFF } else { 0 };
+    let mut start = 0;
+    // Drop a leading fill byte while the next byte still carries the sign.
+    while start < 15 && bytes[start] == fill && (bytes[start + 1] & 0x80) == (fill & 0x80) {
+        start += 1;
+    }
+    bytes[start..].to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,7 @@ fn check_with(
 }
 
 /// A subject in a fresh registry; the first schema registered gets id 1.
+/// (AVRO and PROTOBUF use it alike.)
 fn avro_subject() -> SchemaSubject {
     SchemaSubject {
         registry: MemorySchemaRegistry::shared(),
@@ -107,6 +108,15 @@ fn json_document() -> impl Strategy<Value = Option<Vec<u8>>> {
     value.prop_map(|v| Some(v.to_string().into_bytes()))
 }
 
+/// Random bytes after the wire format's header and message index.
+fn protobuf_payload() -> impl Strategy<Value = Option<Vec<u8>>> {
+    proptest::collection::vec(any::<u8>(), 0..40).prop_map(|message| {
+        let mut payload = vec![0, 0, 0, 0, 1, 0];
+        payload.extend(message);
+        Some(payload)
+    })
+}
+
 proptest! {
     #[test]
     fn json(payloads in proptest::collection::vec(prop_oneof![payload(), json_document()], 0..20)) {
@@ -123,6 +133,17 @@ proptest! {
             // The encoder registers the columns' schema (id 1) before anything decodes.
             Encoder::new(&Format::Avro, fields.clone(), false, Some(&subject)).unwrap();
             check_with(Format::Avro, fields, false, &payloads, Some(&subject));
+        }
+    }
+
+    #[test]
+    fn protobuf(payloads in proptest::collection::vec(prop_oneof![payload(), protobuf_payload()], 0..20)) {
+        for fields in [nested(), flat()] {
+            let subject = avro_subject();
+            // The encoder registers the columns' schema (id 1) before anything decodes.
+            Encoder::new(&Format::Protobuf, fields.clone(), false, Some(&subject)).unwrap();
+            check_with(Format::Protobuf, fields.clone(), false, &payloads, Some(&subject));
+            check_with(Format::ProtobufNoSr, fields, false, &payloads, None);
         }
     }
 

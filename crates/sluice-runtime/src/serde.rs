@@ -10,9 +10,14 @@ fn format(spec: &FormatSpec) -> Result<Format> {
     Ok(Format::from_name(&spec.name, spec.delimiter.as_deref())?)
 }
 
+/// PROTOBUF always writes a message, which holds the columns as its fields.
+fn always_wrapped(spec: &FormatSpec) -> bool {
+    matches!(spec.name.as_str(), "PROTOBUF" | "PROTOBUF_NOSR")
+}
+
 /// A single key column is stored bare, as ksqlDB does.
 fn key_unwrapped(source: &DataSource) -> bool {
-    source.schema.key_columns().count() == 1
+    source.schema.key_columns().count() == 1 && !always_wrapped(&source.key_format)
 }
 
 /// A single value column is stored bare when WRAP_SINGLE_VALUE is false, and
@@ -20,6 +25,7 @@ fn key_unwrapped(source: &DataSource) -> bool {
 fn value_unwrapped(source: &DataSource) -> bool {
     source.schema.value_columns().count() == 1
         && (source.wrap_single_value == Some(false) || source.value_format.name == "KAFKA")
+        && !always_wrapped(&source.value_format)
 }
 
 /// Whether the key (or value) of `source` is stored bare rather than wrapped.

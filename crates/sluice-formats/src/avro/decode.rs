@@ -8,7 +8,7 @@ use arrow::datatypes::Fields;
 
 use super::{split_payload, ParsedSchema, SchemaReader};
 use crate::builder::{Builder, ListBuilder, MapBuilder, StructBuilder};
-use crate::text::{push, time_of_day, write_java_double, Fail};
+use crate::text::{push, rescale, time_of_day, write_java_double, Fail};
 use crate::FormatError;
 
 /// Decodes one payload into one entry per column.
@@ -254,17 +254,6 @@ fn decimal(value: &Decimal, schema: &Schema, precision: u8, scale: i8) -> Result
         return Err(Fail::new(format!("decimal does not fit DECIMAL({precision}, {scale})")));
     }
     Ok(rescaled)
-}
-
-/// `unscaled × 10^-from` as a value of scale `to`, if no digit is lost.
-pub(super) fn rescale(unscaled: i128, from: i32, to: i32) -> Option<i128> {
-    let factor = |by: i32| 10i128.checked_pow(u32::try_from(by).ok()?);
-    if to >= from {
-        unscaled.checked_mul(factor(to - from)?)
-    } else {
-        let factor = factor(from - to)?;
-        (unscaled % factor == 0).then(|| unscaled / factor)
-    }
 }
 
 fn put_list(l: &mut ListBuilder, items: &[Value], item: &Schema, parsed: &ParsedSchema) -> Result<(), Fail> {

@@ -12,6 +12,7 @@ use arrow::datatypes::{
 };
 
 use super::{ParsedSchema, SchemaWriter};
+use crate::text::{minimal_bytes, rescale};
 use crate::FormatError;
 
 /// One payload in the wire format, or `None` for an unwrapped null.
@@ -202,7 +203,7 @@ fn to_avro(array: &dyn Array, row: usize, schema: &Schema, parsed: &ParsedSchema
         (DataType::Decimal128(_, scale), Schema::Decimal(ds)) => {
             let unscaled = array.as_primitive::<Decimal128Type>().value(row);
             let to = i32::try_from(ds.scale).map_err(|_| "AVRO decimal scale out of range".to_string())?;
-            let scaled = super::decode::rescale(unscaled, i32::from(*scale), to)
+            let scaled = rescale(unscaled, i32::from(*scale), to)
                 .ok_or_else(|| format!("cannot write a decimal of scale {scale} with scale {to}"))?;
             Value::Decimal(Decimal::from(minimal_bytes(scaled)))
         }
@@ -261,21 +262,9 @@ fn to_avro(array: &dyn Array, row: usize, schema: &Schema, parsed: &ParsedSchema
     })
 }
 
-/// The shortest big-endian two's-complement bytes of `v`.
-fn minimal_bytes(v: i128) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let fill = if v < 0 { 0xFF } else { 0 };
-    let mut start = 0;
-    // Drop a leading fill byte while the next byte still carries the sign.
-    while start < 15 && bytes[start] == fill && (bytes[start + 1] & 0x80) == (fill & 0x80) {
-        start += 1;
-    }
-    bytes[start..].to_vec()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::minimal_bytes;
+    use crate::text::minimal_bytes;
 
     #[test]
     fn decimal_bytes_are_minimal_and_signed() {

@@ -12,8 +12,8 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, Float64Type, Int32Ty
 use serde_json::Value;
 use sluice_catalog::{DataSource, FormatDefaults, LogicalSchema, Namespace, SqlType, WindowType};
 use sluice_engine::{Engine, EngineConfig, QueryOptions};
-use sluice_formats::avro::infer_type;
 use sluice_formats::registry::{subject, RegisteredSchema, SchemaType};
+use sluice_formats::{avro, protobuf};
 use sluice_formats::{Decoder, Encoder, Format, MemorySchemaRegistry, Registry, SchemaSubject};
 use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
 use sluice_runtime::{
@@ -186,7 +186,7 @@ fn register_statement_schemas(case: &QttCase, statements: &[Statement], registry
         }
         for key in [true, false] {
             let spec = if key { &source.key_format } else { &source.value_format };
-            if spec.name == "AVRO" && spec.schema_id.is_none() {
+            if matches!(spec.name.as_str(), "AVRO" | "PROTOBUF") && spec.schema_id.is_none() {
                 // Building the encoder registers the schema of the columns.
                 let _ = if key { key_encoder(&source, registry) } else { value_encoder(&source, registry) };
             }
@@ -194,7 +194,7 @@ fn register_statement_schemas(case: &QttCase, statements: &[Statement], registry
     }
 }
 
-/// The AVRO schemas the case's topics declare, registered as the test harness
+/// The AVRO and PROTOBUF schemas the case's topics declare, registered as the test harness
 /// does before any statement runs (under the ids given, if any). Returns the id
 /// of each subject's schema: input records are written with it.
 fn register_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<String, u32>, String> {
@@ -206,14 +206,17 @@ fn register_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<Strin
         ];
         for (key, format, schema, id) in sides {
             let Some(schema) = schema else { continue };
-            let avro = match format {
-                Some(format) => format.eq_ignore_ascii_case("AVRO"),
-                None => !schema.is_string(),
+            let schema_type = match format.as_deref().map(str::to_ascii_uppercase).as_deref() {
+                Some("AVRO") => SchemaType::Avro,
+                Some("PROTOBUF") => SchemaType::Protobuf,
+                None if !schema.is_string() => SchemaType::Avro,
+                _ => continue,
             };
-            if !avro {
-                continue;
-            }
-            let registered = RegisteredSchema { schema_type: SchemaType::Avro, text: schema.to_string() };
+            let text = match schema {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let registered = RegisteredSchema { schema_type, text };
             let subject = subject(&topic.name, key);
             let id = match id.map(u32::try_from) {
                 Some(Ok(id)) => {
@@ -249,7 +252,12 @@ fn encode_input(
         let key = namespace == Namespace::Key;
         let given = topic_schemas.get(&subject(&input.topic, key));
         match (given, value.filter(|v| !v.is_null())) {
-            (Some(id), Some(value)) => encode_with_schema(value, *id, engine.registry(), key),
+            (Some(id), Some(value)) => {
+                // The message the source names, when it reads this schema.
+                let spec = if key { &source.key_format } else { &source.value_format };
+                let name = spec.schema_name.as_deref().filter(|_| spec.schema_id == Some(*id));
+                encode_with_schema(value, *id, name, engine.registry(), key)
+            }
             _ => encode_side(value, source, namespace, engine.registry()),
         }
     };
@@ -278,18 +286,28 @@ fn encode_input(
     Ok(Record { key, value, timestamp: input.timestamp.unwrap_or(0), headers })
 }
 
-/// Writes a JSON test value as an AVRO payload of the registered schema `id`: read
+/// Writes a JSON test value as a payload of the registered schema `id`: read
 /// into the schema's own type, then written with it.
 fn encode_with_schema(
     value: &Value,
     id: u32,
+    name: Option<&str>,
     registry: &Registry,
     key: bool,
 ) -> Result<Option<Vec<u8>>, String> {
     let schema = registry.schema(id).ok_or_else(|| format!("schema {id} is not registered"))?;
-    let dt = infer_type(&schema.text).map_err(|e| e.to_string())?;
-    let fields = Fields::from(vec![Field::new("ROOT", dt, true)]);
-    let decoded = Decoder::new(&Format::Json, fields.clone(), true, None)
+    let (format, dt) = match schema.schema_type {
+        SchemaType::Avro => (Format::Avro, avro::infer_type(&schema.text)),
+        SchemaType::Protobuf => (Format::Protobuf, protobuf::infer_type(&schema.text, name)),
+        SchemaType::Json => return Err("JSON schemas are not supported yet".into()),
+    };
+    let dt = dt.map_err(|e| e.to_string())?;
+    // A PROTOBUF message is its fields: the test value is an object of them.
+    let (fields, unwrapped) = match (format, dt) {
+        (Format::Protobuf, DataType::Struct(fields)) => (fields, false),
+        (_, dt) => (Fields::from(vec![Field::new("ROOT", dt, true)]), true),
+    };
+    let decoded = Decoder::new(&Format::Json, fields.clone(), unwrapped, None)
         .map_err(|e| e.to_string())?
         .decode(&[Some(value.to_string().as_bytes())]);
     if let Some((_, error)) = decoded.errors.first() {
@@ -299,10 +317,10 @@ fn encode_with_schema(
         registry: registry.clone(),
         subject: String::new(),
         schema_id: Some(id),
-        full_name: None,
+        full_name: name.map(str::to_string),
         key,
     };
-    let encoder = Encoder::new(&Format::Avro, fields, true, Some(&subject)).map_err(|e| e.to_string())?;
+    let encoder = Encoder::new(&format, fields, unwrapped, Some(&subject)).map_err(|e| e.to_string())?;
     encoder.encode(&decoded.columns, 1).into_iter().next().unwrap_or(Ok(None)).map_err(|e| e.to_string())
 }
 
@@ -352,9 +370,9 @@ fn encode_side(
                 .encode(&decoded.columns, 1);
             encoded.into_iter().next().unwrap_or(Ok(None)).map_err(|e| e.to_string())
         }
-        Format::Avro => {
-            // Read the JSON form into the columns, then write them with the topic's
-            // registered schema (or the one the source's columns give).
+        avro_or_protobuf @ (Format::Avro | Format::Protobuf | Format::ProtobufNoSr) => {
+            // Read the JSON form into the columns, then write them with the
+            // source's schema.
             let key = namespace == Namespace::Key;
             let fields = side_fields(&source.schema, namespace);
             let unwrapped = side_unwrapped(source, key);
@@ -365,8 +383,8 @@ fn encode_side(
                 return Err(format!("cannot write test record {value}: {error}"));
             }
             let subject = schema_subject(source, registry, key);
-            let encoder =
-                Encoder::new(&Format::Avro, fields, unwrapped, Some(&subject)).map_err(|e| e.to_string())?;
+            let encoder = Encoder::new(&avro_or_protobuf, fields, unwrapped, Some(&subject))
+                .map_err(|e| e.to_string())?;
             let encoded = encoder.encode(&decoded.columns, 1);
             encoded.into_iter().next().unwrap_or(Ok(None)).map_err(|e| e.to_string())
         }
@@ -465,7 +483,7 @@ fn decode_side(
             }
             Ok(decoded.columns.first().map(|c| arrow_value(c, 0)))
         }
-        Format::Avro => {
+        Format::Avro | Format::Protobuf | Format::ProtobufNoSr => {
             // Read the columns, then compare their JSON form.
             let key = namespace == Namespace::Key;
             let decoder = if key { key_decoder(source, registry) } else { value_decoder(source, registry) };
