@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use sluice_catalog::{Column, DataSource, FormatDefaults, SqlType, WithClause};
 use sluice_formats::registry::{subject, RegisteredSchema, SchemaType};
 use sluice_formats::Registry;
-use sluice_formats::{avro, protobuf};
+use sluice_formats::{avro, json_schema, protobuf};
 use sluice_sql::ast::{ColumnConstraint, ColumnDef, CreateSource, Ident, Literal, Property, SourceKind};
 
 use crate::error::{EngineError, Result};
@@ -50,7 +50,7 @@ pub fn with_inferred_columns<'a>(
     // schema is there (a keyless stream over such a topic stays keyless).
     if let Some(name) = key_format.as_deref().filter(|_| !has_key) {
         let id = with.integer("KEY_SCHEMA_ID")?;
-        if inferable(name)? {
+        if inferable(name) {
             if let Some(schema) = registered(registry, &topic, true, id)? {
                 let name = with.string("KEY_SCHEMA_FULL_NAME").filter(|_| id.is_some());
                 match schema_type(&schema, name.as_deref(), id.is_none())? {
@@ -67,7 +67,7 @@ pub fn with_inferred_columns<'a>(
     let mut unwrapped_value = false;
     if let Some(name) = value_format.as_deref().filter(|_| !has_value) {
         let id = with.integer("VALUE_SCHEMA_ID")?;
-        if inferable(name)? {
+        if inferable(name) {
             let schema = registered(registry, &topic, false, id)?.ok_or_else(|| {
                 EngineError::Invalid(format!(
                     "Schema for message values on topic '{topic}' does not exist in the Schema Registry.\
@@ -105,14 +105,9 @@ pub fn with_inferred_columns<'a>(
     Ok(Cow::Owned(completed))
 }
 
-/// Whether the columns of format `name` can be read from the registry. PROTOBUF
-/// JSON_SR keeps schemas there too, but Sluice cannot read them yet.
-fn inferable(name: &str) -> Result<bool> {
-    match name.to_ascii_uppercase().as_str() {
-        "AVRO" | "PROTOBUF" => Ok(true),
-        "JSON_SR" => Err(EngineError::NotSupportedYet(format!("Reading the columns of a {name} schema"))),
-        _ => Ok(false),
-    }
+/// Whether the columns of format `name` can be read from the registry.
+fn inferable(name: &str) -> bool {
+    matches!(name.to_ascii_uppercase().as_str(), "AVRO" | "PROTOBUF" | "JSON_SR")
 }
 
 /// The schema with `id`, or the latest of the topic's key or value subject.
@@ -139,9 +134,7 @@ fn schema_type(schema: &RegisteredSchema, name: Option<&str>, upper: bool) -> Re
     let arrow = match schema.schema_type {
         SchemaType::Avro => avro::infer_type(&schema.text)?,
         SchemaType::Protobuf => protobuf::infer_type(&schema.text, name)?,
-        SchemaType::Json => {
-            return Err(EngineError::NotSupportedYet("Reading the columns of a JSON_SR schema".into()))
-        }
+        SchemaType::Json => json_schema::infer_type(&schema.text)?,
     };
     let sql_type = SqlType::from_arrow(&arrow)
         .ok_or_else(|| EngineError::Invalid(format!("The schema's type {arrow} has no SQL type")))?;

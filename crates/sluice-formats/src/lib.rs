@@ -17,6 +17,7 @@ mod delimited;
 mod error;
 mod format;
 mod json;
+pub mod json_schema;
 mod kafka;
 mod none;
 pub mod protobuf;

@@ -209,6 +209,7 @@ fn register_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<Strin
             let schema_type = match format.as_deref().map(str::to_ascii_uppercase).as_deref() {
                 Some("AVRO") => SchemaType::Avro,
                 Some("PROTOBUF") => SchemaType::Protobuf,
+                Some("JSON_SR" | "JSON") => SchemaType::Json,
                 None if !schema.is_string() => SchemaType::Avro,
                 _ => continue,
             };
@@ -250,11 +251,15 @@ fn encode_input(
 ) -> Result<Record, String> {
     let encode = |value: Option<&Value>, source: &DataSource, namespace: Namespace| {
         let key = namespace == Namespace::Key;
-        let given = topic_schemas.get(&subject(&input.topic, key));
+        // JSON_SR payloads are JSON text whatever the schema: only AVRO and PROTOBUF
+        // need the topic's schema to be written.
+        let spec = if key { &source.key_format } else { &source.value_format };
+        let given = topic_schemas
+            .get(&subject(&input.topic, key))
+            .filter(|_| matches!(spec.name.as_str(), "AVRO" | "PROTOBUF"));
         match (given, value.filter(|v| !v.is_null())) {
             (Some(id), Some(value)) => {
                 // The message the source names, when it reads this schema.
-                let spec = if key { &source.key_format } else { &source.value_format };
                 let name = spec.schema_name.as_deref().filter(|_| spec.schema_id == Some(*id));
                 encode_with_schema(value, *id, name, engine.registry(), key)
             }
