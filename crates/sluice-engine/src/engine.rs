@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use sluice_catalog::{kind_name, Catalog, Created, DataSource, FormatDefaults, QueryInfo};
+use sluice_catalog::{
+    kind_name, Catalog, Created, DataSource, FormatDefaults, LogicalSchema, QueryInfo, SqlType,
+};
 use sluice_formats::{MemorySchemaRegistry, Registry};
 use sluice_log::Log;
 use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
@@ -291,7 +293,7 @@ impl Engine {
             return Err(EngineError::Invalid(format!("Cannot insert into read-only stream: {}", sink.name)));
         }
         let plan = plan_select(select, &self.catalog, &self.compiler, target)?;
-        if plan.output != sink.schema {
+        if !inserts_into(&plan.output, &sink.schema) {
             return Err(EngineError::Invalid(format!(
                 "Incompatible schema between results and sink.\nResult schema is {}\nSink schema is {}",
                 plan.output, sink.schema
@@ -357,4 +359,27 @@ impl Engine {
             }
         }
     }
+}
+
+/// Whether rows of a query's `output` can be written to a sink of `schema`: the
+/// same columns, each of the sink's type or a number that widens to it.
+fn inserts_into(output: &LogicalSchema, schema: &LogicalSchema) -> bool {
+    let columns = |s: &LogicalSchema| s.columns().to_vec();
+    let (output, schema) = (columns(output), columns(schema));
+    output.len() == schema.len()
+        && output.iter().zip(&schema).all(|(o, s)| {
+            o.name == s.name && o.namespace == s.namespace && widens_to(&o.sql_type, &s.sql_type)
+        })
+}
+
+/// ksqlDB's implicit casts between numeric types for INSERT INTO: INT to BIGINT,
+/// DECIMAL or DOUBLE, BIGINT to DECIMAL or DOUBLE, DECIMAL to DECIMAL or DOUBLE. A
+/// value the sink's DECIMAL cannot hold is written as null.
+fn widens_to(from: &SqlType, to: &SqlType) -> bool {
+    use SqlType::*;
+    from == to
+        || matches!(
+            (from, to),
+            (Int, Bigint | Double | Decimal { .. }) | (Bigint | Decimal { .. }, Double | Decimal { .. })
+        )
 }

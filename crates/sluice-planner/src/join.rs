@@ -19,7 +19,9 @@ use sluice_sql::ast::{
 
 use crate::error::{PlanError, Result};
 use crate::expr::{CompiledExpr, ExprCompiler};
-use crate::query::{check_key_type, source_batch_schema, OutputNames, ProjectedColumn, QueryPlan, ROWTIME};
+use crate::query::{
+    check_key_type, source_batch_schema, KeyRule, OutputNames, ProjectedColumn, QueryPlan, ROWTIME,
+};
 use crate::walk;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,9 +87,6 @@ pub fn plan_join(
     compiler: &ExprCompiler,
     sink: &str,
 ) -> Result<QueryPlan> {
-    if !select.partition_by.is_empty() {
-        return Err(PlanError::NotSupportedYet("A join with PARTITION BY".into()));
-    }
     if select.window.is_some() && select.group_by.is_empty() {
         return Err(PlanError::Invalid("WINDOW clause requires a GROUP BY clause.".into()));
     }
@@ -322,8 +321,21 @@ pub fn plan_join(
     } else {
         Vec::new()
     };
+    // PARTITION BY re-keys the joined rows: its expressions are the keys.
+    let partition = match select.partition_by.is_empty() {
+        true => None,
+        false => Some(KeyRule::Partition(
+            select
+                .partition_by
+                .iter()
+                .map(|e| resolve(e).map(|e| walk::unqualified(&e)))
+                .collect::<Result<_>>()?,
+        )),
+    };
     for (alias, expr) in &items {
-        let key_position = if last_shape == JoinShape::ForeignKey {
+        let key_position = if let Some(rule) = &partition {
+            rule.key_of(expr)
+        } else if last_shape == JoinShape::ForeignKey {
             fk_keys.iter().position(|k| k == expr)
         } else if keys.is_empty() && ((plain && key_candidates.contains(expr)) || (!plain && *expr == rowkey))
         {
@@ -333,7 +345,9 @@ pub fn plan_join(
         };
         // The key comes from whichever source an outer join has.
         let computed = match key_position {
-            Some(_) if last_shape != JoinShape::ForeignKey && (outer || !plain) => coalesce(&key_candidates),
+            Some(_) if partition.is_none() && last_shape != JoinShape::ForeignKey && (outer || !plain) => {
+                coalesce(&key_candidates)
+            }
             _ => expr.clone(),
         };
         let name = match (alias, *expr == rowkey) {
@@ -364,7 +378,17 @@ pub fn plan_join(
             None => values.push(column),
         }
     }
-    let wanted = if last_shape == JoinShape::ForeignKey { fk_keys.len() } else { 1 };
+    if let Some(KeyRule::Partition(exprs)) = &partition {
+        if keys.len() < exprs.len() {
+            let rule = KeyRule::Partition(select.partition_by.clone());
+            return Err(PlanError::Invalid(rule.missing(sink).unwrap_or_default()));
+        }
+    }
+    let wanted = match (&partition, last_shape) {
+        (Some(KeyRule::Partition(exprs)), _) => exprs.len(),
+        (_, JoinShape::ForeignKey) => fk_keys.len(),
+        _ => 1,
+    };
     if keys.len() < wanted {
         return Err(PlanError::Invalid(missing_key_message(
             sink,

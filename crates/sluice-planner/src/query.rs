@@ -320,7 +320,7 @@ impl OutputNames {
 }
 
 /// What makes a select item a key column of the output.
-enum KeyRule<'a> {
+pub(crate) enum KeyRule<'a> {
     /// The source's key columns, selected by name.
     SourceKeys(&'a DataSource),
     /// PARTITION BY: the items equal to these expressions (unqualified).
@@ -329,7 +329,7 @@ enum KeyRule<'a> {
 
 impl KeyRule<'_> {
     /// Which key (by position) `expr` is, if any.
-    fn key_of(&self, expr: &Expr) -> Option<usize> {
+    pub(crate) fn key_of(&self, expr: &Expr) -> Option<usize> {
         match self {
             KeyRule::SourceKeys(source) => match expr {
                 Expr::Column(c) => source.schema.key_columns().position(|k| k.name == c.name.as_str()),
@@ -343,7 +343,7 @@ impl KeyRule<'_> {
     }
 
     /// The error when key `i` is not in the projection.
-    fn missing(&self, sink: &str) -> Option<String> {
+    pub(crate) fn missing(&self, sink: &str) -> Option<String> {
         let names: Vec<String> = match self {
             KeyRule::SourceKeys(source) => {
                 let key = source.schema.key_columns().next()?;

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::compute::{cast, cast_with_options, CastOptions};
+use datafusion::arrow::datatypes::{DataType, Fields};
 use sluice_catalog::DataSource;
 use sluice_formats::{Encoder, Registry};
 use sluice_functions::java_time::JavaPattern;
@@ -53,8 +53,13 @@ impl SinkWriter {
     /// null value. A row that cannot be encoded goes to the processing log.
     pub fn write(&self, batch: &Batch, log: &dyn Log, errors: &mut ProcessingLog) -> Result<()> {
         let rows = batch.num_rows();
-        let keys = self.key.encode(&columns(batch, &self.key_names)?, rows);
-        let values = self.value.encode(&columns(batch, &self.value_names)?, rows);
+        let keys = self
+            .key
+            .encode(&as_declared(columns(batch, &self.key_names)?, &self.sink.schema.key_fields())?, rows);
+        let values = self.value.encode(
+            &as_declared(columns(batch, &self.value_names)?, &self.sink.schema.value_fields())?,
+            rows,
+        );
         // The record timestamp: ROWTIME, or the sink's TIMESTAMP column.
         let timestamp_column = self.sink.timestamp.as_ref().map(|t| t.column.as_str()).unwrap_or(ROWTIME);
         // The last column of the name: ROWTIME is carried after the projected columns,
@@ -160,6 +165,23 @@ fn columns(batch: &Batch, names: &[String]) -> Result<Vec<ArrayRef>> {
                 .column_by_name(name)
                 .cloned()
                 .ok_or_else(|| RuntimeError::Invalid(format!("output batch has no column {name}")))
+        })
+        .collect()
+}
+
+/// The columns as the sink declares them: INSERT INTO widens a query's numbers to
+/// the sink's types (INT into DECIMAL, BIGINT into DOUBLE, ..), as ksqlDB does.
+fn as_declared(columns: Vec<ArrayRef>, declared: &Fields) -> Result<Vec<ArrayRef>> {
+    columns
+        .into_iter()
+        .zip(declared.iter())
+        .map(|(column, field)| match column.data_type() == field.data_type() {
+            true => Ok(column),
+            false if column.data_type().is_numeric() && field.data_type().is_numeric() => {
+                let options = CastOptions { safe: true, ..CastOptions::default() };
+                Ok(cast_with_options(&column, field.data_type(), &options)?)
+            }
+            false => Ok(column),
         })
         .collect()
 }
