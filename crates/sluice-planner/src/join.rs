@@ -254,6 +254,9 @@ pub fn plan_join(
     let joined_schema = Arc::clone(&last.joined_schema);
     let last_shape = last.shape;
 
+    let (key_candidates, plain) = key_candidates(&stage_keys, &select.from.joins);
+    let synthetic = synthetic_key(&sides);
+
     // Items over the joined row.
     let mut items: Vec<(Option<String>, Expr)> = Vec::new();
     for item in &select.items {
@@ -271,6 +274,10 @@ pub fn plan_join(
                         }
                     },
                 };
+                // `*` takes the synthetic key of a join that has one.
+                if qualifier.is_none() && !plain {
+                    items.push((None, Expr::column(synthetic.as_str())));
+                }
                 // A wildcard's columns always carry their source's alias.
                 for s in chosen {
                     for column in s.source.schema.columns() {
@@ -310,9 +317,8 @@ pub fn plan_join(
         return aggregate_joined(select, &items, &resolve, &sides, stages, filter, compiler, sink);
     }
 
-    let (key_candidates, plain) = key_candidates(&stage_keys, &select.from.joins);
     let outer = select.from.joins.iter().any(|j| matches!(j.kind, JoinKind::Right | JoinKind::Full));
-    let rowkey = Expr::column("ROWKEY");
+    let rowkey = Expr::column(synthetic.as_str());
     let mut names = OutputNames::new(&items);
     let mut keys: Vec<(usize, ProjectedColumn)> = Vec::new();
     let mut values: Vec<ProjectedColumn> = Vec::new();
@@ -332,13 +338,18 @@ pub fn plan_join(
                 .collect::<Result<_>>()?,
         )),
     };
+    // Of the join columns the projection holds, the key is the one of the earliest
+    // source in FROM (ksqlDB's choice); the others stay values.
+    let chosen_key = key_candidates
+        .iter()
+        .filter(|c| matches!(c, Expr::Column(_)))
+        .find(|c| items.iter().any(|(_, e)| e == *c));
     for (alias, expr) in &items {
         let key_position = if let Some(rule) = &partition {
             rule.key_of(expr)
         } else if last_shape == JoinShape::ForeignKey {
             fk_keys.iter().position(|k| k == expr)
-        } else if keys.is_empty() && ((plain && key_candidates.contains(expr)) || (!plain && *expr == rowkey))
-        {
+        } else if keys.is_empty() && ((plain && Some(expr) == chosen_key) || (!plain && *expr == rowkey)) {
             Some(0)
         } else {
             None
@@ -351,7 +362,7 @@ pub fn plan_join(
             _ => expr.clone(),
         };
         let name = match (alias, *expr == rowkey) {
-            (None, true) if !plain => "ROWKEY".to_string(),
+            (None, true) if !plain => synthetic.clone(),
             _ => names.name(alias.as_deref(), expr)?,
         };
         let compiled = compiler.compile(&computed, &joined_schema)?;
@@ -604,9 +615,17 @@ fn qualified(expr: &Expr, sides: &[Side]) -> String {
     result.map(|e| e.to_string()).unwrap_or_else(|_| expr.to_string())
 }
 
-/// ROWKEY names the synthetic key unless a source has such a column.
+/// The name of the synthetic key of a join whose key is no single column (a FULL
+/// join, or expressions): ROWKEY, or ROWKEY_n with the first n no source uses.
+fn synthetic_key(sides: &[Side]) -> String {
+    std::iter::once("ROWKEY".to_string())
+        .chain((1..).map(|n| format!("ROWKEY_{n}")))
+        .find(|name| !sides.iter().any(|s| s.has(name)))
+        .unwrap_or_default()
+}
+
 fn is_synthetic(column: &ColumnRef, sides: &[Side]) -> bool {
-    column.source.is_none() && column.name.as_str() == "ROWKEY" && !sides.iter().any(|s| s.has("ROWKEY"))
+    column.source.is_none() && column.name.as_str() == synthetic_key(sides)
 }
 
 /// Which source a column belongs to.
