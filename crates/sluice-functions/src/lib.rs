@@ -1,10 +1,22 @@
 //! ksqlDB's functions. Aggregate functions live in [`aggregate`], scalar
-//! functions (as DataFusion UDFs) in [`scalar`].
+//! functions (as DataFusion UDFs) in [`scalar`]; [`function_docs`] documents
+//! every function Sluice has, and [`functions_markdown`] renders
+//! docs/functions.md from it.
 
 pub mod aggregate;
+pub mod docs;
 pub mod java_time;
 pub mod partial_timestamp;
 pub mod scalar;
+
+pub use docs::{
+    describe_function, function_docs, functions_markdown, lambda_function_names, Category, FunctionDoc,
+    FunctionKind,
+};
+
+/// The table functions ksqlDB has. The planner recognises all of them;
+/// [`function_docs`] lists the ones Sluice runs.
+pub const KSQLDB_TABLE_FUNCTIONS: &[&str] = &["EXPLODE", "CUBE_EXPLODE"];
 
 /// Every scalar function ksqlDB documents, including deprecated names it
 /// still accepts. The planner tells a user that one of these is not

@@ -34,9 +34,10 @@ enum Kind {
     Reduce,
 }
 
-/// Whether `name` takes lambdas.
+/// Whether `name` takes lambdas: one of the lambda functions
+/// `sluice-functions` documents.
 pub fn is_lambda_function(name: &str) -> bool {
-    kind(name).is_some()
+    sluice_functions::lambda_function_names().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 fn kind(name: &str) -> Option<Kind> {
@@ -435,6 +436,14 @@ mod tests {
         let batch = batch();
         let expr = parse_expr(sql).unwrap();
         ExprCompiler::default().compile(&expr, &batch.schema()).unwrap().evaluate(&batch).unwrap()
+    }
+
+    #[test]
+    fn every_documented_lambda_function_is_compiled_here() {
+        for name in sluice_functions::lambda_function_names() {
+            assert!(kind(name).is_some(), "{name}");
+        }
+        assert!(is_lambda_function("transform") && !is_lambda_function("ucase"));
     }
 
     #[test]

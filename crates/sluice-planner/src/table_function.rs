@@ -11,8 +11,8 @@ use crate::error::{PlanError, Result};
 use crate::expr::{CompiledExpr, ExprCompiler};
 use crate::walk;
 
-/// The table functions ksqlDB has.
-pub const TABLE_FUNCTIONS: &[&str] = &["EXPLODE", "CUBE_EXPLODE"];
+/// The table functions ksqlDB has (documented in `sluice-functions`).
+pub const TABLE_FUNCTIONS: &[&str] = sluice_functions::KSQLDB_TABLE_FUNCTIONS;
 
 /// A column holding one exploded element.
 pub fn exploded_column(i: usize) -> String {

@@ -9,6 +9,7 @@ use datafusion::common::ScalarValue;
 use super::types::one_arg;
 use super::values::{java_eq, typed_null};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub struct Attr;
 
@@ -19,6 +20,14 @@ impl AggregateFunction for Attr {
 
     fn description(&self) -> &'static str {
         "The ATTR() aggregation indicates there are multiple values, but only one was expected. If the aggregation encounters more than a single value for the expected singular column, the entire aggregation will return null."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &["ATTR(col T) -> T"]
+    }
+
+    fn category(&self) -> Category {
+        Category::Selection
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

@@ -11,6 +11,7 @@ use datafusion::common::ScalarValue;
 use super::types::{kind, no_match, one_arg, Kind};
 use super::values::{as_f64, as_i64};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub struct Avg;
 
@@ -23,6 +24,14 @@ impl AggregateFunction for Avg {
 
     fn description(&self) -> &'static str {
         "Returns the average value of the column computed as the sum divided by the count. Applicable only to numeric types."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &["AVG(col INT) -> DOUBLE", "AVG(col BIGINT) -> DOUBLE", "AVG(col DOUBLE) -> DOUBLE"]
+    }
+
+    fn category(&self) -> Category {
+        Category::Statistics
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

@@ -17,6 +17,7 @@ use datafusion::common::ScalarValue;
 use super::types::{bool_constant, cannot_retract, int_constant, list_of, no_match};
 use super::values::{make_list, typed_null};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub struct EarliestByOffset;
 pub struct LatestByOffset;
@@ -78,6 +79,19 @@ impl AggregateFunction for EarliestByOffset {
         "This function returns the oldest N values for the column, computed by offset."
     }
 
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "EARLIEST_BY_OFFSET(col T) -> T",
+            "EARLIEST_BY_OFFSET(col T, ignore_nulls BOOLEAN) -> T",
+            "EARLIEST_BY_OFFSET(col T, n INT) -> ARRAY<T>",
+            "EARLIEST_BY_OFFSET(col T, n INT, ignore_nulls BOOLEAN) -> ARRAY<T>",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Selection
+    }
+
     fn column_args(&self, total_args: usize) -> usize {
         column_args(total_args)
     }
@@ -103,6 +117,19 @@ impl AggregateFunction for LatestByOffset {
 
     fn description(&self) -> &'static str {
         "This function returns the most recent N values for the column, computed by offset."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "LATEST_BY_OFFSET(col T) -> T",
+            "LATEST_BY_OFFSET(col T, ignore_nulls BOOLEAN) -> T",
+            "LATEST_BY_OFFSET(col T, n INT) -> ARRAY<T>",
+            "LATEST_BY_OFFSET(col T, n INT, ignore_nulls BOOLEAN) -> ARRAY<T>",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Selection
     }
 
     fn column_args(&self, total_args: usize) -> usize {

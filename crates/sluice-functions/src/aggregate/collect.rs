@@ -13,6 +13,7 @@ use datafusion::common::ScalarValue;
 use super::types::{cannot_retract, list_of, one_arg};
 use super::values::{java_eq, make_list};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub(crate) const LIST_LIMIT_CONFIG: &str = "ksql.functions.collect_list.limit";
 pub(crate) const SET_LIMIT_CONFIG: &str = "ksql.functions.collect_set.limit";
@@ -27,6 +28,14 @@ impl AggregateFunction for CollectList {
 
     fn description(&self) -> &'static str {
         "Gather all of the values from an input grouping into a single Array field. Although this aggregate works on both Stream and Table inputs, the order of entries in the result array is not guaranteed when working on Table input data. You may limit the size of the resultant Array to N entries, beyond which any further values will be silently ignored, by setting the ksql.functions.collect_list.limit configuration to N."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &["COLLECT_LIST(col T) -> ARRAY<T>"]
+    }
+
+    fn category(&self) -> Category {
+        Category::Collecting
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
@@ -49,6 +58,14 @@ impl AggregateFunction for CollectSet {
 
     fn description(&self) -> &'static str {
         "Gather all of the distinct values from an input grouping into a single Array. Not available for aggregating values from an input Table. You may limit the size of the resultant Array to N entries, beyond which any further values will be silently ignored, by setting the ksql.functions.collect_set.limit configuration to N."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &["COLLECT_SET(col T) -> ARRAY<T>"]
+    }
+
+    fn category(&self) -> Category {
+        Category::Collecting
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

@@ -10,6 +10,7 @@ use datafusion::common::ScalarValue;
 use super::types::{kind, no_match, Kind};
 use super::values::{as_f64, as_i64};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub struct Correlation;
 
@@ -20,6 +21,18 @@ impl AggregateFunction for Correlation {
 
     fn description(&self) -> &'static str {
         "Computes the Pearson correlation coefficient between two columns of data."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "CORRELATION(x INT, y INT) -> DOUBLE",
+            "CORRELATION(x BIGINT, y BIGINT) -> DOUBLE",
+            "CORRELATION(x DOUBLE, y DOUBLE) -> DOUBLE",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Statistics
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

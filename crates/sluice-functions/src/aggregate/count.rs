@@ -5,6 +5,7 @@ use datafusion::common::ScalarValue;
 
 use super::types::no_match;
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub struct Count;
 
@@ -15,6 +16,14 @@ impl AggregateFunction for Count {
 
     fn description(&self) -> &'static str {
         "Counts records by key."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &["COUNT(*) -> BIGINT", "COUNT(col T) -> BIGINT"]
+    }
+
+    fn category(&self) -> Category {
+        Category::Counting
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

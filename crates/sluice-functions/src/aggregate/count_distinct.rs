@@ -14,6 +14,7 @@ use datafusion::common::ScalarValue;
 use super::types::{cannot_retract, one_arg};
 use super::values::{as_i64, as_str, list_elements, map_entries, struct_fields};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 const LOG2M: u32 = 14;
 const M: usize = 1 << LOG2M;
@@ -27,6 +28,14 @@ impl AggregateFunction for CountDistinct {
 
     fn description(&self) -> &'static str {
         "This function returns the number of items found in a group. The implementation is probabilistic with a typical accuracy (standard error) of less than 1%."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &["COUNT_DISTINCT(col T) -> BIGINT"]
+    }
+
+    fn category(&self) -> Category {
+        Category::Counting
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

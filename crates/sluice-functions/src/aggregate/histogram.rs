@@ -11,6 +11,7 @@ use datafusion::common::ScalarValue;
 use super::types::{kind, no_match, one_arg, string_map_of, Kind};
 use super::values::{as_str, make_string_map};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 /// ksqlDB's fixed limit on distinct entries.
 const LIMIT: usize = 1000;
@@ -24,6 +25,14 @@ impl AggregateFunction for Histogram {
 
     fn description(&self) -> &'static str {
         "Returns a map of each distinct String from the input Stream or Table and how many times each occurs. This version limits the size of the resultant Map to 1000 entries. Any entries added beyond this limit will be ignored."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &["HISTOGRAM(col STRING) -> MAP<STRING, BIGINT>"]
+    }
+
+    fn category(&self) -> Category {
+        Category::Counting
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

@@ -13,6 +13,7 @@ use datafusion::common::ScalarValue;
 use super::types::{cannot_retract, kind, no_match, one_arg, Kind};
 use super::values::{java_cmp, typed_null};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub struct Min;
 pub struct Max;
@@ -42,6 +43,24 @@ impl AggregateFunction for Min {
         "Computes the minimum value for a key."
     }
 
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "MIN(col INT) -> INT",
+            "MIN(col BIGINT) -> BIGINT",
+            "MIN(col DOUBLE) -> DOUBLE",
+            "MIN(col DECIMAL) -> DECIMAL",
+            "MIN(col DATE) -> DATE",
+            "MIN(col TIME) -> TIME",
+            "MIN(col TIMESTAMP) -> TIMESTAMP",
+            "MIN(col STRING) -> STRING",
+            "MIN(col BYTES) -> BYTES",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Statistics
+    }
+
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         result_type("MIN", args, constants)
     }
@@ -63,6 +82,24 @@ impl AggregateFunction for Max {
 
     fn description(&self) -> &'static str {
         "Computes the maximum value for a key."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "MAX(col INT) -> INT",
+            "MAX(col BIGINT) -> BIGINT",
+            "MAX(col DOUBLE) -> DOUBLE",
+            "MAX(col DECIMAL) -> DECIMAL",
+            "MAX(col DATE) -> DATE",
+            "MAX(col TIME) -> TIME",
+            "MAX(col TIMESTAMP) -> TIMESTAMP",
+            "MAX(col STRING) -> STRING",
+            "MAX(col BYTES) -> BYTES",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Statistics
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

@@ -28,6 +28,8 @@ mod values;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
+use crate::docs::Category;
+
 /// An aggregate function as the planner and SHOW FUNCTIONS see it.
 pub trait AggregateFunction: Send + Sync {
     /// Upper-case name, e.g. `COUNT`.
@@ -35,6 +37,13 @@ pub trait AggregateFunction: Send + Sync {
 
     /// One line for DESCRIBE FUNCTION.
     fn description(&self) -> &'static str;
+
+    /// The overloads in ksqlDB's notation, one per entry, e.g.
+    /// `SUM(col INT) -> INT` (see [`crate::FunctionDoc::signatures`]).
+    fn signatures(&self) -> &'static [&'static str];
+
+    /// The group in docs/functions.md.
+    fn category(&self) -> Category;
 
     /// How many leading arguments are per-row values, for a call with
     /// `total_args` arguments (COUNT(*) has none). Most aggregates take no
@@ -126,7 +135,8 @@ pub fn aggregate_function(name: &str) -> Option<&'static dyn AggregateFunction> 
     entry(name).map(|e| e.function)
 }
 
-/// Every aggregate function, for SHOW FUNCTIONS.
+/// Every aggregate function (SHOW FUNCTIONS reads them through
+/// [`crate::function_docs`]).
 pub fn aggregate_functions() -> impl Iterator<Item = &'static dyn AggregateFunction> {
     REGISTRY.iter().map(|e| e.function)
 }

@@ -14,6 +14,7 @@ use datafusion::common::ScalarValue;
 use super::types::{kind, no_match, one_arg, Kind};
 use super::values::{as_f64, as_i64};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub struct StddevSamp;
 pub struct StddevSample;
@@ -42,6 +43,18 @@ impl AggregateFunction for StddevSamp {
         "Returns the sample standard deviation of the column. Applicable only to numeric types."
     }
 
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "STDDEV_SAMP(col INT) -> DOUBLE",
+            "STDDEV_SAMP(col BIGINT) -> DOUBLE",
+            "STDDEV_SAMP(col DOUBLE) -> DOUBLE",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Statistics
+    }
+
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         accumulator("STDDEV_SAMP", args, constants, false).map(|_| DataType::Float64)
     }
@@ -62,6 +75,18 @@ impl AggregateFunction for StddevSample {
 
     fn description(&self) -> &'static str {
         "Returns the sample standard deviation of the column. Applicable only to numeric types."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "STDDEV_SAMPLE(col INT) -> DOUBLE",
+            "STDDEV_SAMPLE(col BIGINT) -> DOUBLE",
+            "STDDEV_SAMPLE(col DOUBLE) -> DOUBLE",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Statistics
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

@@ -12,6 +12,7 @@ use datafusion::common::ScalarValue;
 use super::types::{kind, no_match, one_arg, Kind};
 use super::values::{as_f64, as_i64, list_elements};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub struct Sum;
 pub struct SumList;
@@ -146,6 +147,19 @@ impl AggregateFunction for Sum {
         "Computes the sum for a key."
     }
 
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "SUM(col INT) -> INT",
+            "SUM(col BIGINT) -> BIGINT",
+            "SUM(col DOUBLE) -> DOUBLE",
+            "SUM(col DECIMAL) -> DECIMAL",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Statistics
+    }
+
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {
         let arg = one_arg("SUM", args, constants)?;
         Total::zero(arg).map(|t| t.result_type()).ok_or_else(|| no_match("SUM", args, constants))
@@ -169,6 +183,18 @@ impl AggregateFunction for SumList {
 
     fn description(&self) -> &'static str {
         "Returns the sum of elements contained in the list."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "SUM_LIST(list ARRAY<INT>) -> INT",
+            "SUM_LIST(list ARRAY<BIGINT>) -> BIGINT",
+            "SUM_LIST(list ARRAY<DOUBLE>) -> DOUBLE",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Statistics
     }
 
     fn return_type(&self, args: &[DataType], constants: &[ScalarValue]) -> Result<DataType, String> {

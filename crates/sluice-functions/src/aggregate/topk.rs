@@ -20,6 +20,7 @@ use datafusion::common::ScalarValue;
 use super::types::{cannot_retract, int_constant, kind, list_of, no_match, Kind};
 use super::values::{java_cmp, java_eq, make_list, make_struct};
 use super::{Accumulator, AggregateFunction};
+use crate::docs::Category;
 
 pub struct TopK;
 pub struct TopKDistinct;
@@ -79,6 +80,20 @@ impl AggregateFunction for TopK {
         "Returns the top k values for a column and other values in those records."
     }
 
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "TOPK(col INT, k INT) -> ARRAY<INT>",
+            "TOPK(col BIGINT, k INT) -> ARRAY<BIGINT>",
+            "TOPK(col DOUBLE, k INT) -> ARRAY<DOUBLE>",
+            "TOPK(col STRING, k INT) -> ARRAY<STRING>",
+            "TOPK(col T, other U, ..., k INT) -> ARRAY<STRUCT<sort_col T, col0 U, ...>>",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Selection
+    }
+
     fn column_args(&self, total_args: usize) -> usize {
         // Every argument but the trailing k is a column.
         total_args.saturating_sub(1).max(total_args.min(1))
@@ -105,6 +120,24 @@ impl AggregateFunction for TopKDistinct {
 
     fn description(&self) -> &'static str {
         "Computes the top k distinct values for a column, per key."
+    }
+
+    fn signatures(&self) -> &'static [&'static str] {
+        &[
+            "TOPKDISTINCT(col INT, k INT) -> ARRAY<INT>",
+            "TOPKDISTINCT(col BIGINT, k INT) -> ARRAY<BIGINT>",
+            "TOPKDISTINCT(col DOUBLE, k INT) -> ARRAY<DOUBLE>",
+            "TOPKDISTINCT(col DECIMAL, k INT) -> ARRAY<DECIMAL>",
+            "TOPKDISTINCT(col DATE, k INT) -> ARRAY<DATE>",
+            "TOPKDISTINCT(col TIME, k INT) -> ARRAY<TIME>",
+            "TOPKDISTINCT(col TIMESTAMP, k INT) -> ARRAY<TIMESTAMP>",
+            "TOPKDISTINCT(col STRING, k INT) -> ARRAY<STRING>",
+            "TOPKDISTINCT(col BYTES, k INT) -> ARRAY<BYTES>",
+        ]
+    }
+
+    fn category(&self) -> Category {
+        Category::Selection
     }
 
     fn column_args(&self, total_args: usize) -> usize {

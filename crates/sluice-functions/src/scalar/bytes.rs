@@ -22,37 +22,52 @@ pub(super) fn defs() -> Vec<Def> {
             "Converts a string in an encoding ('hex', 'utf8', 'ascii' or 'base64') to BYTES.",
             to_bytes_sig,
             to_bytes,
-        ),
+        )
+        .sigs(&["TO_BYTES(str STRING, encoding STRING) -> BYTES"]),
         Def::new(
             "from_bytes",
             "Converts BYTES to a string in an encoding ('hex', 'utf8', 'ascii' or 'base64').",
             from_bytes_sig,
             from_bytes,
-        ),
+        )
+        .sigs(&["FROM_BYTES(bytes BYTES, encoding STRING) -> STRING"]),
         Def::new(
             "encode",
             "Re-encodes a string from one encoding ('hex', 'utf8', 'ascii', 'base64') to another.",
             encode_sig,
             encode,
-        ),
+        )
+        .sigs(&["ENCODE(str STRING, input_encoding STRING, output_encoding STRING) -> STRING"]),
         Def::new(
             "int_from_bytes",
             "Reads an INT from 4 bytes, big-endian unless 'LITTLE_ENDIAN' is given.",
             |t| number_sig(t, DataType::Int32),
             |c| from_number_bytes(c, 4),
-        ),
+        )
+        .sigs(&[
+            "INT_FROM_BYTES(bytes BYTES) -> INT",
+            "INT_FROM_BYTES(bytes BYTES, byte_order STRING) -> INT",
+        ]),
         Def::new(
             "bigint_from_bytes",
             "Reads a BIGINT from 8 bytes, big-endian unless 'LITTLE_ENDIAN' is given.",
             |t| number_sig(t, DataType::Int64),
             |c| from_number_bytes(c, 8),
-        ),
+        )
+        .sigs(&[
+            "BIGINT_FROM_BYTES(bytes BYTES) -> BIGINT",
+            "BIGINT_FROM_BYTES(bytes BYTES, byte_order STRING) -> BIGINT",
+        ]),
         Def::new(
             "double_from_bytes",
             "Reads a DOUBLE from 8 bytes, big-endian unless 'LITTLE_ENDIAN' is given.",
             |t| number_sig(t, DataType::Float64),
             |c| from_number_bytes(c, 8),
-        ),
+        )
+        .sigs(&[
+            "DOUBLE_FROM_BYTES(bytes BYTES) -> DOUBLE",
+            "DOUBLE_FROM_BYTES(bytes BYTES, byte_order STRING) -> DOUBLE",
+        ]),
     ]
 }
 

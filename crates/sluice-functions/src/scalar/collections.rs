@@ -24,32 +24,50 @@ use super::udf::{fit, Call, Def, Reject, Resolved, P, STRING};
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
-        Def::new("ARRAY_LENGTH", "The number of elements of an array.", length_sig, array_length),
+        Def::new("ARRAY_LENGTH", "The number of elements of an array.", length_sig, array_length)
+            .sigs(&["ARRAY_LENGTH(array ARRAY<T>) -> INT"]),
         Def::new(
             "ARRAY_JOIN",
             "Joins the elements of an array of primitives into a string, with ',' or the given delimiter.",
             join_sig,
             array_join,
+        )
+        .sigs(&[
+            "ARRAY_JOIN(array ARRAY<T>) -> STRING",
+            "ARRAY_JOIN(array ARRAY<T>, delimiter STRING) -> STRING",
+        ]),
+        Def::new("array_sort", "Sorts an array ('ASC' or 'DESC'), NULLs last.", sort_sig, array_sort).sigs(
+            &[
+                "ARRAY_SORT(array ARRAY<T>) -> ARRAY<T>",
+                "ARRAY_SORT(array ARRAY<T>, direction STRING) -> ARRAY<T>",
+            ],
         ),
-        Def::new("array_sort", "Sorts an array ('ASC' or 'DESC'), NULLs last.", sort_sig, array_sort),
         Def::new(
             "array_remove",
             "Removes every element equal to a value from an array.",
             remove_sig,
             array_remove,
-        ),
+        )
+        .sigs(&["ARRAY_REMOVE(array ARRAY<T>, value T) -> ARRAY<T>"]),
         Def::new(
             "slice",
             "The elements of an array from one 1-based position to another, inclusive.",
             slice_sig,
             slice,
-        ),
+        )
+        .sigs(&["SLICE(array ARRAY<T>, from INT, to INT) -> ARRAY<T>"]),
         Def::new(
             "GENERATE_SERIES",
             "An array of the INT or BIGINT values from start to end, inclusive, by a step.",
             series_sig,
             generate_series,
-        ),
+        )
+        .sigs(&[
+            "GENERATE_SERIES(start INT, end INT) -> ARRAY<INT>",
+            "GENERATE_SERIES(start INT, end INT, step INT) -> ARRAY<INT>",
+            "GENERATE_SERIES(start BIGINT, end BIGINT) -> ARRAY<BIGINT>",
+            "GENERATE_SERIES(start BIGINT, end BIGINT, step INT) -> ARRAY<BIGINT>",
+        ]),
     ]
 }
 

@@ -22,13 +22,15 @@ pub(super) fn defs() -> Vec<Def> {
             "The largest non-NULL value among the arguments.",
             |t| sig(t, "greatest"),
             |c| pick(c, Pick::Greatest),
-        ),
+        )
+        .sigs(&["GREATEST(value T, ...) -> T"]),
         Def::new(
             "least",
             "The smallest non-NULL value among the arguments.",
             |t| sig(t, "least"),
             |c| pick(c, Pick::Least),
-        ),
+        )
+        .sigs(&["LEAST(value T, ...) -> T"]),
     ]
 }
 

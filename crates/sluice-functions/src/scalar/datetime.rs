@@ -25,67 +25,90 @@ pub(super) fn defs() -> Vec<Def> {
             "Formats a TIMESTAMP with a java.time pattern, in UTC or the given time zone.",
             |t| first_of(t, &[(&[P::Timestamp, P::Str], STRING), (&[P::Timestamp, P::Str, P::Str], STRING)]),
             format_timestamp,
-        ),
+        )
+        .sigs(&[
+            "FORMAT_TIMESTAMP(ts TIMESTAMP, pattern STRING) -> STRING",
+            "FORMAT_TIMESTAMP(ts TIMESTAMP, pattern STRING, time_zone STRING) -> STRING",
+        ]),
         Def::new(
             "parse_timestamp",
             "Parses a string with a java.time pattern into a TIMESTAMP, in UTC or the given time zone.",
             |t| first_of(t, &[(&[P::Str, P::Str], TIMESTAMP), (&[P::Str, P::Str, P::Str], TIMESTAMP)]),
             parse_timestamp,
-        ),
+        )
+        .sigs(&[
+            "PARSE_TIMESTAMP(str STRING, pattern STRING) -> TIMESTAMP",
+            "PARSE_TIMESTAMP(str STRING, pattern STRING, time_zone STRING) -> TIMESTAMP",
+        ]),
         Def::new(
             "timestamptostring",
-            "Formats epoch milliseconds with a java.time pattern, in UTC or the given time zone.",
+            "Formats epoch milliseconds with a java.time pattern, in UTC or the given time zone. Deprecated: use FORMAT_TIMESTAMP.",
             |t| first_of(t, &[(&[P::Bigint, P::Str], STRING), (&[P::Bigint, P::Str, P::Str], STRING)]),
             format_timestamp,
-        ),
+        )
+        .sigs(&[
+            "TIMESTAMPTOSTRING(epoch_millis BIGINT, pattern STRING) -> STRING",
+            "TIMESTAMPTOSTRING(epoch_millis BIGINT, pattern STRING, time_zone STRING) -> STRING",
+        ]),
         Def::new(
             "stringtotimestamp",
-            "Parses a string with a java.time pattern into epoch milliseconds, in UTC or the given time zone.",
+            "Parses a string with a java.time pattern into epoch milliseconds, in UTC or the given time zone. Deprecated: use PARSE_TIMESTAMP.",
             |t| first_of(t, &[(&[P::Str, P::Str], DataType::Int64), (&[P::Str, P::Str, P::Str], DataType::Int64)]),
             parse_timestamp,
-        ),
+        )
+        .sigs(&[
+            "STRINGTOTIMESTAMP(str STRING, pattern STRING) -> BIGINT",
+            "STRINGTOTIMESTAMP(str STRING, pattern STRING, time_zone STRING) -> BIGINT",
+        ]),
         Def::new(
             "format_date",
             "Formats a DATE with a java.time pattern.",
             |t| first_of(t, &[(&[P::Date, P::Str], STRING)]),
             format_date,
-        ),
+        )
+        .sigs(&["FORMAT_DATE(date DATE, pattern STRING) -> STRING"]),
         Def::new(
             "datetostring",
-            "Formats days since the epoch with a java.time pattern.",
+            "Formats days since the epoch with a java.time pattern. Deprecated: use FORMAT_DATE.",
             |t| first_of(t, &[(&[P::Int, P::Str], STRING)]),
             format_date,
-        ),
+        )
+        .sigs(&["DATETOSTRING(epoch_days INT, pattern STRING) -> STRING"]),
         Def::new(
             "parse_date",
             "Parses a string with a java.time pattern into a DATE.",
             |t| first_of(t, &[(&[P::Str, P::Str], DataType::Date32)]),
             parse_date,
-        ),
+        )
+        .sigs(&["PARSE_DATE(str STRING, pattern STRING) -> DATE"]),
         Def::new(
             "stringtodate",
-            "Parses a string with a java.time pattern into days since the epoch.",
+            "Parses a string with a java.time pattern into days since the epoch. Deprecated: use PARSE_DATE.",
             |t| first_of(t, &[(&[P::Str, P::Str], DataType::Int32)]),
             parse_date,
-        ),
+        )
+        .sigs(&["STRINGTODATE(str STRING, pattern STRING) -> INT"]),
         Def::new(
             "format_time",
             "Formats a TIME with a java.time pattern.",
             |t| first_of(t, &[(&[P::Time, P::Str], STRING)]),
             format_time,
-        ),
+        )
+        .sigs(&["FORMAT_TIME(time TIME, pattern STRING) -> STRING"]),
         Def::new(
             "parse_time",
             "Parses a string with a java.time pattern into a TIME.",
             |t| first_of(t, &[(&[P::Str, P::Str], TIME)]),
             parse_time,
-        ),
+        )
+        .sigs(&["PARSE_TIME(str STRING, pattern STRING) -> TIME"]),
         Def::new(
             "convert_tz",
             "Shifts a TIMESTAMP from one time zone's wall clock to another's.",
             |t| first_of(t, &[(&[P::Timestamp, P::Str, P::Str], TIMESTAMP)]),
             convert_tz,
-        ),
+        )
+        .sigs(&["CONVERT_TZ(ts TIMESTAMP, from_time_zone STRING, to_time_zone STRING) -> TIMESTAMP"]),
         Def::new(
             "from_unixtime",
             "The TIMESTAMP of epoch milliseconds.",
@@ -94,7 +117,8 @@ pub(super) fn defs() -> Vec<Def> {
                 let v = bigints(arg(c.args, 0, "FROM_UNIXTIME")?)?;
                 Ok(timestamp_rows(c.rows, |i| at(v, i)))
             },
-        ),
+        )
+        .sigs(&["FROM_UNIXTIME(epoch_millis BIGINT) -> TIMESTAMP"]),
         Def::new(
             "from_days",
             "The DATE of days since the epoch.",
@@ -103,13 +127,15 @@ pub(super) fn defs() -> Vec<Def> {
                 let v = ints(arg(c.args, 0, "FROM_DAYS")?)?;
                 Ok(date_rows(c.rows, |i| at(v, i)))
             },
-        ),
+        )
+        .sigs(&["FROM_DAYS(epoch_days INT) -> DATE"]),
         Def::new(
             "unix_date",
             "Days since the epoch of a DATE, or of today.",
             |t| first_of(t, &[(&[], DataType::Int32), (&[P::Date], DataType::Int32)]),
             unix_date,
         )
+        .sigs(&["UNIX_DATE() -> INT", "UNIX_DATE(date DATE) -> INT"])
         .volatile(),
         Def::new(
             "unix_timestamp",
@@ -117,6 +143,7 @@ pub(super) fn defs() -> Vec<Def> {
             |t| first_of(t, &[(&[], DataType::Int64), (&[P::Timestamp], DataType::Int64)]),
             unix_timestamp,
         )
+        .sigs(&["UNIX_TIMESTAMP() -> BIGINT", "UNIX_TIMESTAMP(ts TIMESTAMP) -> BIGINT"])
         .volatile(),
     ]
 }

@@ -15,22 +15,28 @@ use super::udf::{first_of, Call, Def, Resolved, P, TIME, TIMESTAMP};
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
-        Def::new("dateadd", "Adds a duration to a DATE.", |t| sig(t, P::Date), |c| date(c, 1)),
-        Def::new("datesub", "Subtracts a duration from a DATE.", |t| sig(t, P::Date), |c| date(c, -1)),
-        Def::new("timeadd", "Adds a duration to a TIME.", |t| sig(t, P::Time), |c| time(c, 1)),
-        Def::new("timesub", "Subtracts a duration from a TIME.", |t| sig(t, P::Time), |c| time(c, -1)),
+        Def::new("dateadd", "Adds a duration to a DATE.", |t| sig(t, P::Date), |c| date(c, 1))
+            .sigs(&["DATEADD(unit INTERVALUNIT, interval INT, date DATE) -> DATE"]),
+        Def::new("datesub", "Subtracts a duration from a DATE.", |t| sig(t, P::Date), |c| date(c, -1))
+            .sigs(&["DATESUB(unit INTERVALUNIT, interval INT, date DATE) -> DATE"]),
+        Def::new("timeadd", "Adds a duration to a TIME.", |t| sig(t, P::Time), |c| time(c, 1))
+            .sigs(&["TIMEADD(unit INTERVALUNIT, interval INT, time TIME) -> TIME"]),
+        Def::new("timesub", "Subtracts a duration from a TIME.", |t| sig(t, P::Time), |c| time(c, -1))
+            .sigs(&["TIMESUB(unit INTERVALUNIT, interval INT, time TIME) -> TIME"]),
         Def::new(
             "timestampadd",
             "Adds a duration to a TIMESTAMP.",
             |t| sig(t, P::Timestamp),
             |c| timestamp(c, 1),
-        ),
+        )
+        .sigs(&["TIMESTAMPADD(unit INTERVALUNIT, interval INT, ts TIMESTAMP) -> TIMESTAMP"]),
         Def::new(
             "timestampsub",
             "Subtracts a duration from a TIMESTAMP.",
             |t| sig(t, P::Timestamp),
             |c| timestamp(c, -1),
-        ),
+        )
+        .sigs(&["TIMESTAMPSUB(unit INTERVALUNIT, interval INT, ts TIMESTAMP) -> TIMESTAMP"]),
     ]
 }
 

@@ -26,7 +26,8 @@ pub(super) fn defs() -> Vec<Def> {
             "The value at a JSONPath ($.a.b[0]) in a JSON string, or NULL.",
             |t| first_of(t, &[(&[P::Str, P::Str], STRING)]),
             extract_json_field,
-        ),
+        )
+        .sigs(&["EXTRACTJSONFIELD(json STRING, path STRING) -> STRING"]),
         Def::new(
             "IS_JSON_STRING",
             "Whether a string is valid JSON.",
@@ -35,13 +36,21 @@ pub(super) fn defs() -> Vec<Def> {
                 let s = strs(arg(c.args, 0, "IS_JSON_STRING")?)?;
                 Ok(bool_rows(c.rows, |i| Some(at(s, i).and_then(Json::parse).is_some())))
             },
-        ),
+        )
+        .sigs(&["IS_JSON_STRING(str STRING) -> BOOLEAN"]),
         Def::new(
             "JSON_ARRAY_CONTAINS",
             "Whether a JSON array contains a value among its top-level elements.",
             contains_sig,
             json_array_contains,
-        ),
+        )
+        .sigs(&[
+            "JSON_ARRAY_CONTAINS(json STRING, value BOOLEAN) -> BOOLEAN",
+            "JSON_ARRAY_CONTAINS(json STRING, value INT) -> BOOLEAN",
+            "JSON_ARRAY_CONTAINS(json STRING, value BIGINT) -> BOOLEAN",
+            "JSON_ARRAY_CONTAINS(json STRING, value DOUBLE) -> BOOLEAN",
+            "JSON_ARRAY_CONTAINS(json STRING, value STRING) -> BOOLEAN",
+        ]),
         Def::new(
             "JSON_ARRAY_LENGTH",
             "The number of elements of a JSON array.",
@@ -53,31 +62,36 @@ pub(super) fn defs() -> Vec<Def> {
                     _ => None,
                 }))
             },
-        ),
+        )
+        .sigs(&["JSON_ARRAY_LENGTH(json STRING) -> INT"]),
         Def::new(
             "JSON_CONCAT",
             "Merges JSON objects (later keys win) or concatenates JSON arrays, as PostgreSQL's ||.",
             |t| variadic(t, &[], P::Str, 1).map(|a| (a, STRING)).ok_or(Reject::NoMatch),
             json_concat,
-        ),
+        )
+        .sigs(&["JSON_CONCAT(json STRING, ...) -> STRING"]),
         Def::new(
             "JSON_KEYS",
             "The top-level keys of a JSON object.",
             |t| first_of(t, &[(&[P::Str], list_of(STRING))]),
             |c| object_list(c, |fields| fields.iter().map(|(k, _)| k.clone()).collect()),
-        ),
+        )
+        .sigs(&["JSON_KEYS(json STRING) -> ARRAY<STRING>"]),
         Def::new(
             "JSON_RECORDS",
             "The top-level keys and values of a JSON object, as a MAP of strings.",
             |t| first_of(t, &[(&[P::Str], string_map())]),
             json_records,
-        ),
+        )
+        .sigs(&["JSON_RECORDS(json STRING) -> MAP<STRING, STRING>"]),
         Def::new(
             "JSON_ITEMS",
             "The elements of a JSON array of objects, as JSON strings.",
             |t| first_of(t, &[(&[P::Str], list_of(STRING))]),
             json_items,
-        ),
+        )
+        .sigs(&["JSON_ITEMS(json STRING) -> ARRAY<STRING>"]),
         Def::new(
             "TO_JSON_STRING",
             "The JSON text of any value.",
@@ -86,7 +100,8 @@ pub(super) fn defs() -> Vec<Def> {
                 _ => Err(Reject::NoMatch),
             },
             to_json_string,
-        ),
+        )
+        .sigs(&["TO_JSON_STRING(value T) -> STRING"]),
     ]
 }
 

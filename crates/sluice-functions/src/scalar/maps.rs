@@ -19,19 +19,22 @@ use super::udf::{fit, Call, Def, Reject, Resolved, P, STRING};
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
-        Def::new("AS_MAP", "A MAP from an array of keys and an array of values.", as_map_sig, as_map),
+        Def::new("AS_MAP", "A MAP from an array of keys and an array of values.", as_map_sig, as_map)
+            .sigs(&["AS_MAP(keys ARRAY<STRING>, values ARRAY<V>) -> MAP<STRING, V>"]),
         Def::new(
             "ENTRIES",
             "The entries of a MAP as an array of STRUCT<K, V>, optionally sorted by key.",
             entries_sig,
             entries,
-        ),
+        )
+        .sigs(&["ENTRIES(map MAP<STRING, V>, sorted BOOLEAN) -> ARRAY<STRUCT<K STRING, V V>>"]),
         Def::new(
             "map_union",
             "The entries of two maps; for a key in both, the second map's value.",
             union_sig,
             map_union,
-        ),
+        )
+        .sigs(&["MAP_UNION(map1 MAP<STRING, V>, map2 MAP<STRING, V>) -> MAP<STRING, V>"]),
     ]
 }
 

@@ -14,31 +14,51 @@ use super::udf::{exact, Call, Def, Reject, Resolved, P, STRING};
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
-        Def::new("mask", "Masks every character of a string.", |t| sig(t, false), |c| mask(c, Part::All)),
+        Def::new("mask", "Masks every character of a string.", |t| sig(t, false), |c| mask(c, Part::All))
+            .sigs(&[
+                "MASK(str STRING) -> STRING",
+                "MASK(str STRING, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
+            ]),
         Def::new(
             "mask_left",
             "Masks the first n characters of a string.",
             |t| sig(t, true),
             |c| mask(c, Part::Left),
-        ),
+        )
+        .sigs(&[
+            "MASK_LEFT(str STRING, n INT) -> STRING",
+            "MASK_LEFT(str STRING, n INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
+        ]),
         Def::new(
             "mask_right",
             "Masks the last n characters of a string.",
             |t| sig(t, true),
             |c| mask(c, Part::Right),
-        ),
+        )
+        .sigs(&[
+            "MASK_RIGHT(str STRING, n INT) -> STRING",
+            "MASK_RIGHT(str STRING, n INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
+        ]),
         Def::new(
             "mask_keep_left",
             "Masks all but the first n characters of a string.",
             |t| sig(t, true),
             |c| mask(c, Part::KeepLeft),
-        ),
+        )
+        .sigs(&[
+            "MASK_KEEP_LEFT(str STRING, n INT) -> STRING",
+            "MASK_KEEP_LEFT(str STRING, n INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
+        ]),
         Def::new(
             "mask_keep_right",
             "Masks all but the last n characters of a string.",
             |t| sig(t, true),
             |c| mask(c, Part::KeepRight),
-        ),
+        )
+        .sigs(&[
+            "MASK_KEEP_RIGHT(str STRING, n INT) -> STRING",
+            "MASK_KEEP_RIGHT(str STRING, n INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
+        ]),
     ]
 }
 

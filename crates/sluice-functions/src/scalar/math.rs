@@ -24,53 +24,84 @@ macro_rules! unary {
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
-        Def::new("Abs", "The absolute value.", same_numeric_sig, abs),
+        Def::new("Abs", "The absolute value.", same_numeric_sig, abs)
+            .sigs(&[
+                "ABS(x INT) -> INT",
+                "ABS(x BIGINT) -> BIGINT",
+                "ABS(x DOUBLE) -> DOUBLE",
+                "ABS(x DECIMAL) -> DECIMAL",
+            ]),
         Def::new("Ceil", "The smallest integral value not below the argument.", same_numeric_sig, |c| {
             integral(c, f64::ceil, Towards::Ceiling)
-        }),
+        })
+        .sigs(&[
+            "CEIL(x INT) -> INT",
+            "CEIL(x BIGINT) -> BIGINT",
+            "CEIL(x DOUBLE) -> DOUBLE",
+            "CEIL(x DECIMAL) -> DECIMAL",
+        ]),
         Def::new("Floor", "The largest integral value not above the argument.", same_numeric_sig, |c| {
             integral(c, f64::floor, Towards::Floor)
-        }),
-        Def::new("sign", "The sign of a number: -1, 0 or 1.", sign_sig, sign),
-        unary!("sqrt", "The square root.", f64::sqrt),
-        unary!("cbrt", "The cube root.", f64::cbrt),
-        unary!("exp", "e raised to the argument.", f64::exp),
-        unary!("ln", "The natural logarithm.", f64::ln),
+        })
+        .sigs(&[
+            "FLOOR(x INT) -> INT",
+            "FLOOR(x BIGINT) -> BIGINT",
+            "FLOOR(x DOUBLE) -> DOUBLE",
+            "FLOOR(x DECIMAL) -> DECIMAL",
+        ]),
+        Def::new("sign", "The sign of a number: -1, 0 or 1.", sign_sig, sign)
+            .sigs(&["SIGN(x INT) -> INT", "SIGN(x BIGINT) -> INT", "SIGN(x DOUBLE) -> INT"]),
+        unary!("sqrt", "The square root.", f64::sqrt).sigs(&["SQRT(x DOUBLE) -> DOUBLE"]),
+        unary!("cbrt", "The cube root.", f64::cbrt).sigs(&["CBRT(x DOUBLE) -> DOUBLE"]),
+        unary!("exp", "e raised to the argument.", f64::exp).sigs(&["EXP(x DOUBLE) -> DOUBLE"]),
+        unary!("ln", "The natural logarithm.", f64::ln).sigs(&["LN(x DOUBLE) -> DOUBLE"]),
         Def::new(
             "log",
             "The natural logarithm of a value, or with two arguments the logarithm of the second in the base of the first.",
             log_sig,
             log,
-        ),
+        )
+        .sigs(&["LOG(x DOUBLE) -> DOUBLE", "LOG(base DOUBLE, x DOUBLE) -> DOUBLE"]),
         Def::new("power", "The first argument raised to the second.", double2_sig, |c| {
             double_binary(c, f64::powf)
-        }),
-        unary!("acos", "The arc cosine, in radians.", f64::acos),
-        unary!("asin", "The arc sine, in radians.", f64::asin),
-        unary!("atan", "The arc tangent, in radians.", f64::atan),
+        })
+        .sigs(&["POWER(base DOUBLE, exponent DOUBLE) -> DOUBLE"]),
+        unary!("acos", "The arc cosine, in radians.", f64::acos).sigs(&["ACOS(x DOUBLE) -> DOUBLE"]),
+        unary!("asin", "The arc sine, in radians.", f64::asin).sigs(&["ASIN(x DOUBLE) -> DOUBLE"]),
+        unary!("atan", "The arc tangent, in radians.", f64::atan).sigs(&["ATAN(x DOUBLE) -> DOUBLE"]),
         Def::new("atan2", "The angle of the point (x, y) given as (y, x), in radians.", double2_sig, |c| {
             double_binary(c, f64::atan2)
-        }),
-        unary!("cos", "The cosine of an angle in radians.", f64::cos),
-        unary!("cosh", "The hyperbolic cosine.", f64::cosh),
-        unary!("cot", "The cotangent of an angle in radians.", |v: f64| 1.0 / v.tan()),
-        unary!("sin", "The sine of an angle in radians.", f64::sin),
-        unary!("sinh", "The hyperbolic sine.", f64::sinh),
-        unary!("tan", "The tangent of an angle in radians.", f64::tan),
-        unary!("tanh", "The hyperbolic tangent.", f64::tanh),
-        unary!("degrees", "Converts radians to degrees.", f64::to_degrees),
-        unary!("radians", "Converts degrees to radians.", f64::to_radians),
-        Def::new("pi", "The value of pi.", no_arg_double, |c| Ok(double_rows(c.rows, |_| Some(std::f64::consts::PI)))),
+        })
+        .sigs(&["ATAN2(y DOUBLE, x DOUBLE) -> DOUBLE"]),
+        unary!("cos", "The cosine of an angle in radians.", f64::cos).sigs(&["COS(x DOUBLE) -> DOUBLE"]),
+        unary!("cosh", "The hyperbolic cosine.", f64::cosh).sigs(&["COSH(x DOUBLE) -> DOUBLE"]),
+        unary!("cot", "The cotangent of an angle in radians.", |v: f64| 1.0 / v.tan())
+            .sigs(&["COT(x DOUBLE) -> DOUBLE"]),
+        unary!("sin", "The sine of an angle in radians.", f64::sin).sigs(&["SIN(x DOUBLE) -> DOUBLE"]),
+        unary!("sinh", "The hyperbolic sine.", f64::sinh).sigs(&["SINH(x DOUBLE) -> DOUBLE"]),
+        unary!("tan", "The tangent of an angle in radians.", f64::tan).sigs(&["TAN(x DOUBLE) -> DOUBLE"]),
+        unary!("tanh", "The hyperbolic tangent.", f64::tanh).sigs(&["TANH(x DOUBLE) -> DOUBLE"]),
+        unary!("degrees", "Converts radians to degrees.", f64::to_degrees)
+            .sigs(&["DEGREES(x DOUBLE) -> DOUBLE"]),
+        unary!("radians", "Converts degrees to radians.", f64::to_radians)
+            .sigs(&["RADIANS(x DOUBLE) -> DOUBLE"]),
+        Def::new("pi", "The value of pi.", no_arg_double, |c| Ok(double_rows(c.rows, |_| Some(std::f64::consts::PI))))
+            .sigs(&["PI() -> DOUBLE"]),
         Def::new("random", "A random DOUBLE in [0, 1).", no_arg_double, |c| {
             Ok(double_rows(c.rows, |_| Some(random_unit())))
         })
+        .sigs(&["RANDOM() -> DOUBLE"])
         .volatile(),
         Def::new(
             "geo_distance",
             "The great-circle distance between two (lat, lon) points in degrees, in km or, with 'MI', miles.",
             geo_sig,
             geo_distance,
-        ),
+        )
+        .sigs(&[
+            "GEO_DISTANCE(lat1 DOUBLE, lon1 DOUBLE, lat2 DOUBLE, lon2 DOUBLE) -> DOUBLE",
+            "GEO_DISTANCE(lat1 DOUBLE, lon1 DOUBLE, lat2 DOUBLE, lon2 DOUBLE, unit STRING) -> DOUBLE",
+        ]),
     ]
 }
 

@@ -33,6 +33,7 @@ use std::sync::LazyLock;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::ScalarUDF;
 
+use crate::docs::{Category, FunctionDoc, FunctionKind};
 use udf::{Def, KsqlUdf};
 
 // The java.time pattern engine, shared with TIMESTAMP_FORMAT (`java_time`).
@@ -40,24 +41,31 @@ pub(crate) use datetime::parse_timestamp_value as parse_timestamp_millis;
 pub(crate) use javatime::Format;
 pub(crate) use zone::Zone;
 
+/// Every function, each family with the category its functions are in
+/// unless a function names another.
 static DEFS: LazyLock<Vec<Def>> = LazyLock::new(|| {
     let families = [
-        string::defs(),
-        regex::defs(),
-        bytes::defs(),
-        math::defs(),
-        round::defs(),
-        compare::defs(),
-        nulls::defs(),
-        datetime::defs(),
-        interval::defs(),
-        url::defs(),
-        json::defs(),
-        collections::defs(),
-        maps::defs(),
-        mask::defs(),
+        (Category::String, string::defs()),
+        (Category::String, regex::defs()),
+        (Category::Bytes, bytes::defs()),
+        (Category::Numeric, math::defs()),
+        (Category::Numeric, round::defs()),
+        (Category::Numeric, compare::defs()),
+        (Category::Nulls, nulls::defs()),
+        (Category::DateTime, datetime::defs()),
+        (Category::DateTime, interval::defs()),
+        (Category::Url, url::defs()),
+        (Category::Json, json::defs()),
+        (Category::Arrays, collections::defs()),
+        (Category::Maps, maps::defs()),
+        (Category::String, mask::defs()),
     ];
-    families.into_iter().flatten().collect()
+    families
+        .into_iter()
+        .flat_map(|(category, defs)| {
+            defs.into_iter().map(move |d| Def { category: d.category.or(Some(category)), ..d })
+        })
+        .collect()
 });
 
 /// Every scalar function Sluice implements, ready to register in a
@@ -66,16 +74,31 @@ pub fn scalar_functions() -> Vec<ScalarUDF> {
     DEFS.iter().map(|def| ScalarUDF::new_from_impl(KsqlUdf::new(*def))).collect()
 }
 
-/// The upper-case names of the implemented functions, for SHOW FUNCTIONS.
+/// The upper-case names of the scalar functions defined here. SHOW FUNCTIONS
+/// wants [`crate::function_docs`], which has every function.
 pub fn function_names() -> Vec<String> {
     let mut names: Vec<String> = DEFS.iter().map(|d| d.ksql.to_ascii_uppercase()).collect();
     names.sort();
     names
 }
 
-/// A one-line description of a function, by name in any case.
+/// A one-line description of a scalar function defined here, by name in any
+/// case; [`crate::describe_function`] knows every function.
 pub fn describe(name: &str) -> Option<&'static str> {
     DEFS.iter().find(|d| d.ksql.eq_ignore_ascii_case(name)).map(|d| d.description)
+}
+
+/// The documentation of every scalar function implemented here (not
+/// DataFusion's functions that stand in for ksqlDB's, nor the lambda
+/// functions, which `crate::docs` lists).
+pub(crate) fn scalar_docs() -> impl Iterator<Item = FunctionDoc> {
+    DEFS.iter().map(|d| FunctionDoc {
+        name: d.ksql.to_ascii_uppercase(),
+        kind: FunctionKind::Scalar,
+        category: d.category.unwrap_or(Category::Other),
+        description: d.description,
+        signatures: d.signatures,
+    })
 }
 
 /// ksqlDB's error for a call of `udf` with these argument types, e.g.
@@ -141,3 +164,6 @@ mod tests {
         assert_eq!(check_arguments(datesub, &[DataType::Utf8, DataType::Int32, DataType::Date32]), Ok(()));
     }
 }
+
+#[cfg(test)]
+mod signature_tests;

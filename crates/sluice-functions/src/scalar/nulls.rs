@@ -17,22 +17,26 @@ use datafusion::common::Result;
 use super::args::arg;
 use super::compare::widen_decimals;
 use super::udf::{fit, is_numeric, Call, Def, Reject, Resolved, P};
+use crate::docs::Category;
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
-        Def::new("COALESCE", "The first non-NULL argument.", |t| same_type(t, 1, usize::MAX), coalesce),
+        Def::new("COALESCE", "The first non-NULL argument.", |t| same_type(t, 1, usize::MAX), coalesce)
+            .sigs(&["COALESCE(value T, ...) -> T"]),
         Def::new(
             "IFNULL",
             "The first argument, or the second when the first is NULL.",
             |t| same_type(t, 2, 2),
             coalesce,
-        ),
+        )
+        .sigs(&["IFNULL(value T, default T) -> T"]),
         Def::new(
             "NULLIF",
             "NULL when the two arguments are equal, else the first.",
             |t| same_type(t, 2, 2),
             nullif,
-        ),
+        )
+        .sigs(&["NULLIF(value T, other T) -> T"]),
         Def::new(
             "AS_VALUE",
             "Its argument; selects a key column into the value.",
@@ -41,7 +45,9 @@ pub(super) fn defs() -> Vec<Def> {
                 _ => Err(Reject::NoMatch),
             },
             |c| Ok(arg(c.args, 0, "AS_VALUE")?.clone()),
-        ),
+        )
+        .sigs(&["AS_VALUE(value T) -> T"])
+        .category(Category::Other),
     ]
 }
 

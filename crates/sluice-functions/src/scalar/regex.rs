@@ -25,37 +25,54 @@ pub(super) fn defs() -> Vec<Def> {
             "The first substring matching a regex, or its capturing group n.",
             extract_sig,
             extract,
-        ),
+        )
+        .sigs(&[
+            "REGEXP_EXTRACT(regex STRING, str STRING) -> STRING",
+            "REGEXP_EXTRACT(regex STRING, str STRING, group INT) -> STRING",
+        ]),
         Def::new(
             "regexp_extract_all",
             "Every substring matching a regex, or its capturing group n.",
             extract_all_sig,
             extract_all,
-        ),
+        )
+        .sigs(&[
+            "REGEXP_EXTRACT_ALL(regex STRING, str STRING) -> ARRAY<STRING>",
+            "REGEXP_EXTRACT_ALL(regex STRING, str STRING, group INT) -> ARRAY<STRING>",
+        ]),
         Def::new(
             "regexp_replace",
             "Replaces every match of a regex; $n in the replacement refers to a group.",
             replace_sig,
             replace,
-        ),
+        )
+        .sigs(&["REGEXP_REPLACE(str STRING, regex STRING, replacement STRING) -> STRING"]),
         Def::new(
             "regexp_split_to_array",
             "Splits a string around the matches of a regex.",
             split_regex_sig,
             split_regex,
-        ),
+        )
+        .sigs(&["REGEXP_SPLIT_TO_ARRAY(str STRING, regex STRING) -> ARRAY<STRING>"]),
         Def::new(
             "split",
             "Splits a string or bytes around a delimiter (empty: into characters).",
             split_sig,
             split,
-        ),
+        )
+        .sigs(&[
+            "SPLIT(str STRING, delimiter STRING) -> ARRAY<STRING>",
+            "SPLIT(bytes BYTES, delimiter BYTES) -> ARRAY<BYTES>",
+        ]),
         Def::new(
             "split_to_map",
             "Splits a string into entries and each entry into key and value, giving a MAP.",
             split_to_map_sig,
             split_to_map,
-        ),
+        )
+        .sigs(&[
+            "SPLIT_TO_MAP(str STRING, entry_delimiter STRING, kv_delimiter STRING) -> MAP<STRING, STRING>",
+        ]),
     ]
 }
 

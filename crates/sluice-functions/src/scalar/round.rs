@@ -20,13 +20,27 @@ pub(super) fn defs() -> Vec<Def> {
             "Rounds to a number of decimal places (default 0); ties round towards positive infinity.",
             |t| sig(t, true),
             |c| call(c, Mode::Round),
-        ),
+        )
+        .sigs(&[
+            "ROUND(x BIGINT) -> BIGINT",
+            "ROUND(x DOUBLE) -> BIGINT",
+            "ROUND(x DECIMAL) -> DECIMAL",
+            "ROUND(x DOUBLE, places INT) -> DOUBLE",
+            "ROUND(x DECIMAL, places INT) -> DECIMAL",
+        ]),
         Def::new(
             "trunc",
             "Truncates towards zero to a number of decimal places (default 0).",
             |t| sig(t, false),
             |c| call(c, Mode::Trunc),
-        ),
+        )
+        .sigs(&[
+            "TRUNC(x BIGINT) -> BIGINT",
+            "TRUNC(x DOUBLE) -> BIGINT",
+            "TRUNC(x DECIMAL) -> DECIMAL",
+            "TRUNC(x DOUBLE, places INT) -> DOUBLE",
+            "TRUNC(x DECIMAL, places INT) -> DECIMAL",
+        ]),
     ]
 }
 

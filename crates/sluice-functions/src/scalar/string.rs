@@ -15,43 +15,79 @@ use super::udf::{exact, first_of, variadic, Call, Def, Reject, Resolved, BYTES, 
 
 pub(super) fn defs() -> Vec<Def> {
     vec![
-        Def::new("ucase", "Converts a string to upper case.", str_to_str, ucase),
-        Def::new("lcase", "Converts a string to lower case.", str_to_str, lcase),
-        Def::new("trim", "Removes whitespace from the beginning and end of a string.", str_to_str, trim),
-        Def::new("len", "The length of a string in characters, or of bytes in bytes.", len_sig, len),
+        Def::new("ucase", "Converts a string to upper case.", str_to_str, ucase)
+            .sigs(&["UCASE(str STRING) -> STRING"]),
+        Def::new("lcase", "Converts a string to lower case.", str_to_str, lcase)
+            .sigs(&["LCASE(str STRING) -> STRING"]),
+        Def::new("trim", "Removes whitespace from the beginning and end of a string.", str_to_str, trim)
+            .sigs(&["TRIM(str STRING) -> STRING"]),
+        Def::new("len", "The length of a string in characters, or of bytes in bytes.", len_sig, len)
+            .sigs(&["LEN(str STRING) -> INT", "LEN(bytes BYTES) -> INT"]),
         Def::new(
             "substring",
             "The portion of a string or bytes from a 1-based position (negative counts from the end), optionally of a given length.",
             substring_sig,
             substring,
-        ),
-        Def::new("concat", "Concatenates strings or bytes, skipping NULLs.", concat_sig, concat),
+        )
+        .sigs(&[
+            "SUBSTRING(str STRING, pos INT) -> STRING",
+            "SUBSTRING(str STRING, pos INT, length INT) -> STRING",
+            "SUBSTRING(bytes BYTES, pos INT) -> BYTES",
+            "SUBSTRING(bytes BYTES, pos INT, length INT) -> BYTES",
+        ]),
+        Def::new("concat", "Concatenates strings or bytes, skipping NULLs.", concat_sig, concat)
+            .sigs(&["CONCAT(str STRING, ...) -> STRING", "CONCAT(bytes BYTES, ...) -> BYTES"]),
         Def::new(
             "concat_ws",
             "Concatenates strings or bytes with the first argument as separator, skipping NULLs.",
             concat_ws_sig,
             concat_ws,
-        ),
+        )
+        .sigs(&[
+            "CONCAT_WS(separator STRING, str STRING, ...) -> STRING",
+            "CONCAT_WS(separator BYTES, bytes BYTES, ...) -> BYTES",
+        ]),
         Def::new(
             "instr",
             "The 1-based position of the n-th occurrence of a substring, searching from a position (negative searches backwards); 0 when absent.",
             instr_sig,
             instr,
-        ),
-        Def::new("LPad", "Pads a string or bytes on the left to a length, truncating longer input.", pad_sig, lpad),
-        Def::new("RPad", "Pads a string or bytes on the right to a length, truncating longer input.", pad_sig, rpad),
+        )
+        .sigs(&[
+            "INSTR(str STRING, substring STRING) -> INT",
+            "INSTR(str STRING, substring STRING, position INT) -> INT",
+            "INSTR(str STRING, substring STRING, position INT, occurrence INT) -> INT",
+        ]),
+        Def::new("LPad", "Pads a string or bytes on the left to a length, truncating longer input.", pad_sig, lpad)
+            .sigs(&[
+                "LPAD(str STRING, length INT, padding STRING) -> STRING",
+                "LPAD(bytes BYTES, length INT, padding BYTES) -> BYTES",
+            ]),
+        Def::new("RPad", "Pads a string or bytes on the right to a length, truncating longer input.", pad_sig, rpad)
+            .sigs(&[
+                "RPAD(str STRING, length INT, padding STRING) -> STRING",
+                "RPAD(bytes BYTES, length INT, padding BYTES) -> BYTES",
+            ]),
         Def::new(
             "initcap",
             "Capitalizes the first letter of each whitespace-separated word and lower-cases the rest.",
             str_to_str,
             initcap,
-        ),
-        Def::new("replace", "Replaces every occurrence of a substring with another.", replace_sig, replace),
-        Def::new("Chr", "The character for a decimal code point or a '\\uXXXX' escape.", chr_sig, chr),
-        Def::new("elt", "The n-th (1-based) of the string arguments, or NULL when out of range.", elt_sig, elt),
-        Def::new("field", "The 1-based position of a string among the following arguments, or 0.", field_sig, field),
-        Def::new("UUID", "A random UUID, or the UUID in 16 bytes.", uuid_sig, uuid).volatile(),
-        Def::new("md5", "The MD5 hash of a string, as 32 hex digits.", str_to_str, md5),
+        )
+        .sigs(&["INITCAP(str STRING) -> STRING"]),
+        Def::new("replace", "Replaces every occurrence of a substring with another.", replace_sig, replace)
+            .sigs(&["REPLACE(str STRING, substring STRING, replacement STRING) -> STRING"]),
+        Def::new("Chr", "The character for a decimal code point or a '\\uXXXX' escape.", chr_sig, chr)
+            .sigs(&["CHR(code INT) -> STRING", "CHR(escape STRING) -> STRING"]),
+        Def::new("elt", "The n-th (1-based) of the string arguments, or NULL when out of range.", elt_sig, elt)
+            .sigs(&["ELT(n INT, str STRING, ...) -> STRING"]),
+        Def::new("field", "The 1-based position of a string among the following arguments, or 0.", field_sig, field)
+            .sigs(&["FIELD(str STRING, candidate STRING, ...) -> INT"]),
+        Def::new("UUID", "A random UUID, or the UUID in 16 bytes.", uuid_sig, uuid)
+            .sigs(&["UUID() -> STRING", "UUID(bytes BYTES) -> STRING"])
+            .volatile(),
+        Def::new("md5", "The MD5 hash of a string, as 32 hex digits.", str_to_str, md5)
+            .sigs(&["MD5(str STRING) -> STRING"]),
     ]
 }
 

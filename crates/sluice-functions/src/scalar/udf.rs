@@ -22,6 +22,7 @@ use datafusion::logical_expr::{
 };
 
 use crate::aggregate::types::type_name;
+use crate::docs::Category;
 
 /// Why a call matches no overload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +52,14 @@ pub(crate) struct Def {
     /// One line for SHOW FUNCTIONS / DESCRIBE FUNCTION.
     pub description: &'static str,
     pub volatility: Volatility,
+    /// The overloads in ksqlDB's notation, one per entry, e.g.
+    /// `UCASE(str STRING) -> STRING`; a trailing `...` repeats the last
+    /// parameter. Documentation only: `resolve` decides what a call takes,
+    /// and a test checks that it accepts every signature listed here.
+    pub signatures: &'static [&'static str],
+    /// The group in docs/functions.md; None takes the family's (see
+    /// `scalar::DEFS`).
+    pub category: Option<Category>,
     pub resolve: fn(&[DataType]) -> Resolved,
     pub invoke: fn(&Call) -> Result<ArrayRef>,
 }
@@ -62,7 +71,25 @@ impl Def {
         resolve: fn(&[DataType]) -> Resolved,
         invoke: fn(&Call) -> Result<ArrayRef>,
     ) -> Def {
-        Def { ksql, description, volatility: Volatility::Immutable, resolve, invoke }
+        Def {
+            ksql,
+            description,
+            volatility: Volatility::Immutable,
+            signatures: &[],
+            category: None,
+            resolve,
+            invoke,
+        }
+    }
+
+    /// The documented overloads (see [`Def::signatures`]).
+    pub(crate) const fn sigs(self, signatures: &'static [&'static str]) -> Def {
+        Def { signatures, ..self }
+    }
+
+    /// A group other than the family's.
+    pub(crate) const fn category(self, category: Category) -> Def {
+        Def { category: Some(category), ..self }
     }
 
     /// For functions whose result changes between calls (RANDOM, UUID, the

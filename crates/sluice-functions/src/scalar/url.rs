@@ -17,21 +17,27 @@ pub(super) fn defs() -> Vec<Def> {
     vec![
         Def::new("url_encode_param", "Encodes a string for a URL query parameter.", str_sig, |c| {
             each(c, |s| Some(encode_param(s)))
-        }),
-        Def::new("url_decode_param", "Decodes a URL query parameter.", str_sig, |c| each(c, decode_param)),
+        })
+        .sigs(&["URL_ENCODE_PARAM(str STRING) -> STRING"]),
+        Def::new("url_decode_param", "Decodes a URL query parameter.", str_sig, |c| each(c, decode_param))
+            .sigs(&["URL_DECODE_PARAM(str STRING) -> STRING"]),
         Def::new("url_extract_fragment", "The fragment of a URL, after '#'.", str_sig, |c| {
             each(c, |s| Uri::parse(s)?.fragment.and_then(|f| decode(&f)))
-        }),
-        Def::new("url_extract_host", "The host of a URL.", str_sig, |c| each(c, |s| Uri::parse(s)?.host)),
+        })
+        .sigs(&["URL_EXTRACT_FRAGMENT(url STRING) -> STRING"]),
+        Def::new("url_extract_host", "The host of a URL.", str_sig, |c| each(c, |s| Uri::parse(s)?.host))
+            .sigs(&["URL_EXTRACT_HOST(url STRING) -> STRING"]),
         Def::new(
             "url_extract_parameter",
             "The value of a query parameter of a URL ('' for a parameter without a value).",
             |t| first_of(t, &[(&[P::Str, P::Str], STRING)]),
             extract_parameter,
-        ),
+        )
+        .sigs(&["URL_EXTRACT_PARAMETER(url STRING, parameter STRING) -> STRING"]),
         Def::new("url_extract_path", "The path of a URL.", str_sig, |c| {
             each(c, |s| Uri::parse(s)?.path.and_then(|p| decode(&p)))
-        }),
+        })
+        .sigs(&["URL_EXTRACT_PATH(url STRING) -> STRING"]),
         Def::new(
             "url_extract_port",
             "The port of a URL.",
@@ -40,13 +46,16 @@ pub(super) fn defs() -> Vec<Def> {
                 let s = strs(arg(c.args, 0, "URL_EXTRACT_PORT")?)?;
                 Ok(int_rows(c.rows, |i| Uri::parse(at(s, i)?)?.port))
             },
-        ),
+        )
+        .sigs(&["URL_EXTRACT_PORT(url STRING) -> INT"]),
         Def::new("url_extract_protocol", "The scheme of a URL.", str_sig, |c| {
             each(c, |s| Uri::parse(s)?.scheme)
-        }),
+        })
+        .sigs(&["URL_EXTRACT_PROTOCOL(url STRING) -> STRING"]),
         Def::new("url_extract_query", "The query of a URL, after '?'.", str_sig, |c| {
             each(c, |s| Uri::parse(s)?.query.and_then(|q| decode(&q)))
-        }),
+        })
+        .sigs(&["URL_EXTRACT_QUERY(url STRING) -> STRING"]),
     ]
 }
 
