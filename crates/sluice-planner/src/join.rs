@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use sluice_catalog::{Catalog, DataSource, SqlType};
+use sluice_catalog::{Catalog, DataSource, SqlType, WindowType};
 use sluice_sql::ast::{
     BinaryOp, ColumnRef, Expr, FunctionCall, Ident, JoinKind, Select, SelectItem, SourceKind, SourceRef,
     WithinBounds,
@@ -115,9 +115,6 @@ pub fn plan_join(
                 a.source.name
             )));
         }
-        if a.source.window.is_some() {
-            return Err(PlanError::NotSupportedYet("Joining windowed sources".into()));
-        }
     }
     let first_schema = source_batch_schema(sides[0].source);
     let resolve = |expr: &Expr| -> Result<Expr> { rewrite_columns(expr, &sides) };
@@ -175,6 +172,7 @@ pub fn plan_join(
                 )))
             }
         };
+        check_windows(&sides[0], right, left_expr, right_expr)?;
         let left_schema =
             if index == 0 { Arc::clone(&first_schema) } else { Arc::clone(&stages[index - 1].joined_schema) };
         let right_schema = source_batch_schema(right.source);
@@ -613,6 +611,51 @@ fn qualified(expr: &Expr, sides: &[Side]) -> String {
         _ => Ok(None),
     });
     result.map(|e| e.to_string()).unwrap_or_else(|_| expr.to_string())
+}
+
+/// ksqlDB's rules for windowed sources in a join: both or neither windowed, session
+/// windows only with session windows, and on the key columns (their rows cannot be
+/// re-keyed). Sluice cannot match windows yet, so the joins ksqlDB runs are refused
+/// as not supported.
+fn check_windows(left: &Side, right: &Side, left_expr: &Expr, right_expr: &Expr) -> Result<()> {
+    let kind = |s: &Side| s.source.window.map(|w| w.window_type);
+    let name = |w: WindowType| match w {
+        WindowType::Session => "SESSION",
+        WindowType::Tumbling => "TUMBLING",
+        WindowType::Hopping => "HOPPING",
+    };
+    match (kind(left), kind(right)) {
+        (None, None) => Ok(()),
+        (Some(w), None) | (None, Some(w)) => {
+            let (windowed, plain) = if kind(left).is_some() { (left, right) } else { (right, left) };
+            Err(PlanError::Invalid(format!(
+                "Can not join windowed source to non-windowed source.\n`{}` is {} windowed\n`{}` is not windowed",
+                windowed.source.name,
+                name(w),
+                plain.source.name
+            )))
+        }
+        (Some(l), Some(r)) if (l == WindowType::Session) != (r == WindowType::Session) => {
+            Err(PlanError::Invalid(format!(
+                "Incompatible windowed sources.\nLeft source: {}\nRight source: {}\nSession windowed sources can only \
+                 be joined to other session windowed sources, and may still not result in expected behaviour as \
+                 session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources \
+                 can only be joined to other hopping and tumbling windowed sources",
+                name(l),
+                name(r)
+            )))
+        }
+        _ if !is_key(left_expr, left) || !is_key(right_expr, right) => Err(PlanError::Invalid(
+            "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385."
+                .into(),
+        )),
+        _ => Err(PlanError::NotSupportedYet("Joining windowed sources".into())),
+    }
+}
+
+/// Whether `expr` is a key column of the side's source.
+fn is_key(expr: &Expr, side: &Side) -> bool {
+    matches!(expr, Expr::Column(c) if side.source.schema.key_columns().any(|k| k.name == c.name.as_str()))
 }
 
 /// The name of the synthetic key of a join whose key is no single column (a FULL
