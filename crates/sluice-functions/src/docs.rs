@@ -231,16 +231,24 @@ static LAMBDA_FUNCTIONS: &[Listed] = &[
 ];
 
 /// The table functions Sluice runs; the planner plans them
-/// (`sluice-planner`'s `table_function.rs`). ksqlDB's CUBE_EXPLODE is
-/// recognised (see [`crate::KSQLDB_TABLE_FUNCTIONS`]) but not run yet.
-static TABLE_FUNCTIONS: &[Listed] = &[Listed {
-    name: "EXPLODE",
-    kind: FunctionKind::Table,
-    category: Category::Table,
-    description:
-        "One row per element of an array; several in one SELECT are zipped, shorter arrays padded with NULL.",
-    signatures: &["EXPLODE(array ARRAY<T>) -> T"],
-}];
+/// (`sluice-planner`'s `table_function.rs`).
+static TABLE_FUNCTIONS: &[Listed] = &[
+    Listed {
+        name: "CUBE_EXPLODE",
+        kind: FunctionKind::Table,
+        category: Category::Table,
+        description: "One row per distinct combination of an array's elements, the elements left out NULL.",
+        signatures: &["CUBE_EXPLODE(array ARRAY<T>) -> ARRAY<T>"],
+    },
+    Listed {
+        name: "EXPLODE",
+        kind: FunctionKind::Table,
+        category: Category::Table,
+        description:
+            "One row per element of an array; several in one SELECT are zipped, shorter arrays padded with NULL.",
+        signatures: &["EXPLODE(array ARRAY<T>) -> T"],
+    },
+];
 
 /// Upper-case names of the lambda functions, for the planner.
 pub fn lambda_function_names() -> impl Iterator<Item = &'static str> {

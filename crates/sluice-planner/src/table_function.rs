@@ -1,6 +1,7 @@
-//! EXPLODE: a table function that turns each element of an array into a
-//! row. Several EXPLODEs in one SELECT are zipped; shorter arrays are padded
-//! with nulls, as in ksqlDB.
+//! EXPLODE turns each element of an array into a row; CUBE_EXPLODE turns an
+//! array into a row per combination of its elements (the others null). Several
+//! table functions in one SELECT are zipped; shorter ones are padded with
+//! nulls, as in ksqlDB.
 
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ pub fn exploded_column(i: usize) -> String {
 pub struct ExplodePlan {
     /// The arrays to explode, over the input.
     pub arrays: Vec<CompiledExpr>,
+    /// Per array: CUBE_EXPLODE (a row per combination) rather than EXPLODE.
+    pub cube: Vec<bool>,
     /// The input's columns followed by one column per array (`$tf0`, ..).
     pub output_schema: SchemaRef,
 }
@@ -45,13 +48,15 @@ pub fn plan_explode(
     compiler: &ExprCompiler,
 ) -> Result<Option<ExplodePlan>> {
     let mut arguments: Vec<Expr> = Vec::new();
+    let mut cube: Vec<bool> = Vec::new();
     for (_, item) in items.iter_mut() {
         *item = walk::transform(item, &mut |e| match is_table_function(e) {
-            Some(name) if name == "EXPLODE" => {
+            Some(name) if name == "EXPLODE" || name == "CUBE_EXPLODE" => {
                 let Expr::Function(call) = e else { return Ok(None) };
                 let [argument] = call.args.as_slice() else {
                     return Err(PlanError::Invalid(format!(
-                        "Function 'explode' does not accept parameters ({} arguments).",
+                        "Function '{}' does not accept parameters ({} arguments).",
+                        name.to_lowercase(),
                         call.args.len()
                     )));
                 };
@@ -62,6 +67,7 @@ pub fn plan_explode(
                     return Err(PlanError::Invalid("Table functions cannot be nested.".into()));
                 }
                 arguments.push(argument.clone());
+                cube.push(name == "CUBE_EXPLODE");
                 Ok(Some(Expr::column(exploded_column(arguments.len() - 1))))
             }
             Some(name) => Err(PlanError::NotSupportedYet(format!("The table function {name}"))),
@@ -76,14 +82,17 @@ pub fn plan_explode(
     let mut fields: Vec<Field> = input_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     for (i, (array, argument)) in arrays.iter().zip(&arguments).enumerate() {
         let element = match array.data_type() {
+            // A combination is an array like the argument.
+            list @ DataType::List(_) if cube[i] => list.clone(),
             DataType::List(item) | DataType::LargeList(item) => item.data_type().clone(),
             other => {
+                let name = if cube[i] { "cube_explode" } else { "explode" };
                 return Err(PlanError::Invalid(format!(
-                    "Function 'explode' does not accept parameters ({argument}: {other}); it takes an ARRAY."
-                )))
+                    "Function '{name}' does not accept parameters ({argument}: {other}); it takes an ARRAY."
+                )));
             }
         };
         fields.push(Field::new(exploded_column(i), element, true));
     }
-    Ok(Some(ExplodePlan { arrays, output_schema: Arc::new(Schema::new(fields)) }))
+    Ok(Some(ExplodePlan { arrays, cube, output_schema: Arc::new(Schema::new(fields)) }))
 }
