@@ -39,6 +39,19 @@ pub fn with_inferred_columns<'a>(
         format.clone().or_else(|| with.string("VALUE_FORMAT")).or_else(|| defaults.value.clone());
     let key_format = format.or_else(|| with.string("KEY_FORMAT"));
     let has_key = create.columns.iter().any(|c| c.constraint != ColumnConstraint::None);
+    if with.contains("KEY_SCHEMA_ID") {
+        let format = key_format.as_deref().unwrap_or(&defaults.key).to_ascii_uppercase();
+        if !inferable(&format) {
+            return Err(EngineError::Invalid(format!(
+                "KEY_FORMAT should support schema inference when KEY_SCHEMA_ID is provided. Current format is {format}."
+            )));
+        }
+        if has_key {
+            return Err(EngineError::Invalid(
+                "Table elements and KEY_SCHEMA_ID cannot both exist for create statement.".into(),
+            ));
+        }
+    }
     let has_value = create.columns.iter().any(|c| c.constraint == ColumnConstraint::None);
 
     let mut columns: Vec<ColumnDef> = Vec::new();

@@ -51,7 +51,8 @@ pub fn sink_source(
     let has_key = plan.output.key_columns().next().is_some();
     let mut key_format = spec("KEY_FORMAT", &source.key_format, "KEY_DELIMITER");
     if !has_key {
-        if with.contains("KEY_FORMAT") && produced == SourceKind::Stream {
+        let explicit = with.string("KEY_FORMAT").filter(|f| !f.eq_ignore_ascii_case("NONE"));
+        if explicit.is_some() && produced == SourceKind::Stream {
             return Err(EngineError::Invalid("Key format specified for stream without key columns.".into()));
         }
         key_format = FormatSpec { name: "NONE".into(), ..FormatSpec::default() };

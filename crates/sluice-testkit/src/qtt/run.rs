@@ -350,6 +350,10 @@ fn encode_side(
     registry: &Registry,
 ) -> Result<Option<Vec<u8>>, String> {
     let Some(value) = value.filter(|v| !v.is_null()) else { return Ok(None) };
+    // A keyless source ignores whatever key the record has: write it as given.
+    if side_fields(&source.schema, namespace.clone()).is_empty() {
+        return Ok(Some(json_bytes(value)));
+    }
     let spec = if namespace == Namespace::Key { &source.key_format } else { &source.value_format };
     match format(spec)? {
         Format::None => Ok(None),
