@@ -13,7 +13,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, ListArray, MapArray, RecordBatch, StructArray, UInt32Array,
 };
-use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::compute::{cast, filter, take};
 use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use datafusion::common::{exec_err, DFSchema, ScalarValue};
@@ -127,6 +127,7 @@ impl ExprCompiler {
             .map(|c| col(format!("\"{c}\"")).get_type(schema))
             .collect::<std::result::Result<_, _>>()?;
         let mut bodies = Vec::new();
+        let mut guards = Vec::new();
         let mut body_schema: Option<SchemaRef> = None;
         for (params, body) in &bodies_ast {
             let mut fields: Vec<Field> = params
@@ -137,6 +138,11 @@ impl ExprCompiler {
             fields.extend(captured.iter().zip(&captured_types).map(|(c, t)| Field::new(c, t.clone(), true)));
             let lambda_schema: SchemaRef = Arc::new(Schema::new(fields));
             bodies.push(self.compile(body, &lambda_schema)?);
+            // An operand that cannot be compiled on its own (it reads a nested
+            // lambda's parameter) is not guarded.
+            let mut operands = Vec::new();
+            eager_arithmetic_operands(body, &mut operands);
+            guards.extend(operands.into_iter().filter_map(|o| self.compile(o, &lambda_schema).ok()));
             body_schema = Some(lambda_schema);
         }
         let body_schema = body_schema.ok_or_else(bad)?;
@@ -164,6 +170,7 @@ impl ExprCompiler {
             name: name.to_ascii_lowercase(),
             kind,
             bodies,
+            guards,
             body_schema,
             return_type,
             signature: Signature::variadic_any(Volatility::Immutable),
@@ -180,6 +187,10 @@ struct LambdaUdf {
     name: String,
     kind: Kind,
     bodies: Vec<CompiledExpr>,
+    /// Operands of the arithmetic the bodies always evaluate: ksqlDB's lambdas
+    /// are Java code, where arithmetic on a null throws, so a null here fails the
+    /// whole call and its result is null.
+    guards: Vec<CompiledExpr>,
     body_schema: SchemaRef,
     return_type: DataType,
     signature: Signature,
@@ -272,6 +283,42 @@ impl LambdaUdf {
         self.bodies[body].evaluate(batch).map_err(|e| e.to_string())
     }
 
+    /// Whether each element of `batch` makes the call fail (a guarded operand is null).
+    fn failing(&self, batch: &RecordBatch) -> std::result::Result<Vec<bool>, String> {
+        let mut failing = vec![false; batch.num_rows()];
+        for guard in &self.guards {
+            let operand = guard.evaluate(batch).map_err(|e| e.to_string())?;
+            for (i, f) in failing.iter_mut().enumerate() {
+                *f |= operand.is_null(i);
+            }
+        }
+        Ok(failing)
+    }
+
+    /// `nulls` with the rows of failing elements made null too.
+    fn failed_rows(
+        &self,
+        batch: &RecordBatch,
+        parents: &UInt32Array,
+        rows: usize,
+        nulls: Option<&NullBuffer>,
+        extra: &[bool],
+    ) -> std::result::Result<Option<NullBuffer>, String> {
+        let failing = self.failing(batch)?;
+        let mut valid: Vec<bool> = (0..rows).map(|r| nulls.is_none_or(|n| n.is_valid(r))).collect();
+        for (i, parent) in parents.values().iter().enumerate() {
+            if failing[i] {
+                valid[*parent as usize] = false;
+            }
+        }
+        for (r, failed) in extra.iter().enumerate() {
+            if *failed {
+                valid[r] = false;
+            }
+        }
+        Ok(if valid.iter().all(|v| *v) { None } else { Some(NullBuffer::from(valid)) })
+    }
+
     /// TRANSFORM and FILTER: every element of every row at once.
     fn per_element(&self, arrays: &[ArrayRef]) -> std::result::Result<ArrayRef, String> {
         let (collection, captured) = arrays.split_first().ok_or("no arguments")?;
@@ -280,18 +327,14 @@ impl LambdaUdf {
             let values = list.values().slice(first, last - first);
             let batch = self.body_batch(vec![Arc::clone(&values)], captured, &parents)?;
             let result = self.eval(0, &batch)?;
+            let nulls = self.failed_rows(&batch, &parents, list.len(), list.nulls(), &[])?;
             return match self.kind {
                 Kind::Transform => {
                     let DataType::List(field) = &self.return_type else {
                         return Err("bad TRANSFORM type".into());
                     };
-                    let list = ListArray::try_new(
-                        Arc::clone(field),
-                        rebased(list.offsets()),
-                        result,
-                        list.nulls().cloned(),
-                    )
-                    .map_err(|e| e.to_string())?;
+                    let list = ListArray::try_new(Arc::clone(field), rebased(list.offsets()), result, nulls)
+                        .map_err(|e| e.to_string())?;
                     Ok(Arc::new(list))
                 }
                 _ => {
@@ -300,7 +343,7 @@ impl LambdaUdf {
                     let DataType::List(field) = list.data_type() else {
                         return Err("bad FILTER type".into());
                     };
-                    let list = ListArray::try_new(Arc::clone(field), offsets, values, list.nulls().cloned())
+                    let list = ListArray::try_new(Arc::clone(field), offsets, values, nulls)
                         .map_err(|e| e.to_string())?;
                     Ok(Arc::new(list))
                 }
@@ -314,24 +357,23 @@ impl LambdaUdf {
         match self.kind {
             Kind::Transform => {
                 let (new_keys, new_values) = (self.eval(0, &batch)?, self.eval(1, &batch)?);
+                // Two entries given the same key fail the call, as in ksqlDB.
+                let duplicated = duplicate_keys(&new_keys, map.offsets())?;
+                let nulls = self.failed_rows(&batch, &parents, map.len(), map.nulls(), &duplicated)?;
                 let DataType::Map(field, sorted) = &self.return_type else {
                     return Err("bad TRANSFORM type".into());
                 };
                 let DataType::Struct(kv) = field.data_type() else { return Err("bad TRANSFORM type".into()) };
                 let entries = StructArray::try_new(kv.clone(), vec![new_keys, new_values], None)
                     .map_err(|e| e.to_string())?;
-                let map = MapArray::try_new(
-                    Arc::clone(field),
-                    rebased(map.offsets()),
-                    entries,
-                    map.nulls().cloned(),
-                    *sorted,
-                )
-                .map_err(|e| e.to_string())?;
+                let map =
+                    MapArray::try_new(Arc::clone(field), rebased(map.offsets()), entries, nulls, *sorted)
+                        .map_err(|e| e.to_string())?;
                 Ok(Arc::new(map))
             }
             _ => {
                 let result = self.eval(0, &batch)?;
+                let nulls = self.failed_rows(&batch, &parents, map.len(), map.nulls(), &[])?;
                 let (keep, offsets) = kept(&result, map.offsets())?;
                 let entries = map.entries().slice(first, last - first);
                 let entries = filter(&entries, &keep).map_err(|e| e.to_string())?;
@@ -342,7 +384,7 @@ impl LambdaUdf {
                     Arc::clone(field),
                     offsets,
                     entries.as_struct().clone(),
-                    map.nulls().cloned(),
+                    nulls,
                     *sorted,
                 )
                 .map_err(|e| e.to_string())?;
@@ -377,6 +419,10 @@ impl LambdaUdf {
                 let mut params = vec![state.to_array().map_err(|e| e.to_string())?];
                 params.extend(elements.iter().map(|e| e.slice(i, 1)));
                 let batch = self.body_batch(params, captured, &parent)?;
+                if self.failing(&batch)?.first() == Some(&true) {
+                    state = ScalarValue::try_from(&self.return_type).map_err(|e| e.to_string())?;
+                    break;
+                }
                 let next = self.eval(0, &batch)?;
                 let next = cast(&next, &self.return_type).map_err(|e| e.to_string())?;
                 state = ScalarValue::try_from_array(&next, 0).map_err(|e| e.to_string())?;
@@ -386,6 +432,46 @@ impl LambdaUdf {
         let array = ScalarValue::iter_to_array(results).map_err(|e| e.to_string())?;
         cast(&array, &self.return_type).map_err(|e| e.to_string())
     }
+}
+
+/// The operands of the arithmetic in `body` that ksqlDB's generated Java code
+/// evaluates whatever the values: not under CASE or IS NULL, nor in a nested
+/// lambda (both sides of AND and OR are evaluated).
+fn eager_arithmetic_operands<'a>(body: &'a ast::Expr, out: &mut Vec<&'a ast::Expr>) {
+    use ast::{BinaryOp as B, Expr as E};
+    match body {
+        E::Binary { left, op, right } => {
+            if matches!(op, B::Add | B::Subtract | B::Multiply | B::Divide | B::Modulo) {
+                out.push(left);
+                out.push(right);
+            }
+            eager_arithmetic_operands(left, out);
+            eager_arithmetic_operands(right, out);
+        }
+        E::Unary { expr, .. } | E::Cast { expr, .. } => eager_arithmetic_operands(expr, out),
+        E::Function(call) if !is_lambda_function(call.name.as_str()) => {
+            call.args.iter().for_each(|a| eager_arithmetic_operands(a, out))
+        }
+        _ => {}
+    }
+}
+
+/// Per row: whether two of its entries got the same key.
+fn duplicate_keys(keys: &ArrayRef, offsets: &OffsetBuffer<i32>) -> std::result::Result<Vec<bool>, String> {
+    let first = offsets[0] as usize;
+    let mut out = Vec::with_capacity(offsets.len().saturating_sub(1));
+    for window in offsets.windows(2) {
+        let (start, end) = (window[0] as usize - first, window[1] as usize - first);
+        let mut seen: Vec<ScalarValue> = Vec::with_capacity(end - start);
+        let mut duplicated = false;
+        for i in start..end {
+            let key = ScalarValue::try_from_array(keys, i).map_err(|e| e.to_string())?;
+            duplicated |= seen.contains(&key);
+            seen.push(key);
+        }
+        out.push(duplicated);
+    }
+    Ok(out)
 }
 
 /// For FILTER: which elements stay (a null condition drops), and the new
@@ -465,5 +551,31 @@ mod tests {
         let sums = eval("REDUCE(xs, CAST(0 AS BIGINT), (s, x) => s + x)");
         let sums = sums.as_any().downcast_ref::<Int64Array>().unwrap();
         assert_eq!(sums.iter().collect::<Vec<_>>(), vec![Some(6), Some(0), Some(5)]);
+    }
+
+    #[test]
+    fn arithmetic_on_a_null_element_nulls_the_call_as_in_java() {
+        let batch = {
+            let mut xs = ListBuilder::new(Int32Builder::new());
+            xs.append_value([Some(1), None]);
+            xs.append_value([Some(2)]);
+            let schema = Arc::new(Schema::new(vec![Field::new(
+                "XS",
+                DataType::List(Arc::new(Field::new("item", DataType::Int32, true))),
+                true,
+            )]));
+            RecordBatch::try_new(schema, vec![Arc::new(xs.finish())]).unwrap()
+        };
+        let run = |sql: &str| {
+            let expr = parse_expr(sql).unwrap();
+            ExprCompiler::default().compile(&expr, &batch.schema()).unwrap().evaluate(&batch).unwrap()
+        };
+        let plus = run("TRANSFORM(xs, x => x + 5)");
+        assert!(plus.is_null(0) && plus.is_valid(1));
+        // A CASE that checks for null first does not fail.
+        let guarded = run("TRANSFORM(xs, x => CASE WHEN x IS NULL THEN 0 ELSE x + 5 END)");
+        assert!(guarded.is_valid(0));
+        let sum = run("REDUCE(xs, 0, (s, x) => s + x)");
+        assert!(sum.is_null(0) && sum.is_valid(1));
     }
 }
