@@ -11,7 +11,9 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use sluice_catalog::{DataSource, SqlType};
-use sluice_functions::aggregate::{aggregate_function, table_source_error, AggregateFunction};
+use sluice_functions::aggregate::{
+    aggregate_function, table_source_error, AggregateConfig, AggregateFunction,
+};
 use sluice_sql::ast::{ColumnRef, Expr, FunctionCall, Ident, Select};
 
 use crate::error::{PlanError, Result};
@@ -49,6 +51,9 @@ pub struct AggregationPlan {
     pub source_key_columns: Vec<usize>,
     /// WINDOW: the intermediate rows then carry WINDOWSTART and WINDOWEND.
     pub window: Option<WindowPlan>,
+    /// The query's `ksql.functions.*` properties (COLLECT_LIST/SET limits); the
+    /// runtime sets them.
+    pub config: AggregateConfig,
 }
 
 /// Whether `name` is an aggregate function.
@@ -249,7 +254,15 @@ pub fn plan_aggregation(
     let source_key_columns =
         source.schema.key_columns().filter_map(|k| input_schema.index_of(&k.name).ok()).collect();
     Ok((
-        AggregationPlan { group_by, aggregates, intermediate_schema, having, source_key_columns, window },
+        AggregationPlan {
+            group_by,
+            aggregates,
+            intermediate_schema,
+            having,
+            source_key_columns,
+            window,
+            config: AggregateConfig::default(),
+        },
         projection,
     ))
 }

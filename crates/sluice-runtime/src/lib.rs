@@ -21,5 +21,6 @@ pub use processing_log::{ProcessingLog, ProcessingLogEntry};
 pub use query::{QueryOptions, RunningQuery};
 pub use serde::{key_decoder, key_encoder, schema_subject, side_unwrapped, value_decoder, value_encoder};
 pub use sink::SinkWriter;
+pub use sluice_functions::aggregate::AggregateConfig;
 pub use source::SourceDecoder;
 pub use window_key::{append_window, split_window};

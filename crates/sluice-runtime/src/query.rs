@@ -3,6 +3,7 @@
 
 use sluice_catalog::DataSource;
 use sluice_formats::Registry;
+use sluice_functions::aggregate::AggregateConfig;
 use sluice_log::{Log, StoredRecord};
 use sluice_planner::{QueryPlan, WindowShape};
 use sluice_sql::ast::SourceKind;
@@ -23,6 +24,8 @@ pub struct QueryOptions {
     /// `ksql.timestamp.throw.on.invalid`: a record whose TIMESTAMP column
     /// cannot be read fails the query instead of being skipped.
     pub fail_on_invalid_timestamp: bool,
+    /// `ksql.functions.*`: the COLLECT_LIST and COLLECT_SET limits.
+    pub aggregates: AggregateConfig,
 }
 
 /// A topic a query reads, and how far it has read it.
@@ -78,11 +81,13 @@ impl RunningQuery {
             operators.push(Box::new(Explode::new(explode.clone())));
         }
         if let Some(aggregation) = &plan.aggregation {
+            let mut aggregation = aggregation.clone();
+            aggregation.config = options.aggregates;
             let sessions = matches!(plan.window().map(|w| w.shape), Some(WindowShape::Session { .. }));
             if sessions {
-                operators.push(Box::new(SessionAggregate::new(aggregation.clone())?));
+                operators.push(Box::new(SessionAggregate::new(aggregation)?));
             } else {
-                operators.push(Box::new(Aggregate::new(aggregation.clone(), &plan.input_schema, changelog)?));
+                operators.push(Box::new(Aggregate::new(aggregation, &plan.input_schema, changelog)?));
             }
         }
         operators.push(Box::new(Project::new(plan.projection.clone(), plan.output_batch_schema())));

@@ -172,7 +172,7 @@ pub fn has_primitive_intermediate(name: &str) -> bool {
 }
 
 /// Query properties that configure aggregates (`ksql.functions.*`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AggregateConfig {
     /// `ksql.functions.collect_list.limit`; None (the default, as in
     /// ksqlDB's UDAF when the property is unset) means no limit.

@@ -18,7 +18,7 @@ use sluice_formats::{Decoder, Encoder, Format, MemorySchemaRegistry, Registry, S
 use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
 use sluice_runtime::{
     append_window, key_decoder, key_encoder, schema_subject, side_unwrapped, split_window, value_decoder,
-    value_encoder,
+    value_encoder, AggregateConfig,
 };
 use sluice_sql::ast::Statement;
 use sluice_sql::parse_script;
@@ -47,7 +47,7 @@ fn run(case: &QttCase) -> Result<CaseResult, String> {
     let registry = MemorySchemaRegistry::shared();
     register_statement_schemas(case, &statements, &registry);
     let topic_schemas = register_schemas(case, &registry)?;
-    let mut engine = Engine::with_registry(log.clone(), registry, config(case));
+    let mut engine = Engine::with_registry(log.clone(), registry, config(case)?);
     create_topics(case, &statements, log.as_ref())?;
 
     let last = statements.len().saturating_sub(1);
@@ -133,9 +133,19 @@ fn parse_statements(case: &QttCase) -> Result<Vec<Statement>, String> {
     Ok(statements)
 }
 
-fn config(case: &QttCase) -> EngineConfig {
+/// The `ksql.functions.*` properties of the case (numbers or strings).
+fn aggregate_config(case: &QttCase) -> Result<AggregateConfig, String> {
+    let texts: Vec<(&str, String)> = case
+        .properties
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect();
+    AggregateConfig::from_properties(texts.iter().map(|(k, v)| (*k, v.as_str())))
+}
+
+fn config(case: &QttCase) -> Result<EngineConfig, String> {
     let property = |name: &str| case.properties.get(name).and_then(Value::as_str).map(str::to_string);
-    EngineConfig {
+    Ok(EngineConfig {
         formats: FormatDefaults {
             key: property("ksql.persistence.default.format.key").unwrap_or_else(|| "KAFKA".into()),
             value: property("ksql.persistence.default.format.value"),
@@ -144,8 +154,9 @@ fn config(case: &QttCase) -> EngineConfig {
         first_query_number: 0,
         query_options: QueryOptions {
             fail_on_invalid_timestamp: property("ksql.timestamp.throw.on.invalid").as_deref() == Some("true"),
+            aggregates: aggregate_config(case)?,
         },
-    }
+    })
 }
 
 /// The topics a case's sources read, as the test harness creates them
@@ -180,7 +191,8 @@ fn create_topics(case: &QttCase, statements: &[Statement], log: &dyn Log) -> Res
 fn register_statement_schemas(case: &QttCase, statements: &[Statement], registry: &Registry) {
     for statement in statements {
         let Statement::CreateSource(create) = statement else { continue };
-        let Ok(source) = DataSource::from_create(create, &|_| None, &config(case).formats) else { continue };
+        let Ok(config) = config(case) else { return };
+        let Ok(source) = DataSource::from_create(create, &|_| None, &config.formats) else { continue };
         if case.topics.iter().any(|t| t.name == source.topic) {
             continue;
         }

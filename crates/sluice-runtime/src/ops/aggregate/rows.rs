@@ -9,7 +9,7 @@ use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, Record
 use datafusion::arrow::compute::{filter, filter_record_batch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
-use sluice_functions::aggregate::Accumulator;
+use sluice_functions::aggregate::{accumulator_with_config, Accumulator};
 use sluice_planner::{AggregationPlan, ROWTIME};
 
 use crate::batch::{scalar_column as column, true_mask, Batch};
@@ -156,7 +156,8 @@ pub(super) fn accumulators(plan: &AggregationPlan) -> Result<Vec<Box<dyn Accumul
         .iter()
         .map(|a| {
             let types: Vec<DataType> = a.args.iter().map(|e| e.data_type().clone()).collect();
-            a.function.accumulator(&types, &a.constants).map_err(RuntimeError::Invalid)
+            accumulator_with_config(a.function, &types, &a.constants, &plan.config)
+                .map_err(RuntimeError::Invalid)
         })
         .collect()
 }
