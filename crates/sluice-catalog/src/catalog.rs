@@ -243,7 +243,7 @@ mod tests {
     }
 
     fn json_catalog() -> Catalog {
-        Catalog::new(FormatDefaults { key: "KAFKA".into(), value: Some("JSON".into()) })
+        Catalog::new(FormatDefaults { value: Some("JSON".into()), ..FormatDefaults::default() })
     }
 
     #[test]

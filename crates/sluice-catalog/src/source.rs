@@ -63,16 +63,32 @@ impl FormatSpec {
 }
 
 /// The format settings that apply when a statement names none
-/// (`ksql.persistence.default.format.key` / `.value`).
+/// (`ksql.persistence.default.format.key` / `.value`,
+/// `ksql.persistence.wrap.single.values`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormatDefaults {
     pub key: String,
     pub value: Option<String>,
+    pub wrap_single_values: Option<bool>,
 }
 
 impl Default for FormatDefaults {
     fn default() -> Self {
-        FormatDefaults { key: "KAFKA".into(), value: None }
+        FormatDefaults { key: "KAFKA".into(), value: None, wrap_single_values: None }
+    }
+}
+
+impl FormatDefaults {
+    /// WRAP_SINGLE_VALUE as a statement gives it, else the configured default
+    /// where it applies: one value column, in a format that can both wrap and not.
+    pub fn wrapping(
+        &self,
+        given: Option<bool>,
+        value_columns: usize,
+        value_format: &FormatSpec,
+    ) -> Option<bool> {
+        let both = matches!(value_format.name.as_str(), "JSON" | "JSON_SR" | "AVRO");
+        given.or(self.wrap_single_values.filter(|_| value_columns == 1 && both))
     }
 }
 
@@ -139,6 +155,8 @@ impl DataSource {
         let (key_format, value_format) = formats(&with, &schema, defaults)?;
         let wrap_single_value = with.boolean("WRAP_SINGLE_VALUE")?;
         check_wrapping(wrap_single_value, &schema, &value_format)?;
+        let wrap_single_value =
+            defaults.wrapping(wrap_single_value, schema.value_columns().count(), &value_format);
         let timestamp = timestamp_column(&with, &schema)?;
         let window = window_info(&with)?;
         Ok(DataSource {

@@ -78,6 +78,8 @@ pub fn sink_source(
             "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas".into(),
         ));
     }
+    let wrap_single_value =
+        defaults.wrapping(wrap_single_value, plan.output.value_columns().count(), &value_format);
     let name = create.name.0.clone();
     let count = |property: &str| -> Result<Option<u32>> {
         Ok(with.integer(property)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))

@@ -207,7 +207,20 @@ impl ExprCompiler {
                 // Custom type names are resolved by the caller's catalog;
                 // a bare expression compiler only knows the built-in types.
                 let sql_type = SqlType::resolve(data_type, &|_| None)?;
-                cast(logical(expr)?, sql_type.to_arrow())
+                let operand = logical(expr)?;
+                let from = operand.get_type(schema)?;
+                let nested =
+                    |t: &SqlType| matches!(t, SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_));
+                let kind = |t: &SqlType| std::mem::discriminant(t);
+                if let Some(from_sql) = SqlType::from_arrow(&from) {
+                    // Only an ARRAY casts to an ARRAY, and so on (ksqlDB's rule).
+                    if nested(&sql_type) && kind(&from_sql) != kind(&sql_type) {
+                        return Err(PlanError::Invalid(format!(
+                            "Cast of {from_sql} to {sql_type} is not supported"
+                        )));
+                    }
+                }
+                cast(operand, sql_type.to_arrow())
             }
             ast::Expr::Function(call) if crate::lambda::is_lambda_function(call.name.as_str()) => {
                 self.lambda_call(call, schema)?

@@ -65,6 +65,14 @@ impl ExprCompiler {
                 if fields.is_empty() {
                     return Err(unsupported("An empty STRUCT()"));
                 }
+                for (i, (name, _)) in fields.iter().enumerate() {
+                    if fields[..i].iter().any(|(other, _)| other.as_str() == name.as_str()) {
+                        return Err(PlanError::Invalid(format!(
+                            "Duplicate field names found in STRUCT: '{}'",
+                            name.as_str()
+                        )));
+                    }
+                }
                 let mut args = Vec::with_capacity(fields.len() * 2);
                 for (name, value) in fields {
                     args.push(lit(name.as_str()));

@@ -149,6 +149,7 @@ fn config(case: &QttCase) -> Result<EngineConfig, String> {
         formats: FormatDefaults {
             key: property("ksql.persistence.default.format.key").unwrap_or_else(|| "KAFKA".into()),
             value: property("ksql.persistence.default.format.value"),
+            wrap_single_values: property("ksql.persistence.wrap.single.values").map(|v| v == "true"),
         },
         default_partitions: 1,
         first_query_number: 0,
