@@ -220,7 +220,12 @@ impl ExprCompiler {
                         )));
                     }
                 }
-                cast(operand, sql_type.to_arrow())
+                match (&sql_type, &from) {
+                    (SqlType::String, DataType::List(_) | DataType::Map(..) | DataType::Struct(_)) => {
+                        crate::cast::nested_to_string(operand)
+                    }
+                    _ => cast(operand, sql_type.to_arrow()),
+                }
             }
             ast::Expr::Function(call) if crate::lambda::is_lambda_function(call.name.as_str()) => {
                 self.lambda_call(call, schema)?

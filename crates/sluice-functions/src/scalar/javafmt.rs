@@ -1,6 +1,10 @@
 //! How Java writes values as text, where ksqlDB's functions do so
 //! (`Double.toString`, `BigDecimal.toPlainString`, `LocalTime.toString`).
 
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, Float64Type};
+use datafusion::common::ScalarValue;
+
 /// `Double.toString`: plain between 10^-3 and 10^7, else `1.0E10`; always
 /// at least one fraction digit; the shortest digits that read back.
 pub(crate) fn double(v: f64) -> String {
@@ -87,4 +91,47 @@ mod tests {
         assert_eq!(time_of_seconds(60220), "16:43:40");
         assert_eq!(time_of_seconds(3600), "01:00");
     }
+}
+
+/// The text Java gives a value of any SQL type, as ksqlDB's CAST(.. AS STRING)
+/// writes ARRAY (`[1, 2]`), MAP (`{k=v, k2=v2}`) and STRUCT values (Connect's
+/// `Struct{A=1,B=x}`, null fields left out); None for a null.
+pub fn java_string(array: &dyn Array, row: usize) -> Option<String> {
+    if array.is_null(row) {
+        return None;
+    }
+    Some(match array.data_type() {
+        DataType::List(_) => {
+            let items = array.as_list::<i32>().value(row);
+            let texts: Vec<String> =
+                (0..items.len()).map(|i| java_string(items.as_ref(), i).unwrap_or_else(|| "null".into())).collect();
+            format!("[{}]", texts.join(", "))
+        }
+        DataType::Map(..) => {
+            let entries = array.as_map().value(row);
+            let texts: Vec<String> = (0..entries.len())
+                .map(|i| {
+                    let text = |c: &dyn Array| java_string(c, i).unwrap_or_else(|| "null".into());
+                    format!("{}={}", text(entries.column(0).as_ref()), text(entries.column(1).as_ref()))
+                })
+                .collect();
+            format!("{{{}}}", texts.join(", "))
+        }
+        DataType::Struct(fields) => {
+            let strukt = array.as_struct();
+            let texts: Vec<String> = fields
+                .iter()
+                .zip(strukt.columns())
+                .filter_map(|(f, c)| java_string(c.as_ref(), row).map(|v| format!("{}={v}", f.name())))
+                .collect();
+            format!("Struct{{{}}}", texts.join(","))
+        }
+        DataType::Float64 => double(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Decimal128(_, scale) => decimal(array.as_primitive::<Decimal128Type>().value(row), *scale),
+        DataType::Utf8 => array.as_string::<i32>().value(row).to_string(),
+        _ => match ScalarValue::try_from_array(array, row) {
+            Ok(value) => value.to_string(),
+            Err(_) => return None,
+        },
+    })
 }

@@ -38,6 +38,7 @@ use udf::{Def, KsqlUdf};
 
 // The java.time pattern engine, shared with TIMESTAMP_FORMAT (`java_time`).
 pub(crate) use datetime::parse_timestamp_value as parse_timestamp_millis;
+pub use javafmt::java_string;
 pub(crate) use javatime::Format;
 pub(crate) use zone::Zone;
 
