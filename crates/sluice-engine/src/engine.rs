@@ -268,14 +268,7 @@ impl Engine {
             SourceKind::Table => "CTAS",
         };
         let id = self.next_query_id(&format!("{prefix}_{}", sink.name));
-        let query = RunningQuery::new(
-            &id,
-            &plan,
-            &sink,
-            self.log.as_ref(),
-            self.config.query_options,
-            &self.registry,
-        )?;
+        let query = self.new_query(&id, &plan, &sink)?;
         self.log.create_topic(&sink.topic, partitions)?;
         self.catalog.add_source(sink.clone(), false, create.or_replace)?;
         self.start(query, &plan, &sink, &create.query)
@@ -300,15 +293,13 @@ impl Engine {
             )));
         }
         let id = self.next_query_id("INSERTQUERY");
-        let query = RunningQuery::new(
-            &id,
-            &plan,
-            &sink,
-            self.log.as_ref(),
-            self.config.query_options,
-            &self.registry,
-        )?;
+        let query = self.new_query(&id, &plan, &sink)?;
         self.start(query, &plan, &sink, select)
+    }
+
+    /// The running form of `plan`, writing to `sink`.
+    fn new_query(&self, id: &str, plan: &QueryPlan, sink: &DataSource) -> Result<RunningQuery> {
+        Ok(RunningQuery::new(id, plan, sink, self.log.as_ref(), self.config.query_options, &self.registry)?)
     }
 
     fn start(

@@ -18,6 +18,7 @@ use arrow::compute::FilterBuilder;
 use arrow::datatypes::{DataType, FieldRef, Fields, TimeUnit};
 use arrow::error::ArrowError;
 
+use crate::text::Fail;
 use crate::types::map_entries;
 use crate::{Decoded, FormatError};
 
@@ -233,6 +234,25 @@ impl ListBuilder {
         self.lengths.push(self.items.len() - start);
         self.nulls.append(valid);
     }
+
+    /// Appends one list of `items`, each through `put`. The first item that fails
+    /// ends it (the list is then null); its failure is returned with its position.
+    pub fn append_each<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut put: impl FnMut(&mut Builder, T) -> Result<(), Fail>,
+    ) -> Result<(), Fail> {
+        let start = self.items.len();
+        let mut outcome = Ok(());
+        for (i, item) in items.into_iter().enumerate() {
+            if let Err(f) = put(&mut self.items, item) {
+                outcome = Err(f.at(&format!("[{}]", i + 1)));
+                break;
+            }
+        }
+        self.close(start, outcome.is_ok());
+        outcome
+    }
 }
 
 impl MapBuilder {
@@ -240,6 +260,26 @@ impl MapBuilder {
     pub fn close(&mut self, start: usize, valid: bool) {
         self.lengths.push(self.keys.len() - start);
         self.nulls.append(valid);
+    }
+
+    /// Appends one map of `entries`, each value through `put`. The first value
+    /// that fails ends it (the map is then null); its failure is returned with its key.
+    pub fn append_each<T>(
+        &mut self,
+        entries: impl IntoIterator<Item = (String, T)>,
+        mut put: impl FnMut(&mut Builder, T) -> Result<(), Fail>,
+    ) -> Result<(), Fail> {
+        let start = self.keys.len();
+        let mut outcome = Ok(());
+        for (key, value) in entries {
+            self.keys.append_value(&key);
+            if let Err(f) = put(&mut self.values, value) {
+                outcome = Err(f.at(&format!("['{key}']")));
+                break;
+            }
+        }
+        self.close(start, outcome.is_ok());
+        outcome
     }
 }
 

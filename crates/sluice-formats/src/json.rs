@@ -17,21 +17,12 @@ use crate::builder::{Builder, ListBuilder, MapBuilder, StructBuilder};
 use crate::text::{
     integral, parse_decimal, push, put_text, quoted, time_of_day, write_java_double, write_scalar, Fail,
 };
-use crate::types::{column_list, map_entries};
+use crate::types::{check_string_map_keys, column_list};
 use crate::FormatError;
 
 /// JSON carries every SQL type, but map keys must be strings; unwrapped, it holds one
 /// column.
 pub(crate) fn check(fields: &Fields, unwrapped: bool) -> Result<(), FormatError> {
-    fn string_keys(dt: &DataType) -> bool {
-        match dt {
-            DataType::Map(entries, _) => map_entries(entries)
-                .is_some_and(|(k, v)| k.data_type() == &DataType::Utf8 && string_keys(v.data_type())),
-            DataType::List(item) => string_keys(item.data_type()),
-            DataType::Struct(fields) => fields.iter().all(|f| string_keys(f.data_type())),
-            _ => true,
-        }
-    }
     if unwrapped && fields.len() != 1 {
         return Err(FormatError::Schema(format!(
             "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas: an unwrapped JSON \
@@ -39,10 +30,7 @@ pub(crate) fn check(fields: &Fields, unwrapped: bool) -> Result<(), FormatError>
             column_list(fields)
         )));
     }
-    match fields.iter().all(|f| string_keys(f.data_type())) {
-        true => Ok(()),
-        false => Err(FormatError::Schema("JSON only supports MAP types with STRING keys".into())),
-    }
+    check_string_map_keys(fields, "JSON only supports MAP types with STRING keys")
 }
 
 /// One JSON value, its children left as raw text.

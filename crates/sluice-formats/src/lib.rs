@@ -28,10 +28,9 @@ mod types;
 use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::{DataType, Fields};
 
-pub use avro::SchemaSubject;
 pub use error::FormatError;
 pub use format::{Format, JSON_SR_SCHEMA_ID};
-pub use registry::{MemorySchemaRegistry, Registry, SchemaRegistry};
+pub use registry::{MemorySchemaRegistry, Registry, SchemaRegistry, SchemaSubject};
 
 use avro::{SchemaReader, SchemaWriter};
 use builder::Batch;
@@ -248,23 +247,6 @@ fn needs_registry<'a>(
         .ok_or_else(|| FormatError::Schema(format!("The {} format needs a schema registry", format.name())))
 }
 
-/// PROTOBUF maps have STRING keys only here (as in ksqlDB).
-fn protobuf_check(fields: &Fields) -> Result<(), FormatError> {
-    fn string_keys(dt: &DataType) -> bool {
-        match dt {
-            DataType::Map(entries, _) => map_entries(entries)
-                .is_some_and(|(k, v)| k.data_type() == &DataType::Utf8 && string_keys(v.data_type())),
-            DataType::List(item) => string_keys(item.data_type()),
-            DataType::Struct(fields) => fields.iter().all(|f| string_keys(f.data_type())),
-            _ => true,
-        }
-    }
-    match fields.iter().all(|f| string_keys(f.data_type())) {
-        true => Ok(()),
-        false => Err(FormatError::Schema("PROTOBUF format only supports MAP types with STRING keys".into())),
-    }
-}
-
 /// The schema checks of `format` for the columns `fields`.
 fn check(format: &Format, fields: &Fields, unwrapped: bool) -> Result<(), FormatError> {
     types::check_sql_types(fields)?;
@@ -274,7 +256,9 @@ fn check(format: &Format, fields: &Fields, unwrapped: bool) -> Result<(), Format
         Format::Kafka => kafka::check(fields),
         Format::None => none::check(fields),
         Format::Avro => Ok(()),
-        Format::Protobuf | Format::ProtobufNoSr => protobuf_check(fields),
+        Format::Protobuf | Format::ProtobufNoSr => {
+            types::check_string_map_keys(fields, "PROTOBUF format only supports MAP types with STRING keys")
+        }
     }
 }
 

@@ -51,6 +51,45 @@ pub fn subject(topic: &str, key: bool) -> String {
     format!("{topic}-{}", if key { "key" } else { "value" })
 }
 
+/// One side (key or value) of a topic in a schema-registry format: where its
+/// schemas are kept and which one it writes with.
+#[derive(Debug, Clone)]
+pub struct SchemaSubject {
+    pub registry: Registry,
+    /// `<topic>-key` or `<topic>-value`.
+    pub subject: String,
+    /// `KEY_SCHEMA_ID` / `VALUE_SCHEMA_ID`: write with this registered schema.
+    pub schema_id: Option<u32>,
+    /// `KEY_SCHEMA_FULL_NAME` / `VALUE_SCHEMA_FULL_NAME`: the name of the generated
+    /// record schema; ksqlDB's default otherwise.
+    pub full_name: Option<String>,
+    pub key: bool,
+}
+
+impl SchemaSubject {
+    /// The schema this side writes with: the one named by id, else the one
+    /// `generate` gives, registered under the subject. Returns its id and text.
+    pub(crate) fn writer_schema(
+        &self,
+        schema_type: SchemaType,
+        generate: impl FnOnce() -> Result<String, FormatError>,
+    ) -> Result<(u32, String), FormatError> {
+        match self.schema_id {
+            Some(id) => {
+                let registered = self.registry.schema(id).ok_or_else(|| {
+                    FormatError::Schema(format!("Schema with id {id} does not exist in the schema registry"))
+                })?;
+                Ok((id, registered.text))
+            }
+            None => {
+                let text = generate()?;
+                let registered = RegisteredSchema { schema_type, text: text.clone() };
+                Ok((self.registry.register(&self.subject, registered)?, text))
+            }
+        }
+    }
+}
+
 /// A schema registry in memory. Ids count from 1, as in Confluent's registry.
 #[derive(Debug, Default)]
 pub struct MemorySchemaRegistry {

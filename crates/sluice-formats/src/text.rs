@@ -300,6 +300,25 @@ pub(crate) fn write_scalar(out: &mut String, array: &dyn Array, row: usize) -> R
     written.map_err(|e| e.to_string())
 }
 
+/// A decimal given as big-endian two's-complement unscaled bytes of scale `from`
+/// (AVRO's and Confluent's PROTOBUF decimals), as a value of DECIMAL(precision, scale).
+pub(crate) fn decimal_from_bytes(bytes: &[u8], from: i64, precision: u8, scale: i8) -> Result<i128, Fail> {
+    if bytes.len() > 16 {
+        return Err(Fail::new("decimal too large"));
+    }
+    let fill = if bytes.first().is_some_and(|b| b & 0x80 != 0) { 0xFF } else { 0 };
+    let mut wide = [fill; 16];
+    wide[16 - bytes.len()..].copy_from_slice(bytes);
+    let unscaled = i128::from_be_bytes(wide);
+    let from = i32::try_from(from).map_err(|_| Fail::new("decimal scale out of range"))?;
+    let value = rescale(unscaled, from, i32::from(scale))
+        .ok_or_else(|| Fail::new(format!("cannot read a decimal of scale {from} as scale {scale}")))?;
+    if value.unsigned_abs() >= 10u128.pow(u32::from(precision)) {
+        return Err(Fail::new(format!("decimal does not fit DECIMAL({precision}, {scale})")));
+    }
+    Ok(value)
+}
+
 /// `unscaled × 10^-from` as a value of scale `to`, if no digit is lost.
 pub(crate) fn rescale(unscaled: i128, from: i32, to: i32) -> Option<i128> {
     let factor = |by: i32| 10i128.checked_pow(u32::try_from(by).ok()?);

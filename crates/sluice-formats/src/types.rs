@@ -123,6 +123,24 @@ pub(crate) fn check_supported(
     }
 }
 
+/// Fails with `message` unless every MAP in the columns (nested ones too) has
+/// STRING keys, as JSON and PROTOBUF need.
+pub(crate) fn check_string_map_keys(fields: &Fields, message: &str) -> Result<(), FormatError> {
+    fn string_keys(dt: &DataType) -> bool {
+        match dt {
+            DataType::Map(entries, _) => map_entries(entries)
+                .is_some_and(|(k, v)| k.data_type() == &DataType::Utf8 && string_keys(v.data_type())),
+            DataType::List(item) => string_keys(item.data_type()),
+            DataType::Struct(fields) => fields.iter().all(|f| string_keys(f.data_type())),
+            _ => true,
+        }
+    }
+    match fields.iter().all(|f| string_keys(f.data_type())) {
+        true => Ok(()),
+        false => Err(FormatError::Schema(message.into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,8 @@ use sluice_functions::scalar::java_string;
 
 /// `CAST(expr AS STRING)` for a nested `expr`.
 pub(crate) fn nested_to_string(expr: Expr) -> Expr {
-    ScalarUDF::new_from_impl(NestedToString { signature: Signature::any(1, Volatility::Immutable) }).call(vec![expr])
+    ScalarUDF::new_from_impl(NestedToString { signature: Signature::any(1, Volatility::Immutable) })
+        .call(vec![expr])
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]

@@ -8,7 +8,7 @@ use arrow::datatypes::Fields;
 
 use super::{split_payload, ParsedSchema, SchemaReader};
 use crate::builder::{Builder, ListBuilder, MapBuilder, StructBuilder};
-use crate::text::{push, rescale, time_of_day, write_java_double, Fail};
+use crate::text::{decimal_from_bytes, push, time_of_day, write_java_double, Fail};
 use crate::FormatError;
 
 /// Decodes one payload into one entry per column.
@@ -240,33 +240,12 @@ fn decimal(value: &Decimal, schema: &Schema, precision: u8, scale: i8) -> Result
         return Err(Fail::new("an AVRO decimal without a decimal schema"));
     };
     let bytes: Vec<u8> = value.try_into().map_err(|e| Fail::new(format!("invalid AVRO decimal: {e}")))?;
-    if bytes.len() > 16 {
-        return Err(Fail::new("AVRO decimal too large"));
-    }
-    let fill = if bytes.first().is_some_and(|b| b & 0x80 != 0) { 0xFF } else { 0 };
-    let mut wide = [fill; 16];
-    wide[16 - bytes.len()..].copy_from_slice(&bytes);
-    let unscaled = i128::from_be_bytes(wide);
-    let from = i32::try_from(ds.scale).map_err(|_| Fail::new("AVRO decimal scale out of range"))?;
-    let rescaled = rescale(unscaled, from, i32::from(scale))
-        .ok_or_else(|| Fail::new(format!("cannot read an AVRO decimal of scale {from} as scale {scale}")))?;
-    if rescaled.unsigned_abs() >= 10u128.pow(u32::from(precision)) {
-        return Err(Fail::new(format!("decimal does not fit DECIMAL({precision}, {scale})")));
-    }
-    Ok(rescaled)
+    let from = i64::try_from(ds.scale).map_err(|_| Fail::new("AVRO decimal scale out of range"))?;
+    decimal_from_bytes(&bytes, from, precision, scale)
 }
 
 fn put_list(l: &mut ListBuilder, items: &[Value], item: &Schema, parsed: &ParsedSchema) -> Result<(), Fail> {
-    let start = l.items.len();
-    let mut outcome = Ok(());
-    for (i, v) in items.iter().enumerate() {
-        if let Err(f) = put(&mut l.items, v, item, parsed) {
-            outcome = Err(f.at(&format!("[{}]", i + 1)));
-            break;
-        }
-    }
-    l.close(start, outcome.is_ok());
-    outcome
+    l.append_each(items, |b, v| put(b, v, item, parsed))
 }
 
 fn put_map(
@@ -276,19 +255,9 @@ fn put_map(
     parsed: &ParsedSchema,
 ) -> Result<(), Fail> {
     // AVRO maps have no order; sorted keys keep the output deterministic.
-    let mut keys: Vec<&String> = entries.keys().collect();
-    keys.sort();
-    let start = m.keys.len();
-    let mut outcome = Ok(());
-    for key in keys {
-        m.keys.append_value(key);
-        if let Err(f) = put(&mut m.values, &entries[key], values, parsed) {
-            outcome = Err(f.at(&format!("['{key}']")));
-            break;
-        }
-    }
-    m.close(start, outcome.is_ok());
-    outcome
+    let mut sorted: Vec<(&String, &Value)> = entries.iter().collect();
+    sorted.sort_by_key(|(k, _)| *k);
+    m.append_each(sorted.into_iter().map(|(k, v)| (k.clone(), v)), |b, v| put(b, v, values, parsed))
 }
 
 fn put_struct(

@@ -15,28 +15,13 @@ use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::Fields;
 
-use crate::registry::{RegisteredSchema, Registry, SchemaType};
+use crate::registry::{Registry, SchemaSubject, SchemaType};
 use crate::FormatError;
 
 pub(crate) use decode::decode_row;
 pub(crate) use encode::encode_row;
 pub(crate) use schema::ParsedSchema;
 pub use schema::{infer_type, schema_for, DEFAULT_KEY_NAME, DEFAULT_VALUE_NAME};
-
-/// One side (key or value) of a topic in a schema-registry format: where its
-/// schemas are kept and which one it writes with.
-#[derive(Debug, Clone)]
-pub struct SchemaSubject {
-    pub registry: Registry,
-    /// `<topic>-key` or `<topic>-value`.
-    pub subject: String,
-    /// `KEY_SCHEMA_ID` / `VALUE_SCHEMA_ID`: write with this registered schema.
-    pub schema_id: Option<u32>,
-    /// `KEY_SCHEMA_FULL_NAME` / `VALUE_SCHEMA_FULL_NAME`: the name of the generated
-    /// record schema; ksqlDB's default otherwise.
-    pub full_name: Option<String>,
-    pub key: bool,
-}
 
 /// Finds writer schemas by the id in each payload, parsing each once.
 #[derive(Debug, Clone)]
@@ -78,20 +63,10 @@ pub(crate) struct SchemaWriter {
 impl SchemaWriter {
     /// The schema `subject` names by id, or the one generated for `fields`, registered.
     pub fn new(subject: &SchemaSubject, fields: &Fields, unwrapped: bool) -> Result<Self, FormatError> {
-        let (id, text) = match subject.schema_id {
-            Some(id) => {
-                let registered = subject.registry.schema(id).ok_or_else(|| {
-                    FormatError::Schema(format!("Schema with id {id} does not exist in the schema registry"))
-                })?;
-                (id, registered.text)
-            }
-            None => {
-                let default = if subject.key { DEFAULT_KEY_NAME } else { DEFAULT_VALUE_NAME };
-                let text = schema_for(fields, unwrapped, subject.full_name.as_deref().unwrap_or(default))?;
-                let registered = RegisteredSchema { schema_type: SchemaType::Avro, text: text.clone() };
-                (subject.registry.register(&subject.subject, registered)?, text)
-            }
-        };
+        let (id, text) = subject.writer_schema(SchemaType::Avro, || {
+            let default = if subject.key { DEFAULT_KEY_NAME } else { DEFAULT_VALUE_NAME };
+            schema_for(fields, unwrapped, subject.full_name.as_deref().unwrap_or(default))
+        })?;
         Ok(SchemaWriter { id, schema: ParsedSchema::parse(&text)? })
     }
 }

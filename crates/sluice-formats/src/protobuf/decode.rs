@@ -1,6 +1,5 @@
 //! PROTOBUF messages into column builders.
 
-use arrow::array::ArrayBuilder;
 use arrow::datatypes::Fields;
 use prost_reflect::{
     DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor, ReflectMessage, Value,
@@ -9,7 +8,7 @@ use prost_reflect::{
 use super::schema::{DATE, DECIMAL, TIMESTAMP, TIME_OF_DAY};
 use super::MessageSource;
 use crate::builder::{Builder, ListBuilder, MapBuilder, StructBuilder};
-use crate::text::{push, rescale, time_of_day, write_java_double, Fail};
+use crate::text::{decimal_from_bytes, push, time_of_day, write_java_double, Fail};
 use crate::FormatError;
 
 /// Decodes one payload into one entry per column.
@@ -183,7 +182,7 @@ fn put_message(b: &mut Builder, m: &DynamicMessage) -> Result<(), Fail> {
             };
             let precision = *precision;
             let scale = *scale;
-            push(d, decimal(&bytes, int("scale"), precision, scale))
+            push(d, decimal_from_bytes(&bytes, int("scale"), precision, scale))
         }
         (b, name) if name.starts_with("google.protobuf.") && name.ends_with("Value") => {
             match m.descriptor().get_field_by_name("value") {
@@ -210,35 +209,8 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// A Confluent decimal (unscaled big-endian bytes and a scale) at the column's scale.
-fn decimal(bytes: &[u8], from: i64, precision: u8, scale: i8) -> Result<i128, Fail> {
-    if bytes.len() > 16 {
-        return Err(Fail::new("PROTOBUF decimal too large"));
-    }
-    let fill = if bytes.first().is_some_and(|b| b & 0x80 != 0) { 0xFF } else { 0 };
-    let mut wide = [fill; 16];
-    wide[16 - bytes.len()..].copy_from_slice(bytes);
-    let unscaled = i128::from_be_bytes(wide);
-    let from = i32::try_from(from).map_err(|_| Fail::new("decimal scale out of range"))?;
-    let value = rescale(unscaled, from, i32::from(scale))
-        .ok_or_else(|| Fail::new(format!("cannot read a decimal of scale {from} as scale {scale}")))?;
-    if value.unsigned_abs() >= 10u128.pow(u32::from(precision)) {
-        return Err(Fail::new(format!("decimal does not fit DECIMAL({precision}, {scale})")));
-    }
-    Ok(value)
-}
-
 fn put_list(l: &mut ListBuilder, items: &[Value], kind: &Kind) -> Result<(), Fail> {
-    let start = l.items.len();
-    let mut outcome = Ok(());
-    for (i, v) in items.iter().enumerate() {
-        if let Err(f) = put(&mut l.items, v, kind) {
-            outcome = Err(f.at(&format!("[{}]", i + 1)));
-            break;
-        }
-    }
-    l.close(start, outcome.is_ok());
-    outcome
+    l.append_each(items, |b, v| put(b, v, kind))
 }
 
 fn put_map(
@@ -247,27 +219,17 @@ fn put_map(
     kind: &Kind,
 ) -> Result<(), Fail> {
     // Maps have no order; sorted keys keep the output deterministic.
-    let mut keys: Vec<&MapKey> = entries.keys().collect();
-    keys.sort();
-    let start = m.keys.len();
-    let mut outcome = Ok(());
-    for key in keys {
-        let text = match key {
-            MapKey::String(s) => s.clone(),
-            MapKey::Bool(b) => b.to_string(),
-            MapKey::I32(n) => n.to_string(),
-            MapKey::I64(n) => n.to_string(),
-            MapKey::U32(n) => n.to_string(),
-            MapKey::U64(n) => n.to_string(),
-        };
-        m.keys.append_value(&text);
-        if let Err(f) = put(&mut m.values, &entries[key], kind) {
-            outcome = Err(f.at(&format!("['{text}']")));
-            break;
-        }
-    }
-    m.close(start, outcome.is_ok());
-    outcome
+    let mut sorted: Vec<(&MapKey, &Value)> = entries.iter().collect();
+    sorted.sort_by_key(|(k, _)| *k);
+    let text = |key: &MapKey| match key {
+        MapKey::String(s) => s.clone(),
+        MapKey::Bool(b) => b.to_string(),
+        MapKey::I32(n) => n.to_string(),
+        MapKey::I64(n) => n.to_string(),
+        MapKey::U32(n) => n.to_string(),
+        MapKey::U64(n) => n.to_string(),
+    };
+    m.append_each(sorted.into_iter().map(|(k, v)| (text(k), v)), |b, v| put(b, v, kind))
 }
 
 fn put_struct(s: &mut StructBuilder, message: &DynamicMessage) -> Result<(), Fail> {

@@ -21,8 +21,8 @@ use std::sync::{Arc, Mutex};
 use arrow::datatypes::Fields;
 use prost_reflect::MessageDescriptor;
 
-use crate::registry::{RegisteredSchema, Registry, SchemaType};
-use crate::{FormatError, SchemaSubject};
+use crate::registry::{Registry, SchemaSubject, SchemaType};
+use crate::FormatError;
 
 pub(crate) use decode::decode_row;
 pub(crate) use encode::encode_row;
@@ -99,19 +99,7 @@ impl MessageWriter {
     /// The schema `subject` names by id (its message `full_name`, else the first), or
     /// the one generated for `fields`, registered.
     pub fn registered(subject: &SchemaSubject, fields: &Fields) -> Result<Self, FormatError> {
-        let (id, text) = match subject.schema_id {
-            Some(id) => {
-                let registered = subject.registry.schema(id).ok_or_else(|| {
-                    FormatError::Schema(format!("Schema with id {id} does not exist in the schema registry"))
-                })?;
-                (id, registered.text)
-            }
-            None => {
-                let text = schema_for(fields)?;
-                let registered = RegisteredSchema { schema_type: SchemaType::Protobuf, text: text.clone() };
-                (subject.registry.register(&subject.subject, registered)?, text)
-            }
-        };
+        let (id, text) = subject.writer_schema(SchemaType::Protobuf, || schema_for(fields))?;
         let name = subject.schema_id.and(subject.full_name.as_deref());
         let (path, message) = CompiledSchema::compile(&text)?.find(name)?;
         let mut header = vec![0];

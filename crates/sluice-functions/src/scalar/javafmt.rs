@@ -60,6 +60,50 @@ pub(crate) fn time_of_seconds(seconds: u32) -> String {
     }
 }
 
+/// The text Java gives a value of any SQL type, as ksqlDB's CAST(.. AS STRING)
+/// writes ARRAY (`[1, 2]`), MAP (`{k=v, k2=v2}`) and STRUCT values (Connect's
+/// `Struct{A=1,B=x}`, null fields left out); None for a null.
+pub fn java_string(array: &dyn Array, row: usize) -> Option<String> {
+    if array.is_null(row) {
+        return None;
+    }
+    Some(match array.data_type() {
+        DataType::List(_) => {
+            let items = array.as_list::<i32>().value(row);
+            let texts: Vec<String> = (0..items.len())
+                .map(|i| java_string(items.as_ref(), i).unwrap_or_else(|| "null".into()))
+                .collect();
+            format!("[{}]", texts.join(", "))
+        }
+        DataType::Map(..) => {
+            let entries = array.as_map().value(row);
+            let texts: Vec<String> = (0..entries.len())
+                .map(|i| {
+                    let text = |c: &dyn Array| java_string(c, i).unwrap_or_else(|| "null".into());
+                    format!("{}={}", text(entries.column(0).as_ref()), text(entries.column(1).as_ref()))
+                })
+                .collect();
+            format!("{{{}}}", texts.join(", "))
+        }
+        DataType::Struct(fields) => {
+            let strukt = array.as_struct();
+            let texts: Vec<String> = fields
+                .iter()
+                .zip(strukt.columns())
+                .filter_map(|(f, c)| java_string(c.as_ref(), row).map(|v| format!("{}={v}", f.name())))
+                .collect();
+            format!("Struct{{{}}}", texts.join(","))
+        }
+        DataType::Float64 => double(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Decimal128(_, scale) => decimal(array.as_primitive::<Decimal128Type>().value(row), *scale),
+        DataType::Utf8 => array.as_string::<i32>().value(row).to_string(),
+        _ => match ScalarValue::try_from_array(array, row) {
+            Ok(value) => value.to_string(),
+            Err(_) => return None,
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,47 +135,4 @@ mod tests {
         assert_eq!(time_of_seconds(60220), "16:43:40");
         assert_eq!(time_of_seconds(3600), "01:00");
     }
-}
-
-/// The text Java gives a value of any SQL type, as ksqlDB's CAST(.. AS STRING)
-/// writes ARRAY (`[1, 2]`), MAP (`{k=v, k2=v2}`) and STRUCT values (Connect's
-/// `Struct{A=1,B=x}`, null fields left out); None for a null.
-pub fn java_string(array: &dyn Array, row: usize) -> Option<String> {
-    if array.is_null(row) {
-        return None;
-    }
-    Some(match array.data_type() {
-        DataType::List(_) => {
-            let items = array.as_list::<i32>().value(row);
-            let texts: Vec<String> =
-                (0..items.len()).map(|i| java_string(items.as_ref(), i).unwrap_or_else(|| "null".into())).collect();
-            format!("[{}]", texts.join(", "))
-        }
-        DataType::Map(..) => {
-            let entries = array.as_map().value(row);
-            let texts: Vec<String> = (0..entries.len())
-                .map(|i| {
-                    let text = |c: &dyn Array| java_string(c, i).unwrap_or_else(|| "null".into());
-                    format!("{}={}", text(entries.column(0).as_ref()), text(entries.column(1).as_ref()))
-                })
-                .collect();
-            format!("{{{}}}", texts.join(", "))
-        }
-        DataType::Struct(fields) => {
-            let strukt = array.as_struct();
-            let texts: Vec<String> = fields
-                .iter()
-                .zip(strukt.columns())
-                .filter_map(|(f, c)| java_string(c.as_ref(), row).map(|v| format!("{}={v}", f.name())))
-                .collect();
-            format!("Struct{{{}}}", texts.join(","))
-        }
-        DataType::Float64 => double(array.as_primitive::<Float64Type>().value(row)),
-        DataType::Decimal128(_, scale) => decimal(array.as_primitive::<Decimal128Type>().value(row), *scale),
-        DataType::Utf8 => array.as_string::<i32>().value(row).to_string(),
-        _ => match ScalarValue::try_from_array(array, row) {
-            Ok(value) => value.to_string(),
-            Err(_) => return None,
-        },
-    })
 }
