@@ -1,6 +1,7 @@
 //! PROTOBUF messages into column builders.
 
 use arrow::datatypes::Fields;
+use chrono::NaiveDate;
 use prost_reflect::{
     DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor, ReflectMessage, Value,
 };
@@ -165,7 +166,7 @@ fn put_message(b: &mut Builder, m: &DynamicMessage) -> Result<(), Fail> {
     match (b, m.descriptor().full_name()) {
         (Builder::Date(d), DATE) => {
             let days = days_from_civil(int("year"), int("month"), int("day"));
-            push(d, i32::try_from(days).map_err(|_| Fail::new("date out of range")))
+            push(d, days.and_then(|d| i32::try_from(d).ok()).ok_or_else(|| Fail::new("not a valid date")))
         }
         (Builder::Time(t), TIME_OF_DAY) => {
             let ms = ((int("hours") * 60 + int("minutes")) * 60 + int("seconds")) * 1000
@@ -198,15 +199,14 @@ fn put_message(b: &mut Builder, m: &DynamicMessage) -> Result<(), Fail> {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Days since 1970-01-01 of a proleptic Gregorian date, if there is such a date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> Option<i64> {
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+        u32::try_from(day).ok()?,
+    )?;
+    Some((date - NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days())
 }
 
 fn put_list(l: &mut ListBuilder, items: &[Value], kind: &Kind) -> Result<(), Fail> {
@@ -253,8 +253,9 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert_eq!(days_from_civil(1970, 1, 1), Some(0));
+        assert_eq!(days_from_civil(2000, 3, 1), Some(11_017));
+        assert_eq!(days_from_civil(1969, 12, 31), Some(-1));
+        assert_eq!(days_from_civil(2021, 2, 30), None);
     }
 }

@@ -7,6 +7,7 @@ use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Fields, Float64Type, Int32Type, Int64Type, Time32MillisecondType,
     TimeUnit, TimestampMillisecondType,
 };
+use chrono::{Datelike, NaiveDate, TimeDelta};
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor, Value};
 
@@ -149,9 +150,9 @@ fn message(array: &dyn Array, row: usize, descriptor: &MessageDescriptor) -> Res
     };
     match (array.data_type(), descriptor.full_name()) {
         (DataType::Date32, DATE) => {
-            let (year, month, day) =
-                civil_from_days(i64::from(array.as_primitive::<Date32Type>().value(row)));
-            put("year", Value::I32(year as i32))?;
+            let days = array.as_primitive::<Date32Type>().value(row);
+            let (year, month, day) = civil_from_days(i64::from(days)).ok_or("date out of range")?;
+            put("year", Value::I32(year))?;
             put("month", Value::I32(month as i32))?;
             put("day", Value::I32(day as i32))?;
         }
@@ -192,18 +193,10 @@ fn message(array: &dyn Array, row: usize, descriptor: &MessageDescriptor) -> Res
     Ok(m)
 }
 
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// The proleptic Gregorian date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> Option<(i32, u32, u32)> {
+    let date = NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(TimeDelta::try_days(days)?)?;
+    Some((date.year(), date.month(), date.day()))
 }
 
 #[cfg(test)]
@@ -212,8 +205,8 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(0), Some((1970, 1, 1)));
+        assert_eq!(civil_from_days(11_017), Some((2000, 3, 1)));
+        assert_eq!(civil_from_days(-1), Some((1969, 12, 31)));
     }
 }
