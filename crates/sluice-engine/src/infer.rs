@@ -65,7 +65,7 @@ pub fn with_inferred_columns<'a>(
         let id = with.integer("KEY_SCHEMA_ID")?;
         if inferable(name) {
             if let Some(schema) = registered(registry, &topic, true, id)? {
-                let name = with.string("KEY_SCHEMA_FULL_NAME").filter(|_| id.is_some());
+                let name = with.string("KEY_SCHEMA_FULL_NAME");
                 match schema_type(&schema, name.as_deref(), id.is_none())? {
                     // A PROTOBUF key is a message: its fields are the key columns.
                     SqlType::Struct(fields) if schema.schema_type == SchemaType::Protobuf => columns.extend(
@@ -88,10 +88,8 @@ pub fn with_inferred_columns<'a>(
                     subject(&topic, false)
                 ))
             })?;
-            let name = with
-                .string("VALUE_SCHEMA_FULL_NAME")
-                .or_else(|| with.string("VALUE_AVRO_SCHEMA_FULL_NAME"))
-                .filter(|_| id.is_some());
+            let name =
+                with.string("VALUE_SCHEMA_FULL_NAME").or_else(|| with.string("VALUE_AVRO_SCHEMA_FULL_NAME"));
             match schema_type(&schema, name.as_deref(), id.is_none())? {
                 SqlType::Struct(fields) if with.boolean("WRAP_SINGLE_VALUE")? != Some(false) => columns
                     .extend(fields.into_iter().map(|(name, ty)| column(&name, ty, ColumnConstraint::None))),
@@ -146,7 +144,7 @@ fn registered(
 fn schema_type(schema: &RegisteredSchema, name: Option<&str>, upper: bool) -> Result<SqlType> {
     let arrow = match schema.schema_type {
         SchemaType::Avro => avro::infer_type(&schema.text)?,
-        SchemaType::Protobuf => protobuf::infer_type(&schema.text, name)?,
+        SchemaType::Protobuf => protobuf::infer_type(schema, name)?,
         SchemaType::Json => json_schema::infer_type(&schema.text)?,
     };
     let sql_type = SqlType::from_arrow(&arrow)

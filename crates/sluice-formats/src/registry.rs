@@ -20,11 +20,28 @@ pub enum SchemaType {
     Json,
 }
 
-/// A schema as registered: its language and its text.
+/// A schema as registered: its language, its text, and the schemas it imports.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RegisteredSchema {
     pub schema_type: SchemaType,
     pub text: String,
+    /// Schema references (a PROTOBUF `import "event.proto"`): the imported
+    /// schemas by the name the text imports them as, resolved when registered.
+    pub references: Vec<SchemaReference>,
+}
+
+/// A schema another one imports.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SchemaReference {
+    pub name: String,
+    pub text: String,
+}
+
+impl RegisteredSchema {
+    /// A schema that imports no other.
+    pub fn new(schema_type: SchemaType, text: impl Into<String>) -> Self {
+        RegisteredSchema { schema_type, text: text.into(), references: Vec::new() }
+    }
 }
 
 /// Where schema-registry formats keep their schemas.
@@ -68,23 +85,22 @@ pub struct SchemaSubject {
 
 impl SchemaSubject {
     /// The schema this side writes with: the one named by id, else the one
-    /// `generate` gives, registered under the subject. Returns its id and text.
+    /// `generate` gives, registered under the subject. Returns its id and schema.
     pub(crate) fn writer_schema(
         &self,
         schema_type: SchemaType,
         generate: impl FnOnce() -> Result<String, FormatError>,
-    ) -> Result<(u32, String), FormatError> {
+    ) -> Result<(u32, RegisteredSchema), FormatError> {
         match self.schema_id {
             Some(id) => {
                 let registered = self.registry.schema(id).ok_or_else(|| {
                     FormatError::Schema(format!("Schema with id {id} does not exist in the schema registry"))
                 })?;
-                Ok((id, registered.text))
+                Ok((id, registered))
             }
             None => {
-                let text = generate()?;
-                let registered = RegisteredSchema { schema_type, text: text.clone() };
-                Ok((self.registry.register(&self.subject, registered)?, text))
+                let registered = RegisteredSchema::new(schema_type, generate()?);
+                Ok((self.registry.register(&self.subject, registered.clone())?, registered))
             }
         }
     }
@@ -174,7 +190,7 @@ mod tests {
     use super::*;
 
     fn avro(text: &str) -> RegisteredSchema {
-        RegisteredSchema { schema_type: SchemaType::Avro, text: text.into() }
+        RegisteredSchema::new(SchemaType::Avro, text)
     }
 
     #[test]

@@ -67,7 +67,7 @@ impl SchemaWriter {
             let default = if subject.key { DEFAULT_KEY_NAME } else { DEFAULT_VALUE_NAME };
             schema_for(fields, unwrapped, subject.full_name.as_deref().unwrap_or(default))
         })?;
-        Ok(SchemaWriter { id, schema: ParsedSchema::parse(&text)? })
+        Ok(SchemaWriter { id, schema: ParsedSchema::parse(&text.text)? })
     }
 }
 

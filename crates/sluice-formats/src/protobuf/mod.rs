@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use arrow::datatypes::Fields;
 use prost_reflect::MessageDescriptor;
 
-use crate::registry::{Registry, SchemaSubject, SchemaType};
+use crate::registry::{RegisteredSchema, Registry, SchemaSubject, SchemaType};
 use crate::FormatError;
 
 pub(crate) use decode::decode_row;
@@ -40,7 +40,8 @@ pub(crate) enum MessageSource {
 
 impl MessageSource {
     pub fn fixed(fields: &Fields) -> Result<Self, FormatError> {
-        Ok(MessageSource::Fixed(CompiledSchema::compile(&schema_for(fields)?)?.message(&[0])?))
+        let schema = RegisteredSchema::new(SchemaType::Protobuf, schema_for(fields)?);
+        Ok(MessageSource::Fixed(CompiledSchema::compile(&schema)?.message(&[0])?))
     }
 
     pub fn registry(registry: Registry) -> Self {
@@ -70,7 +71,7 @@ impl MessageSource {
                                     "schema {id} is not a PROTOBUF schema"
                                 )));
                             }
-                            let schema = CompiledSchema::compile(&registered.text)?;
+                            let schema = CompiledSchema::compile(&registered)?;
                             cache.insert(id, schema.clone());
                             schema
                         }
@@ -92,7 +93,8 @@ pub(crate) struct MessageWriter {
 
 impl MessageWriter {
     pub fn fixed(fields: &Fields) -> Result<Self, FormatError> {
-        let message = CompiledSchema::compile(&schema_for(fields)?)?.message(&[0])?;
+        let schema = RegisteredSchema::new(SchemaType::Protobuf, schema_for(fields)?);
+        let message = CompiledSchema::compile(&schema)?.message(&[0])?;
         Ok(MessageWriter { message, header: Vec::new() })
     }
 

@@ -10,6 +10,7 @@ use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 use prost_reflect::{Kind, MessageDescriptor};
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 
+use crate::registry::RegisteredSchema;
 use crate::types::map_entries;
 use crate::FormatError;
 
@@ -39,15 +40,18 @@ pub(crate) const TIME_OF_DAY: &str = "google.type.TimeOfDay";
 pub(crate) const TIMESTAMP: &str = "google.protobuf.Timestamp";
 pub(crate) const DECIMAL: &str = "confluent.type.Decimal";
 
-/// Serves the schema text and the extra imports from memory.
+/// Serves the schema text, the schemas it references and the extra imports from memory.
 struct MemoryFiles {
-    schema: String,
+    schema: RegisteredSchema,
 }
 
 impl FileResolver for MemoryFiles {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
         if name == SCHEMA_FILE {
-            return File::from_source(name, &self.schema);
+            return File::from_source(name, &self.schema.text);
+        }
+        if let Some(reference) = self.schema.references.iter().find(|r| r.name == name) {
+            return File::from_source(name, &reference.text);
         }
         match EXTRA_FILES.iter().find(|(n, _)| *n == name) {
             Some((_, source)) => File::from_source(name, source),
@@ -63,10 +67,10 @@ pub(crate) struct CompiledSchema {
 }
 
 impl CompiledSchema {
-    pub fn compile(text: &str) -> Result<Arc<CompiledSchema>, FormatError> {
+    pub fn compile(schema: &RegisteredSchema) -> Result<Arc<CompiledSchema>, FormatError> {
         let invalid = |e: protox::Error| FormatError::Schema(format!("Invalid PROTOBUF schema: {e}"));
         let mut resolver = ChainFileResolver::new();
-        resolver.add(MemoryFiles { schema: text.to_string() });
+        resolver.add(MemoryFiles { schema: schema.clone() });
         resolver.add(GoogleFileResolver::new());
         let mut compiler = protox::Compiler::with_file_resolver(resolver);
         compiler.open_file(SCHEMA_FILE).map_err(invalid)?;
@@ -218,8 +222,8 @@ impl SchemaWriter {
 
 /// The SQL (Arrow) type of a registered schema's message `name` (else its first):
 /// a STRUCT of its fields.
-pub fn infer_type(text: &str, name: Option<&str>) -> Result<DataType, FormatError> {
-    let schema = CompiledSchema::compile(text)?;
+pub fn infer_type(schema: &RegisteredSchema, name: Option<&str>) -> Result<DataType, FormatError> {
+    let schema = CompiledSchema::compile(schema)?;
     Ok(DataType::Struct(message_fields(&schema.find(name)?.1)?))
 }
 
@@ -287,6 +291,7 @@ fn kind_type(kind: &Kind) -> Result<DataType, FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::SchemaType;
 
     #[test]
     fn generated_schemas_compile_and_infer_back() {
@@ -304,14 +309,18 @@ mod tests {
         let text = schema_for(&fields).unwrap();
         assert!(text.contains("message ConnectDefault1 {"), "{text}");
         assert!(text.contains("ConnectDefault2 ADDRESS = 2;"), "{text}");
-        assert_eq!(infer_type(&text, None).unwrap(), DataType::Struct(fields.clone()));
-        assert_eq!(infer_type(&text, Some("ConnectDefault1")).unwrap(), DataType::Struct(fields));
-        assert!(infer_type(&text, Some("Nope")).is_err());
+        let schema = RegisteredSchema::new(SchemaType::Protobuf, text);
+        assert_eq!(infer_type(&schema, None).unwrap(), DataType::Struct(fields.clone()));
+        assert_eq!(infer_type(&schema, Some("ConnectDefault1")).unwrap(), DataType::Struct(fields));
+        assert!(infer_type(&schema, Some("Nope")).is_err());
     }
 
     #[test]
     fn bad_schemas_are_errors() {
-        assert!(CompiledSchema::compile("syntax = \"proto3\"; message {").is_err());
-        assert!(CompiledSchema::compile("syntax = \"proto3\";").is_err());
+        let compile =
+            |text: &str| CompiledSchema::compile(&RegisteredSchema::new(SchemaType::Protobuf, text));
+        assert!(compile("syntax = \"proto3\"; message {").is_err());
+        assert!(compile("syntax = \"proto3\";").is_err());
+        assert!(compile("syntax = \"proto3\"; import \"other.proto\"; message M { Other o = 1; }").is_err());
     }
 }

@@ -12,7 +12,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, Float64Type, Int32Ty
 use serde_json::Value;
 use sluice_catalog::{DataSource, FormatDefaults, LogicalSchema, Namespace, SqlType, WindowType};
 use sluice_engine::{Engine, EngineConfig, QueryOptions};
-use sluice_formats::registry::{subject, RegisteredSchema, SchemaType};
+use sluice_formats::registry::{subject, RegisteredSchema, SchemaReference, SchemaType};
 use sluice_formats::{avro, protobuf};
 use sluice_formats::{Decoder, Encoder, Format, MemorySchemaRegistry, Registry, SchemaSubject};
 use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
@@ -230,7 +230,9 @@ fn register_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<Strin
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
             };
-            let registered = RegisteredSchema { schema_type, text };
+            let references = if key { &topic.key_schema_references } else { &topic.value_schema_references };
+            let registered =
+                RegisteredSchema { schema_type, text, references: schema_references(references) };
             let subject = subject(&topic.name, key);
             let id = match id.map(u32::try_from) {
                 Some(Ok(id)) => {
@@ -244,6 +246,20 @@ fn register_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<Strin
         }
     }
     Ok(ids)
+}
+
+/// A case's `keySchemaReferences`/`valueSchemaReferences`: the imported schemas
+/// by name.
+fn schema_references(references: &Option<Value>) -> Vec<SchemaReference> {
+    let Some(Value::Array(references)) = references else { return Vec::new() };
+    references
+        .iter()
+        .filter_map(|r| {
+            let name = r.get("name")?.as_str()?.to_string();
+            let text = r.get("schema")?.as_str()?.to_string();
+            Some(SchemaReference { name, text })
+        })
+        .collect()
 }
 
 /// The source that describes a topic's records: the first one over it.
@@ -316,7 +332,7 @@ fn encode_with_schema(
     let schema = registry.schema(id).ok_or_else(|| format!("schema {id} is not registered"))?;
     let (format, dt) = match schema.schema_type {
         SchemaType::Avro => (Format::Avro, avro::infer_type(&schema.text)),
-        SchemaType::Protobuf => (Format::Protobuf, protobuf::infer_type(&schema.text, name)),
+        SchemaType::Protobuf => (Format::Protobuf, protobuf::infer_type(&schema, name)),
         SchemaType::Json => return Err("JSON schemas are not supported yet".into()),
     };
     let dt = dt.map_err(|e| e.to_string())?;
