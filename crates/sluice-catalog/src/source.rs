@@ -25,6 +25,9 @@ pub struct FormatSpec {
     /// `KEY_SCHEMA_FULL_NAME` / `VALUE_SCHEMA_FULL_NAME`: the name of the schema
     /// registered for this side.
     pub schema_name: Option<String>,
+    /// `KEY_PROTOBUF_NULLABLE_REPRESENTATION` / `VALUE_..`: `OPTIONAL` or `WRAPPER`
+    /// fields, so that PROTOBUF can carry nulls.
+    pub protobuf_nullable: Option<String>,
 }
 
 impl FormatSpec {
@@ -38,6 +41,20 @@ impl FormatSpec {
 
     /// Reads the schema id and schema name properties of one side (`key` or value).
     pub fn with_schema_properties(mut self, with: &WithClause, key: bool) -> Result<Self> {
+        let nullable = if key {
+            "KEY_PROTOBUF_NULLABLE_REPRESENTATION"
+        } else {
+            "VALUE_PROTOBUF_NULLABLE_REPRESENTATION"
+        };
+        if let Some(representation) = with.string(nullable) {
+            let upper = representation.to_ascii_uppercase();
+            if !matches!(upper.as_str(), "OPTIONAL" | "WRAPPER") {
+                return Err(CatalogError::invalid(format!(
+                    "Invalid value {representation} for property {nullable}: expected OPTIONAL or WRAPPER"
+                )));
+            }
+            self.protobuf_nullable = Some(upper);
+        }
         let (id, name) = if key {
             ("KEY_SCHEMA_ID", with.string("KEY_SCHEMA_FULL_NAME"))
         } else {

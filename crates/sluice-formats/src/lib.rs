@@ -30,7 +30,7 @@ use arrow::datatypes::{DataType, Fields};
 
 pub use error::FormatError;
 pub use format::{Format, JSON_SR_SCHEMA_ID};
-pub use registry::{MemorySchemaRegistry, Registry, SchemaRegistry, SchemaSubject};
+pub use registry::{MemorySchemaRegistry, ProtobufNulls, Registry, SchemaRegistry, SchemaSubject};
 
 use avro::{SchemaReader, SchemaWriter};
 use builder::Batch;
@@ -86,7 +86,9 @@ impl Decoder {
             Format::Protobuf => {
                 Some(MessageSource::registry(needs_registry(format, subject)?.registry.clone()))
             }
-            Format::ProtobufNoSr => Some(MessageSource::fixed(&fields)?),
+            Format::ProtobufNoSr => {
+                Some(MessageSource::fixed(&fields, subject.map(|s| s.protobuf_nulls).unwrap_or_default())?)
+            }
             _ => None,
         };
         Ok(Decoder { format: *format, fields, unwrapped, schemas, messages })
@@ -160,7 +162,9 @@ impl Encoder {
         };
         let message = match format {
             Format::Protobuf => Some(MessageWriter::registered(needs_registry(format, subject)?, &fields)?),
-            Format::ProtobufNoSr => Some(MessageWriter::fixed(&fields)?),
+            Format::ProtobufNoSr => {
+                Some(MessageWriter::fixed(&fields, subject.map(|s| s.protobuf_nulls).unwrap_or_default())?)
+            }
             _ => None,
         };
         Ok(Encoder { format: *format, fields, unwrapped, schema, message })

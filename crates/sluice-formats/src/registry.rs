@@ -81,6 +81,20 @@ pub struct SchemaSubject {
     /// record schema; ksqlDB's default otherwise.
     pub full_name: Option<String>,
     pub key: bool,
+    /// How generated PROTOBUF schemas carry nulls (PROTOBUF and PROTOBUF_NOSR).
+    pub protobuf_nulls: ProtobufNulls,
+}
+
+/// How a generated PROTOBUF schema carries nulls (`*_PROTOBUF_NULLABLE_REPRESENTATION`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ProtobufNulls {
+    /// Plain proto3 fields: a null reads back as the type's default.
+    #[default]
+    Defaults,
+    /// `optional` fields, which know whether they were set.
+    Optional,
+    /// `google.protobuf.*Value` wrapper messages.
+    Wrapper,
 }
 
 impl SchemaSubject {

@@ -69,6 +69,7 @@ fn avro_subject() -> SchemaSubject {
         schema_id: None,
         full_name: None,
         key: false,
+        protobuf_nulls: Default::default(),
     }
 }
 

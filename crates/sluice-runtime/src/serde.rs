@@ -1,7 +1,7 @@
 //! Which format settings apply to a source's keys and values.
 
 use sluice_catalog::{DataSource, FormatSpec};
-use sluice_formats::registry::subject;
+use sluice_formats::registry::{subject, ProtobufNulls};
 use sluice_formats::{Decoder, Encoder, Format, Registry, SchemaSubject};
 
 use crate::error::Result;
@@ -46,6 +46,11 @@ pub fn schema_subject(source: &DataSource, registry: &Registry, key: bool) -> Sc
         schema_id: spec.schema_id,
         full_name: spec.schema_name.clone(),
         key,
+        protobuf_nulls: match spec.protobuf_nullable.as_deref() {
+            Some("OPTIONAL") => ProtobufNulls::Optional,
+            Some("WRAPPER") => ProtobufNulls::Wrapper,
+            _ => ProtobufNulls::Defaults,
+        },
     }
 }
 

@@ -65,8 +65,8 @@ pub(super) fn field_named(message: &MessageDescriptor, name: &str) -> Option<Fie
 
 /// Appends the field's value: an unset message is null, an unset scalar its default.
 fn put_field(b: &mut Builder, message: &DynamicMessage, field: &FieldDescriptor) -> Result<(), Fail> {
-    let is_single_message = matches!(field.kind(), Kind::Message(_)) && !field.is_list() && !field.is_map();
-    if is_single_message && !message.has_field(field) {
+    // A message, an `optional` or a oneof field knows when it is unset: null.
+    if field.supports_presence() && !message.has_field(field) {
         b.append_null();
         return Ok(());
     }

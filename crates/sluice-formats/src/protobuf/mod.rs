@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use arrow::datatypes::Fields;
 use prost_reflect::MessageDescriptor;
 
-use crate::registry::{RegisteredSchema, Registry, SchemaSubject, SchemaType};
+use crate::registry::{ProtobufNulls, RegisteredSchema, Registry, SchemaSubject, SchemaType};
 use crate::FormatError;
 
 pub(crate) use decode::decode_row;
@@ -39,8 +39,8 @@ pub(crate) enum MessageSource {
 }
 
 impl MessageSource {
-    pub fn fixed(fields: &Fields) -> Result<Self, FormatError> {
-        let schema = RegisteredSchema::new(SchemaType::Protobuf, schema_for(fields)?);
+    pub fn fixed(fields: &Fields, nulls: ProtobufNulls) -> Result<Self, FormatError> {
+        let schema = RegisteredSchema::new(SchemaType::Protobuf, schema_for(fields, nulls)?);
         Ok(MessageSource::Fixed(CompiledSchema::compile(&schema)?.message(&[0])?))
     }
 
@@ -92,8 +92,8 @@ pub(crate) struct MessageWriter {
 }
 
 impl MessageWriter {
-    pub fn fixed(fields: &Fields) -> Result<Self, FormatError> {
-        let schema = RegisteredSchema::new(SchemaType::Protobuf, schema_for(fields)?);
+    pub fn fixed(fields: &Fields, nulls: ProtobufNulls) -> Result<Self, FormatError> {
+        let schema = RegisteredSchema::new(SchemaType::Protobuf, schema_for(fields, nulls)?);
         let message = CompiledSchema::compile(&schema)?.message(&[0])?;
         Ok(MessageWriter { message, header: Vec::new() })
     }
@@ -101,7 +101,8 @@ impl MessageWriter {
     /// The schema `subject` names by id (its message `full_name`, else the first), or
     /// the one generated for `fields`, registered.
     pub fn registered(subject: &SchemaSubject, fields: &Fields) -> Result<Self, FormatError> {
-        let (id, text) = subject.writer_schema(SchemaType::Protobuf, || schema_for(fields))?;
+        let (id, text) =
+            subject.writer_schema(SchemaType::Protobuf, || schema_for(fields, subject.protobuf_nulls))?;
         let name = subject.schema_id.and(subject.full_name.as_deref());
         let (path, message) = CompiledSchema::compile(&text)?.find(name)?;
         let mut header = vec![0];

@@ -10,7 +10,7 @@ use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 use prost_reflect::{Kind, MessageDescriptor};
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 
-use crate::registry::RegisteredSchema;
+use crate::registry::{ProtobufNulls, RegisteredSchema};
 use crate::types::map_entries;
 use crate::FormatError;
 
@@ -128,9 +128,10 @@ impl CompiledSchema {
 }
 
 /// The `.proto` text Sluice registers (or, for PROTOBUF_NOSR, assumes) for the
-/// columns `fields`: one message with a field per column.
-pub fn schema_for(fields: &Fields) -> Result<String, FormatError> {
-    let mut writer = SchemaWriter { next_message: 1, imports: Vec::new() };
+/// columns `fields`: one message with a field per column, its single fields
+/// carrying nulls as `nulls` says.
+pub fn schema_for(fields: &Fields, nulls: ProtobufNulls) -> Result<String, FormatError> {
+    let mut writer = SchemaWriter { next_message: 1, imports: Vec::new(), nulls };
     let body = writer.message(fields, 0)?;
     let mut text = String::from("syntax = \"proto3\";\n\n");
     writer.imports.sort();
@@ -148,6 +149,7 @@ pub fn schema_for(fields: &Fields) -> Result<String, FormatError> {
 struct SchemaWriter {
     next_message: usize,
     imports: Vec<&'static str>,
+    nulls: ProtobufNulls,
 }
 
 impl SchemaWriter {
@@ -173,11 +175,37 @@ impl SchemaWriter {
                     }
                     format!("map<string, {}>", self.field_type(value.data_type(), depth, &mut nested)?)
                 }
-                other => self.field_type(other, depth, &mut nested)?,
+                other => {
+                    let single = self.field_type(other, depth, &mut nested)?;
+                    self.nullable(other, single)
+                }
             };
             let _ = writeln!(body, "{indent}  {ty} {} = {};", field.name(), i + 1);
         }
         Ok(format!("{indent}message {name} {{\n{body}{nested}{indent}}}\n"))
+    }
+
+    /// A single field's type as the null representation wants it: `optional`, or
+    /// the wrapper message of a primitive.
+    fn nullable(&mut self, dt: &DataType, single: String) -> String {
+        let wrapper = match dt {
+            DataType::Boolean => "BoolValue",
+            DataType::Int32 => "Int32Value",
+            DataType::Int64 => "Int64Value",
+            DataType::Float64 => "DoubleValue",
+            DataType::Utf8 => "StringValue",
+            DataType::Binary => "BytesValue",
+            // Messages know whether they are set already.
+            _ => return single,
+        };
+        match self.nulls {
+            ProtobufNulls::Defaults => single,
+            ProtobufNulls::Optional => format!("optional {single}"),
+            ProtobufNulls::Wrapper => {
+                self.imports.push("google/protobuf/wrappers.proto");
+                format!("google.protobuf.{wrapper}")
+            }
+        }
     }
 
     /// The type of a single (not repeated) value; a STRUCT's message is declared in `nested`.
@@ -306,7 +334,7 @@ mod tests {
             Field::new("AT", DataType::Timestamp(TimeUnit::Millisecond, None), true),
             Field::new("ON", DataType::Date32, true),
         ]);
-        let text = schema_for(&fields).unwrap();
+        let text = schema_for(&fields, ProtobufNulls::Defaults).unwrap();
         assert!(text.contains("message ConnectDefault1 {"), "{text}");
         assert!(text.contains("ConnectDefault2 ADDRESS = 2;"), "{text}");
         let schema = RegisteredSchema::new(SchemaType::Protobuf, text);

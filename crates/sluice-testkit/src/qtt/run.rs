@@ -353,6 +353,7 @@ fn encode_with_schema(
         schema_id: Some(id),
         full_name: name.map(str::to_string),
         key,
+        protobuf_nulls: Default::default(),
     };
     let encoder = Encoder::new(&format, fields, unwrapped, Some(&subject)).map_err(|e| e.to_string())?;
     encoder.encode(&decoded.columns, 1).into_iter().next().unwrap_or(Ok(None)).map_err(|e| e.to_string())
