@@ -301,7 +301,18 @@ impl OutputNames {
             }
             // A table function's elements are named like any expression.
             (None, Expr::Column(column)) if !column.name.as_str().starts_with('$') => column.name.0.clone(),
-            (None, Expr::Dereference { field, .. }) => field.0.clone(),
+            // A struct field's name, numbered when a source column, an alias or an
+            // earlier field already has it (`ITEMID_1`).
+            (None, Expr::Dereference { field, .. }) => {
+                let base = field.0.clone();
+                let free = |n: &String| !self.taken.contains(n) && !self.seen.contains(n);
+                let name = std::iter::once(base.clone())
+                    .chain((1..).map(|i| format!("{base}_{i}")))
+                    .find(free)
+                    .unwrap_or(base);
+                self.taken.insert(name.clone());
+                name
+            }
             (None, _) => loop {
                 let candidate = format!("KSQL_COL_{}", self.generated);
                 self.generated += 1;
