@@ -196,7 +196,8 @@ impl ExprCompiler {
                         ))
                     }
                 };
-                Expr::Like(Like::new(*negated, boxed(expr)?, boxed(pattern)?, escape_char, false))
+                let pattern = crate::like::with_escape(logical(pattern)?, escape_char);
+                Expr::Like(Like::new(*negated, boxed(expr)?, Box::new(pattern), None, false))
             }
             ast::Expr::Case { operand, whens, else_result } => Expr::Case(Case::new(
                 operand.as_deref().map(boxed).transpose()?,
@@ -224,6 +225,7 @@ impl ExprCompiler {
                     (SqlType::String, DataType::List(_) | DataType::Map(..) | DataType::Struct(_)) => {
                         crate::cast::nested_to_string(operand)
                     }
+                    (SqlType::Date, DataType::Utf8) => crate::cast::string_to_date(operand),
                     _ => cast(operand, sql_type.to_arrow()),
                 }
             }

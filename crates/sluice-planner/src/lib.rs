@@ -10,6 +10,7 @@ mod error;
 mod expr;
 mod join;
 mod lambda;
+mod like;
 mod nested;
 mod query;
 mod table_function;
