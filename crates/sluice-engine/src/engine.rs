@@ -259,8 +259,11 @@ impl Engine {
                 sink.name
             )));
         }
+        // An existing sink topic is written as it is, unless the statement asks
+        // for another partition count (then creating it fails, as in ksqlDB).
         let partitions = sink
             .partitions
+            .or_else(|| self.log.topic(&sink.topic).map(|t| t.partitions))
             .or_else(|| self.log.topic(&plan.source.topic).map(|t| t.partitions))
             .unwrap_or(self.config.default_partitions);
         let prefix = match create.kind {
