@@ -226,6 +226,9 @@ impl ExprCompiler {
                         crate::cast::nested_to_string(operand)
                     }
                     (SqlType::Date, DataType::Utf8) => crate::cast::string_to_date(operand),
+                    (to, from) if crate::cast::narrows(from, &to.to_arrow()) => {
+                        crate::cast::java_cast(operand, to.to_arrow())
+                    }
                     _ => cast(operand, sql_type.to_arrow()),
                 }
             }
