@@ -7,6 +7,6 @@ mod error;
 mod insert_values;
 mod sink;
 
-pub use engine::{Engine, EngineConfig, Outcome};
+pub use engine::{Engine, EngineConfig, Outcome, TransientQuery, TRANSIENT_TOPIC_PREFIX};
 pub use error::{EngineError, Result};
 pub use sluice_runtime::QueryOptions;

@@ -1,14 +1,17 @@
 //! The `sluice` binary.
 //!
-//! `check` parses SQL scripts and reports every statement's kind or syntax
-//! error; `test qtt` runs ksqlDB's query-validation cases.
+//! `server` serves ksqlDB's REST API; `check` parses SQL scripts and
+//! reports every statement's kind or syntax error; `test qtt` runs
+//! ksqlDB's query-validation cases.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod check;
+mod server;
 mod test_qtt;
 
 #[derive(Debug, Parser)]
@@ -20,6 +23,21 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve ksqlDB's REST API (/info, /healthcheck, /ksql, /query,
+    /// /inserts-stream).
+    ///
+    /// Topics are kept in memory for now: nothing survives a restart.
+    Server {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8088", value_name = "HOST:PORT")]
+        listen: SocketAddr,
+        /// Where the durable log will live (not used yet: the log is in memory).
+        #[arg(long, default_value = "./sluice-data", value_name = "DIR")]
+        data_dir: PathBuf,
+        /// ksqlDB's ksql.service.id.
+        #[arg(long, default_value = "default_", value_name = "ID")]
+        service_id: String,
+    },
     /// Parse SQL scripts and report each statement's kind or syntax error.
     ///
     /// Exits with status 1 if any file cannot be read or any statement fails
@@ -56,6 +74,9 @@ enum TestCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Server { listen, data_dir, service_id } => {
+            server::run(sluice_server::ServerConfig { listen, data_dir, service_id })
+        }
         Command::Check { files } => check::run(&files),
         Command::Test(TestCommand::Qtt { paths, ratchet, write_ratchet }) => {
             test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet })

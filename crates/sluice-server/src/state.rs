@@ -1,0 +1,94 @@
+//! What every request handler shares: the engine, the log, and the
+//! signals between handlers and the background runner.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use sluice_engine::Engine;
+use sluice_log::Log;
+use tokio::sync::{watch, Mutex, Notify};
+
+use crate::error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    /// The engine is not Sync and its work is synchronous: one caller at a
+    /// time, on a blocking thread (see [`AppState::with_engine`]).
+    engine: Arc<Mutex<Engine>>,
+    /// The engine's log, read without the engine's lock by handlers that
+    /// tail a transient query's topic.
+    log: Arc<dyn Log>,
+    /// Wakes the runner after something was appended to the log.
+    wake: Notify,
+    /// Counts the runner's passes, so that tailers wait for new output
+    /// instead of polling.
+    passes: watch::Sender<u64>,
+    /// The last command's sequence number (ksqlDB's `commandSequenceNumber`).
+    command_sequence: AtomicI64,
+    service_id: String,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, service_id: String) -> Self {
+        let log = Arc::clone(engine.log());
+        let (passes, _) = watch::channel(0);
+        AppState {
+            inner: Arc::new(Shared {
+                engine: Arc::new(Mutex::new(engine)),
+                log,
+                wake: Notify::new(),
+                passes,
+                command_sequence: AtomicI64::new(0),
+                service_id,
+            }),
+        }
+    }
+
+    /// Runs `work` on the engine, alone, on a blocking thread: the engine
+    /// runs queries synchronously and must not stall the async workers.
+    pub async fn with_engine<R, F>(&self, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(&mut Engine) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let mut engine = Arc::clone(&self.inner.engine).lock_owned().await;
+        tokio::task::spawn_blocking(move || work(&mut engine))
+            .await
+            .map_err(|e| ApiError::internal(format!("The engine failed: {e}")))
+    }
+
+    pub fn log(&self) -> &Arc<dyn Log> {
+        &self.inner.log
+    }
+
+    /// Asks the runner to run the queries over what was just appended.
+    pub fn wake_runner(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    pub async fn woken(&self) {
+        self.inner.wake.notified().await
+    }
+
+    /// Tells tailers that the runner finished a pass.
+    pub fn pass_done(&self) {
+        self.inner.passes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub fn passes(&self) -> watch::Receiver<u64> {
+        self.inner.passes.subscribe()
+    }
+
+    /// Takes the next command sequence number.
+    pub fn next_command_sequence(&self) -> i64 {
+        self.inner.command_sequence.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    pub fn service_id(&self) -> &str {
+        &self.inner.service_id
+    }
+}
