@@ -5,17 +5,18 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sluice_catalog::{kind_name, Catalog, Created, DataSource, FormatDefaults, FormatSpec, QueryInfo};
+use sluice_catalog::{kind_name, Catalog, Created, DataSource, FormatDefaults, QueryInfo};
 use sluice_log::Log;
 use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
 use sluice_runtime::{QueryOptions, RunningQuery};
-use sluice_sql::ast::{
-    CreateAsSelect, CreateSource, Expr, QueryTarget, Select, SelectItem, SourceKind, Statement,
-};
+use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
 
 use crate::error::{EngineError, Result};
 use crate::insert_values::insert_values;
 use crate::sink::sink_source;
+
+mod transient;
+pub use transient::{TransientQuery, TRANSIENT_TOPIC_PREFIX};
 
 /// Settings an engine starts with.
 #[derive(Debug, Clone)]
@@ -38,33 +39,6 @@ impl Default for EngineConfig {
         }
     }
 }
-
-/// A query whose rows go to a client rather than to a source: the rows
-/// are written, JSON-encoded, to a topic of its own (`sink.topic`) that the
-/// caller reads; [`Engine::close_transient`] stops it and deletes the topic.
-#[derive(Debug, Clone)]
-pub struct TransientQuery {
-    pub id: String,
-    /// Where the rows go: its schema is the query's output (keys first),
-    /// its key and value formats JSON (NONE for a keyless output), and its
-    /// window the output's window, if any.
-    pub sink: DataSource,
-    /// Whether the query's output is a table's changelog (updates and
-    /// deletions by key) rather than a stream of rows.
-    pub is_table: bool,
-    /// Columns of `sink` the client did not select: the engine added them
-    /// because a query's output must keep its source's key (so that a
-    /// table's rows still update each other) and have a value column.
-    pub hidden: Vec<String>,
-}
-
-/// The name of the value column added to a transient query that selects
-/// only key columns.
-const HIDDEN_VALUE: &str = "SLUICE_HIDDEN_ROWTIME";
-
-/// The topics of transient queries start with this, so that listings can
-/// leave them out.
-pub const TRANSIENT_TOPIC_PREFIX: &str = "_sluice_transient_";
 
 /// What a statement did, in words a user reads (ksqlDB's status messages).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,127 +183,6 @@ impl Engine {
             }
             total += read;
         }
-    }
-
-    /// Starts a transient query: `select` runs like a persistent query but
-    /// writes to a topic of its own. With `from_end` it skips the records
-    /// already in its source topics (`auto.offset.reset=latest`).
-    pub fn start_transient(&mut self, select: &Select, from_end: bool) -> Result<TransientQuery> {
-        let source = select.from.source.name.as_str();
-        let id = format!("transient_{source}_{}", self.next_transient_number);
-        // A persistent query must select its source's key columns and some
-        // value column; a client's query need not. The missing ones are
-        // selected anyway and left out of what the client sees.
-        let mut select = select.clone();
-        let mut hidden = self.missing_keys(&select);
-        select.items.extend(
-            hidden.iter().map(|key| SelectItem::Expr { expr: Expr::column(key.clone()), alias: None }),
-        );
-        let plan = match plan_select(&select, &self.catalog, &self.compiler, &id) {
-            Err(sluice_planner::PlanError::Invalid(message)) if message.contains("no value columns") => {
-                select.items.push(SelectItem::Expr {
-                    expr: Expr::column(sluice_planner::ROWTIME),
-                    alias: Some(sluice_sql::ast::Ident::new(HIDDEN_VALUE)),
-                });
-                hidden.push(HIDDEN_VALUE.to_string());
-                plan_select(&select, &self.catalog, &self.compiler, &id)?
-            }
-            planned => planned?,
-        };
-        let select = &select;
-        let is_table = match plan.join.last() {
-            _ if plan.aggregation.is_some() => true,
-            Some(join) => join.shape.is_table(),
-            None => plan.source.kind == SourceKind::Table,
-        };
-        let has_key = plan.output.key_columns().next().is_some();
-        let json = FormatSpec { name: "JSON".into(), delimiter: None };
-        let sink = DataSource {
-            name: id.clone(),
-            kind: if is_table { SourceKind::Table } else { SourceKind::Stream },
-            schema: plan.output.clone(),
-            topic: format!("{TRANSIENT_TOPIC_PREFIX}{id}"),
-            key_format: if has_key {
-                json.clone()
-            } else {
-                FormatSpec { name: "NONE".into(), delimiter: None }
-            },
-            value_format: json,
-            wrap_single_value: None,
-            timestamp: None,
-            window: plan.windowed_output(),
-            is_source: false,
-            from_query: true,
-            partitions: Some(1),
-            replicas: None,
-            sql: Statement::Query(Box::new(select.clone())).to_string(),
-        };
-        let mut query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
-        if from_end {
-            query.seek_to_end(self.log.as_ref())?;
-        }
-        self.log.create_topic(&sink.topic, 1)?;
-        self.next_transient_number += 1;
-        self.transient.push(query);
-        Ok(TransientQuery { id, sink, is_table, hidden })
-    }
-
-    /// The source's key columns that a plain (no join, GROUP BY, PARTITION
-    /// BY or `*`) SELECT leaves out of its projection.
-    fn missing_keys(&self, select: &Select) -> Vec<String> {
-        let plain = select.from.joins.is_empty()
-            && select.group_by.is_empty()
-            && select.partition_by.is_empty()
-            && !select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
-        let Some(source) = self.catalog.source(select.from.source.name.as_str()).filter(|_| plain) else {
-            return Vec::new();
-        };
-        let selected = |key: &str| {
-            select.items.iter().any(|item| {
-                matches!(item, SelectItem::Expr { expr: Expr::Column(c), .. } if c.name.as_str() == key)
-            })
-        };
-        source.schema.key_columns().filter(|k| !selected(&k.name)).map(|k| k.name.clone()).collect()
-    }
-
-    /// Stops a transient query and deletes its topic. Returns whether it
-    /// was running.
-    pub fn close_transient(&mut self, id: &str) -> bool {
-        self.transient_failures.remove(id);
-        let Some(position) = self.transient.iter().position(|q| q.id() == id) else { return false };
-        self.transient.remove(position);
-        // The topic may already be gone; there is nothing left to clean then.
-        let _ = self.log.delete_topic(&format!("{TRANSIENT_TOPIC_PREFIX}{id}"));
-        true
-    }
-
-    /// The ids of the transient queries that are running.
-    pub fn transient_ids(&self) -> Vec<String> {
-        self.transient.iter().map(|q| q.id().to_string()).collect()
-    }
-
-    /// Why a transient query failed, once it has (it is then stopped and its
-    /// topic deleted).
-    pub fn transient_failure(&self, id: &str) -> Option<&str> {
-        self.transient_failures.get(id).map(String::as_str)
-    }
-
-    /// Polls every transient query once. One that fails is stopped on its
-    /// own: a client's query must not stop the persistent ones.
-    fn poll_transient(&mut self) -> usize {
-        let mut read = 0;
-        let mut failed = Vec::new();
-        for query in &mut self.transient {
-            match query.poll(self.log.as_ref()) {
-                Ok(n) => read += n,
-                Err(error) => failed.push((query.id().to_string(), error.to_string())),
-            }
-        }
-        for (id, message) in failed {
-            self.close_transient(&id);
-            self.transient_failures.insert(id, message);
-        }
-        read
     }
 
     fn existing(&self, name: &str) -> Result<&DataSource> {

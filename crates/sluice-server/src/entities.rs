@@ -190,7 +190,7 @@ fn source_description(catalog: &Catalog, source: &DataSource, extended: bool) ->
     json!({
         "name": source.name,
         "windowType": window_type,
-        "readQueries": queries(&|q| q.reads.iter().any(|r| *r == source.name)),
+        "readQueries": queries(&|q| q.reads.contains(&source.name)),
         "writeQueries": queries(&|q| q.writes.as_deref() == Some(source.name.as_str())),
         "fields": fields,
         "type": type_name(source.kind),

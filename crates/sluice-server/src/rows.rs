@@ -22,8 +22,6 @@ struct OutputColumn {
     sql_type: String,
     is_key: bool,
     place: Place,
-    /// Added by the engine, not selected: not shown to the client.
-    hidden: bool,
 }
 
 /// One row of a transient query.
@@ -60,42 +58,53 @@ pub struct RowReader {
 }
 
 impl RowReader {
-    /// A reader of `sink`'s records that leaves the `hidden` columns out.
-    pub fn new(sink: &DataSource, hidden: &[String]) -> Self {
-        let mut columns = Vec::new();
-        let mut key_count = 0;
-        for column in sink.schema.columns() {
-            let place = match column.namespace {
-                Namespace::Key => {
-                    key_count += 1;
-                    Place::Key(column.name.clone())
-                }
-                _ => Place::Value(column.name.clone()),
-            };
-            columns.push(OutputColumn {
+    /// A reader of `sink`'s records that shows the `shown` columns (name
+    /// in the sink, name shown), in that order; every column of the sink
+    /// when `shown` is empty.
+    pub fn new(sink: &DataSource, shown: &[(String, String)]) -> Self {
+        let key_count = sink.schema.key_columns().count();
+        let all: Vec<OutputColumn> = sink
+            .schema
+            .columns()
+            .iter()
+            .map(|column| OutputColumn {
                 name: column.name.clone(),
                 sql_type: column.sql_type.to_string(),
                 is_key: column.namespace == Namespace::Key,
-                place,
-                hidden: hidden.contains(&column.name),
-            });
-        }
+                place: match column.namespace {
+                    Namespace::Key => Place::Key(column.name.clone()),
+                    _ => Place::Value(column.name.clone()),
+                },
+            })
+            .collect();
+        let mut columns: Vec<OutputColumn> = if shown.is_empty() {
+            all
+        } else {
+            shown
+                .iter()
+                .filter_map(|(name, display)| {
+                    let column = all.iter().find(|c| c.name == *name)?;
+                    Some(OutputColumn { name: display.clone(), ..column.clone() })
+                })
+                .collect()
+        };
         // A windowed output's rows carry their window after the key
-        // columns, as ksqlDB shows them, unless the query selected them.
+        // columns (wherever the SELECT put them), as ksqlDB shows them,
+        // unless the query selected the bounds itself.
         if sink.window.is_some() {
+            let at = columns.iter().rposition(|c| c.is_key).map_or(0, |last| last + 1);
             let mut bounds = Vec::new();
             for (name, place) in [("WINDOWSTART", Place::WindowStart), ("WINDOWEND", Place::WindowEnd)] {
-                if sink.schema.find(name).is_none() {
+                if !columns.iter().any(|c| c.name == name) {
                     bounds.push(OutputColumn {
                         name: name.into(),
                         sql_type: "BIGINT".into(),
                         is_key: true,
                         place,
-                        hidden: false,
                     });
                 }
             }
-            columns.splice(key_count..key_count, bounds);
+            columns.splice(at..at, bounds);
         }
         RowReader { columns, key_count, window: sink.window }
     }
@@ -105,7 +114,6 @@ impl RowReader {
     pub fn schema(&self, mark_keys: bool) -> String {
         self.columns
             .iter()
-            .filter(|c| !c.hidden)
             .map(|c| {
                 let key = if mark_keys && c.is_key { " KEY" } else { "" };
                 format!("`{}` {}{key}", c.name, c.sql_type)
@@ -138,7 +146,6 @@ impl RowReader {
         let columns = self
             .columns
             .iter()
-            .filter(|c| !c.hidden)
             .map(|c| match &c.place {
                 // A single key column's value is the key itself.
                 Place::Key(_) if self.key_count == 1 => key.clone(),
@@ -221,17 +228,17 @@ mod tests {
                 ],
                 None,
             ),
-            &["A".to_string()],
+            &[("V".to_string(), "V".to_string()), ("B".to_string(), "SHOWN_B".to_string())],
         );
         let record = Record {
             key: Some(br#"{"B":"x","A":1}"#.to_vec()),
             value: Some(br#"{"V":1.5}"#.to_vec()),
             ..Record::default()
         };
-        // A is hidden: read (the key bytes are kept whole) but not shown.
-        assert_eq!(reader.schema(true), "`B` STRING KEY, `V` DOUBLE");
+        // A is not shown, but the key bytes are kept whole.
+        assert_eq!(reader.schema(true), "`V` DOUBLE, `SHOWN_B` STRING KEY");
         let row = reader.decode(&record).unwrap();
-        assert_eq!(row.columns, vec![Value::from("x"), Value::from(1.5)]);
+        assert_eq!(row.columns, vec![Value::from(1.5), Value::from("x")]);
         assert_eq!(row.key.as_deref(), Some(&br#"{"B":"x","A":1}"#[..]));
         let garbage = Record { key: Some(b"{".to_vec()), ..Record::default() };
         assert!(reader.decode(&garbage).unwrap_err().contains("unreadable key"));

@@ -231,6 +231,26 @@ async fn a_push_query_with_limit_returns_inserted_rows() {
 }
 
 #[tokio::test]
+async fn query_columns_follow_the_select_order_and_may_be_keys_only() {
+    let (_server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    client.run("INSERT INTO pageviews (ROWTIME, id, page, ms) VALUES (12345, 1, 'a', 10);").await;
+    let (_, answer) =
+        client.query("SELECT ROWTIME, page, id FROM pageviews EMIT CHANGES LIMIT 1;", "earliest").await;
+    assert_eq!(answer[0]["header"]["schema"], "`ROWTIME` BIGINT, `PAGE` STRING, `ID` INTEGER", "{answer:#}");
+    assert_eq!(answer[1], json!({ "row": { "columns": [12345, "a", 1] } }));
+    let (_, keys_only) = client.query("SELECT id FROM pageviews EMIT CHANGES LIMIT 1;", "earliest").await;
+    assert_eq!(keys_only[0]["header"]["schema"], "`ID` INTEGER");
+    assert_eq!(keys_only[1], json!({ "row": { "columns": [1] } }));
+    let (_, pull) = client.query("SELECT page, id FROM pageviews;", "earliest").await;
+    assert_eq!(pull[0]["header"]["schema"], "`PAGE` STRING, `ID` INTEGER");
+    assert_eq!(
+        rest(&pull),
+        [json!({ "row": { "columns": ["a", 1] } }), json!({ "finalMessage": "Query Completed" })]
+    );
+}
+
+#[tokio::test]
 async fn a_push_query_from_latest_sees_only_new_rows_as_they_arrive() {
     let (server, client) = start().await;
     client.run(PAGEVIEWS).await;

@@ -121,7 +121,7 @@ async fn push(state: AppState, select: Select, text: String, from_end: bool) -> 
             .await??
     };
     state.wake_runner();
-    let reader = RowReader::new(&started.sink, &started.hidden);
+    let reader = RowReader::new(&started.sink, &started.shown);
     let header = json!({ "header": { "queryId": started.id, "schema": reader.schema(false) } });
     let (sender, receiver) = mpsc::channel::<Result<String, Infallible>>(64);
     tokio::spawn(tail(state, started, reader, limit, header, sender));
@@ -208,7 +208,7 @@ async fn tail(
 async fn pull(state: AppState, select: Select, text: String) -> Result<Response, ApiError> {
     let limit = select.limit;
     let (query, records) = state.with_engine(move |engine| run_pull(engine, &select, &text)).await??;
-    let reader = RowReader::new(&query.sink, &query.hidden);
+    let reader = RowReader::new(&query.sink, &query.shown);
     let mut rows: Vec<Row> = Vec::new();
     for stored in &records {
         let row = reader.decode(&stored.record).map_err(|e| {
