@@ -71,6 +71,9 @@ pub struct Engine {
     /// clock (as ksqlDB does) rather than 0. Off by default so that runs
     /// are repeatable; the server turns it on.
     wall_clock_inserts: bool,
+    /// Statements are being replayed from a command log over a log that
+    /// kept its topics (see [`Engine::replay`]).
+    replaying: bool,
 }
 
 impl Engine {
@@ -86,6 +89,7 @@ impl Engine {
             transient_failures: BTreeMap::new(),
             next_transient_number: 0,
             wall_clock_inserts: false,
+            replaying: false,
         }
     }
 
@@ -94,6 +98,19 @@ impl Engine {
     pub fn with_wall_clock_inserts(mut self) -> Self {
         self.wall_clock_inserts = true;
         self
+    }
+
+    /// Executes a statement that was executed before over the same log,
+    /// to rebuild the catalog and the persistent queries after a restart
+    /// (query ids come out the same when the same statements are replayed
+    /// in the same order). A CREATE .. AS SELECT empties its sink topic and
+    /// computes it again from its sources; an INSERT INTO .. SELECT starts
+    /// at the end of its sources.
+    pub fn replay(&mut self, statement: &Statement) -> Result<Outcome> {
+        self.replaying = true;
+        let outcome = self.execute(statement);
+        self.replaying = false;
+        outcome
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -255,6 +272,11 @@ impl Engine {
         };
         let id = self.next_query_id(&format!("{prefix}_{}", sink.name));
         let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
+        if self.replaying && self.log.topic(&sink.topic).is_some() {
+            // The query computes its sink again from its sources: what the
+            // sink held before would be written twice.
+            self.log.delete_topic(&sink.topic)?;
+        }
         self.log.create_topic(&sink.topic, partitions)?;
         self.catalog.add_source(sink.clone(), false, create.or_replace)?;
         self.start(query, &plan, &sink, &create.query)
@@ -279,7 +301,13 @@ impl Engine {
             )));
         }
         let id = self.next_query_id("INSERTQUERY");
-        let query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
+        let mut query = RunningQuery::new(&id, &plan, &sink, self.log.as_ref(), self.config.query_options)?;
+        if self.replaying {
+            // Its target holds other rows too, so it cannot be computed
+            // again; it goes on from the end of its sources (rows written
+            // to them and not yet read when the server stopped are missed).
+            query.seek_to_end(self.log.as_ref())?;
+        }
         self.start(query, &plan, &sink, select)
     }
 

@@ -25,6 +25,12 @@ pub enum ServerError {
     Bind { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("the server failed: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: std::path::PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Log(#[from] sluice_log::LogError),
+    #[error(transparent)]
+    CommandLog(#[from] crate::command_log::CommandLogError),
 }
 
 /// An error answered to a client: `generic_error`, or `statement_error`

@@ -6,8 +6,11 @@
 //! pull queries run as the engine's transient queries, whose rows the
 //! handlers read back from the log.
 //!
-//! Topics are kept in memory for now: nothing survives a restart yet.
+//! With a data directory, topics live in an embedded log on disk
+//! ([`SledLog`]) and accepted statements in a command log that is replayed
+//! at start-up; without one, everything is in memory.
 
+mod command_log;
 mod content;
 mod endpoints;
 mod entities;
@@ -23,8 +26,9 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
+use command_log::CommandLog;
 use sluice_engine::{Engine, EngineConfig};
-use sluice_log::MemoryLog;
+use sluice_log::{Log, MemoryLog, SledLog};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -40,9 +44,9 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    /// Where the durable log and command log will live. Not used yet: the
-    /// log is in memory (see the crate docs).
-    pub data_dir: PathBuf,
+    /// Where the embedded log (`log/`) and the command log (`commands/`)
+    /// live; None keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
     /// ksqlDB's `ksql.service.id`.
     pub service_id: String,
 }
@@ -51,7 +55,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8088)),
-            data_dir: PathBuf::from("sluice-data"),
+            data_dir: None,
             service_id: "default_".into(),
         }
     }
@@ -75,6 +79,8 @@ pub struct RunningServer {
     state: AppState,
     stop: watch::Sender<bool>,
     serving: JoinHandle<Result<(), ServerError>>,
+    runner: JoinHandle<()>,
+    replay_errors: Vec<String>,
 }
 
 /// Binds `config.listen` and starts serving in the background.
@@ -83,10 +89,24 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         .await
         .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
     let addr = listener.local_addr()?;
-    let engine = Engine::new(Arc::new(MemoryLog::new()), EngineConfig::default()).with_wall_clock_inserts();
-    let state = AppState::new(engine, config.service_id);
+    let (log, commands): (Arc<dyn Log>, Option<CommandLog>) = match &config.data_dir {
+        None => (Arc::new(MemoryLog::new()), None),
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| ServerError::DataDir { path: dir.clone(), source })?;
+            (Arc::new(SledLog::open(&dir.join("log"))?), Some(CommandLog::open(&dir.join("commands"))?))
+        }
+    };
+    let mut engine = Engine::new(log, EngineConfig::default()).with_wall_clock_inserts();
+    let (last_command, replay_errors) = match &commands {
+        Some(commands) => replay(&mut engine, commands)?,
+        None => (0, Vec::new()),
+    };
+    let state = AppState::new(engine, config.service_id, commands, last_command);
     let (stop, stopped) = watch::channel(false);
-    tokio::spawn(runner::run(state.clone(), stopped.clone()));
+    let runner = tokio::spawn(runner::run(state.clone(), stopped.clone()));
+    // Queries replayed above catch up in the runner's first pass.
+    state.wake_runner();
     let app = router(state.clone());
     let mut shutdown = stopped;
     let serving = tokio::spawn(async move {
@@ -97,13 +117,35 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             .await
             .map_err(ServerError::Serve)
     });
-    Ok(RunningServer { addr, state, stop, serving })
+    Ok(RunningServer { addr, state, stop, serving, runner, replay_errors })
+}
+
+/// Executes the command log's statements again. Returns the last sequence
+/// number and the statements that failed this time (they are skipped).
+fn replay(engine: &mut Engine, commands: &CommandLog) -> Result<(i64, Vec<String>), ServerError> {
+    let mut last = 0;
+    let mut errors = Vec::new();
+    for (sequence, text) in commands.entries()? {
+        last = sequence;
+        let replayed = sluice_sql::parse_statement(&text)
+            .map_err(|e| e.to_string())
+            .and_then(|statement| engine.replay(&statement).map_err(|e| e.to_string()));
+        if let Err(error) = replayed {
+            errors.push(format!("command {sequence} ({text}): {error}"));
+        }
+    }
+    Ok((last, errors))
 }
 
 impl RunningServer {
     /// The address it listens on (with the port chosen when it was 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Statements of the command log that failed when replayed at start-up.
+    pub fn replay_errors(&self) -> &[String] {
+        &self.replay_errors
     }
 
     /// The ids of the transient (push and pull) queries running now.
@@ -119,11 +161,13 @@ impl RunningServer {
         }
     }
 
-    /// Stops accepting requests and waits a little for open ones.
+    /// Stops accepting requests, waits a little for open ones, and stops
+    /// the runner. The data directory is released once open push queries
+    /// have noticed (their tasks hold the engine).
     pub async fn stop(self) -> Result<(), ServerError> {
         let _ = self.stop.send(true);
         let abort = self.serving.abort_handle();
-        match tokio::time::timeout(STOP_GRACE, self.serving).await {
+        let served = match tokio::time::timeout(STOP_GRACE, self.serving).await {
             Ok(Ok(result)) => result,
             Ok(Err(e)) => Err(ServerError::Serve(std::io::Error::other(e))),
             Err(_) => {
@@ -131,6 +175,8 @@ impl RunningServer {
                 abort.abort();
                 Ok(())
             }
-        }
+        };
+        let _ = self.runner.await;
+        served
     }
 }

@@ -8,6 +8,7 @@ use sluice_engine::Engine;
 use sluice_log::Log;
 use tokio::sync::{watch, Mutex, Notify};
 
+use crate::command_log::CommandLog;
 use crate::error::ApiError;
 
 #[derive(Clone)]
@@ -29,11 +30,15 @@ struct Shared {
     passes: watch::Sender<u64>,
     /// The last command's sequence number (ksqlDB's `commandSequenceNumber`).
     command_sequence: AtomicI64,
+    /// Where accepted statements are kept for the next start; None when
+    /// the server keeps nothing (no data directory).
+    commands: Option<CommandLog>,
     service_id: String,
 }
 
 impl AppState {
-    pub fn new(engine: Engine, service_id: String) -> Self {
+    /// `last_command` is the sequence number of the last command replayed.
+    pub fn new(engine: Engine, service_id: String, commands: Option<CommandLog>, last_command: i64) -> Self {
         let log = Arc::clone(engine.log());
         let (passes, _) = watch::channel(0);
         AppState {
@@ -42,7 +47,8 @@ impl AppState {
                 log,
                 wake: Notify::new(),
                 passes,
-                command_sequence: AtomicI64::new(0),
+                command_sequence: AtomicI64::new(last_command),
+                commands,
                 service_id,
             }),
         }
@@ -86,6 +92,16 @@ impl AppState {
     /// Takes the next command sequence number.
     pub fn next_command_sequence(&self) -> i64 {
         self.inner.command_sequence.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Keeps an executed statement for the next start.
+    pub fn record_command(&self, sequence: i64, statement: &str) -> Result<(), ApiError> {
+        let Some(commands) = &self.inner.commands else { return Ok(()) };
+        commands.append(sequence, statement).map_err(|e| {
+            ApiError::internal(format!(
+                "The statement was executed but not recorded ({e}): it will be missing after a restart."
+            ))
+        })
     }
 
     pub fn service_id(&self) -> &str {

@@ -46,7 +46,11 @@ impl Client {
 }
 
 async fn start() -> (RunningServer, Client) {
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().expect("address"), ..ServerConfig::default() };
+    start_with(ServerConfig { listen: "127.0.0.1:0".parse().expect("address"), ..ServerConfig::default() })
+        .await
+}
+
+async fn start_with(config: ServerConfig) -> (RunningServer, Client) {
     let server = sluice_server::start(config).await.expect("server starts");
     let client = Client { base: format!("http://{}", server.local_addr()), http: reqwest::Client::new() };
     (server, client)
@@ -400,4 +404,64 @@ async fn eventually_no_transient_queries(server: &RunningServer) {
         assert!(Instant::now() < deadline, "still running: {running:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The rows of a pull query, without header and final message.
+async fn pull_rows(client: &Client, ksql: &str) -> Vec<Value> {
+    let (status, answer) = client.query(ksql, "earliest").await;
+    assert_eq!(status, StatusCode::OK, "{ksql}: {answer:#}");
+    rest(&answer).into_iter().filter(|item| item.get("row").is_some()).collect()
+}
+
+#[tokio::test]
+async fn a_restart_on_the_same_data_dir_brings_back_sources_queries_and_rows() {
+    let dir = std::env::temp_dir().join(format!("sluice-server-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        data_dir: Some(dir.clone()),
+        ..ServerConfig::default()
+    };
+    let (server, client) = start_with(config.clone()).await;
+    client
+        .run(&format!(
+            "{PAGEVIEWS}
+             CREATE STREAM home AS SELECT id, ms FROM pageviews WHERE page = 'home';
+             CREATE TABLE counts AS SELECT page, COUNT(*) AS n FROM pageviews GROUP BY page;"
+        ))
+        .await;
+    let lines = "{\"target\":\"pageviews\"}\n{\"id\":1,\"page\":\"home\",\"ms\":1}\n\
+                 {\"id\":2,\"page\":\"about\",\"ms\":2}\n{\"id\":3,\"page\":\"home\",\"ms\":3}\n";
+    let acks =
+        client.http.post(format!("{}/inserts-stream", client.base)).body(lines).send().await.expect("insert");
+    assert_eq!(acks.text().await.expect("acks").lines().count(), 3);
+    let queries = client.run("SHOW QUERIES;").await;
+    let home = pull_rows(&client, "SELECT * FROM home;").await;
+    assert_eq!(home.len(), 2);
+    let counts = pull_rows(&client, "SELECT * FROM counts;").await;
+    assert_eq!(
+        counts,
+        [json!({ "row": { "columns": ["home", 2] } }), json!({ "row": { "columns": ["about", 1] } })]
+    );
+    server.stop().await.expect("stops");
+
+    let (server, client) = start_with(config.clone()).await;
+    assert_eq!(server.replay_errors(), [] as [String; 0]);
+    assert_eq!(client.run("SHOW QUERIES;").await, queries, "the same queries, with the same ids");
+    assert_eq!(pull_rows(&client, "SELECT * FROM pageviews;").await.len(), 3);
+    // The sinks were computed again from their sources, not doubled.
+    assert_eq!(pull_rows(&client, "SELECT * FROM home;").await, home);
+    assert_eq!(pull_rows(&client, "SELECT * FROM counts;").await, counts);
+    // The queries run on: a new row reaches both sinks.
+    client.run("INSERT INTO pageviews (id, page, ms) VALUES (4, 'home', 4);").await;
+    assert_eq!(pull_rows(&client, "SELECT * FROM home;").await.len(), 3);
+    let counts = pull_rows(&client, "SELECT * FROM counts;").await;
+    assert_eq!(counts[0], json!({ "row": { "columns": ["home", 3] } }));
+    // Sequence numbers go on from the replayed ones (3 commands before).
+    let created = client
+        .run("CREATE STREAM other (v INT) WITH (kafka_topic='other', value_format='JSON', partitions=1);")
+        .await;
+    assert_eq!(created[0]["commandSequenceNumber"], 4);
+    server.stop().await.expect("stops");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
 }

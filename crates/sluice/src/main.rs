@@ -26,12 +26,13 @@ enum Command {
     /// Serve ksqlDB's REST API (/info, /healthcheck, /ksql, /query,
     /// /inserts-stream).
     ///
-    /// Topics are kept in memory for now: nothing survives a restart.
+    /// Topics live in an embedded log under --data-dir, and accepted
+    /// statements in a command log there that is replayed at start-up.
     Server {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8088", value_name = "HOST:PORT")]
         listen: SocketAddr,
-        /// Where the durable log will live (not used yet: the log is in memory).
+        /// Where topics and the command log are kept.
         #[arg(long, default_value = "./sluice-data", value_name = "DIR")]
         data_dir: PathBuf,
         /// ksqlDB's ksql.service.id.
@@ -75,7 +76,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Server { listen, data_dir, service_id } => {
-            server::run(sluice_server::ServerConfig { listen, data_dir, service_id })
+            server::run(sluice_server::ServerConfig { listen, data_dir: Some(data_dir), service_id })
         }
         Command::Check { files } => check::run(&files),
         Command::Test(TestCommand::Qtt { paths, ratchet, write_ratchet }) => {

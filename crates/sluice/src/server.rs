@@ -21,10 +21,12 @@ pub fn run(config: ServerConfig) -> ExitCode {
             }
         };
         eprintln!("sluice server: listening on http://{}", server.local_addr());
-        eprintln!(
-            "sluice server: topics are kept in memory for now; nothing is written to {}",
-            config.data_dir.display()
-        );
+        if let Some(dir) = &config.data_dir {
+            eprintln!("sluice server: data in {}", dir.display());
+        }
+        for error in server.replay_errors() {
+            eprintln!("sluice server: a statement failed when replayed and was skipped: {error}");
+        }
         tokio::select! {
             result = server.wait() => match result {
                 Ok(()) => ExitCode::SUCCESS,

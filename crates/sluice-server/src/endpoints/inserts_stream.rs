@@ -130,7 +130,11 @@ async fn insert_rows(
             Err(message) => ack_error(seq, code::BAD_REQUEST, &message),
             Ok(statement) => {
                 let inserted = state
-                    .with_engine(move |engine| engine.execute(&statement).map_err(|e| e.to_string()))
+                    .with_engine(move |engine| {
+                        engine.execute(&statement).map_err(|e| e.to_string())?;
+                        // The row is on disk before it is acknowledged.
+                        engine.log().flush().map_err(|e| e.to_string())
+                    })
                     .await;
                 match inserted {
                     Ok(Ok(_)) => {

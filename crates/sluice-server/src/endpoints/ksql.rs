@@ -130,7 +130,11 @@ fn execute_all(
                 Err(error) => return Err(fail(engine_message(&error), entities)),
             },
             other => match engine.execute(other) {
-                Ok(outcome) => Some(Ok(current_status(state, other, &text, outcome))),
+                Ok(outcome) => {
+                    let sequence = state.next_command_sequence();
+                    state.record_command(sequence, &other.to_string())?;
+                    Some(Ok(current_status(other, &text, outcome, sequence)))
+                }
                 Err(error) => return Err(fail(engine_message(&error), entities)),
             },
         };
@@ -140,6 +144,8 @@ fn execute_all(
             None => {}
         }
     }
+    // Rows written by INSERT VALUES are on disk before the answer.
+    engine.log().flush().map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(entities)
 }
 
@@ -154,7 +160,7 @@ fn engine_message(error: &EngineError) -> String {
 }
 
 /// ksqlDB's answer to a command: what it did and its sequence number.
-fn current_status(state: &AppState, statement: &Statement, text: &str, outcome: Outcome) -> Value {
+fn current_status(statement: &Statement, text: &str, outcome: Outcome, sequence: i64) -> Value {
     let mut command_status = json!({ "status": "SUCCESS", "message": outcome.message });
     if let Some(query_id) = outcome.query_id {
         command_status["queryId"] = json!(query_id);
@@ -164,7 +170,7 @@ fn current_status(state: &AppState, statement: &Statement, text: &str, outcome: 
         "statementText": text,
         "commandId": command_id(statement),
         "commandStatus": command_status,
-        "commandSequenceNumber": state.next_command_sequence(),
+        "commandSequenceNumber": sequence,
         "warnings": [],
     })
 }
