@@ -9,6 +9,9 @@ use crate::error::{code, ApiError};
 pub const KSQL_V1_JSON: &str = "application/vnd.ksql.v1+json";
 /// An alias for the latest version.
 pub const JSON: &str = "application/json";
+/// `/query-stream`'s default and `/inserts-stream`'s answers: one JSON
+/// value per line.
+pub const DELIMITED: &str = "application/vnd.ksqlapi.delimited.v1";
 
 /// The request body types the JSON endpoints read.
 const READABLE: [&str; 3] = [KSQL_V1_JSON, "application/vnd.ksql+json", JSON];

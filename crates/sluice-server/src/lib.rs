@@ -1,6 +1,7 @@
 //! The Sluice server: ksqlDB's REST API over one [`Engine`].
 //!
-//! Endpoints live one per file in `endpoints/`. The engine sits behind an
+//! Endpoints live one per file in `endpoints/`; `serving.rs` runs the
+//! queries of `/query` and `/query-stream`. The engine sits behind an
 //! async mutex and does its (synchronous) work on blocking threads; a
 //! background runner keeps persistent and push queries running. Push and
 //! pull queries run as the engine's transient queries, whose rows the
@@ -17,6 +18,7 @@ mod entities;
 mod error;
 mod rows;
 mod runner;
+mod serving;
 mod state;
 
 use std::net::SocketAddr;
@@ -68,6 +70,8 @@ fn router(state: AppState) -> Router {
         .route("/healthcheck", get(endpoints::healthcheck::handle))
         .route("/ksql", post(endpoints::ksql::handle))
         .route("/query", post(endpoints::query::handle))
+        .route("/query-stream", post(endpoints::query_stream::handle))
+        .route("/close-query", post(endpoints::close_query::handle))
         .route("/inserts-stream", post(endpoints::inserts_stream::handle))
         .fallback(endpoints::not_found)
         .with_state(state)

@@ -122,6 +122,16 @@ impl RowReader {
             .join(", ")
     }
 
+    /// The shown columns' names, as `/query-stream`'s header lists them.
+    pub fn column_names(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// The shown columns' SQL types, e.g. `INTEGER`, `ARRAY<STRING>`.
+    pub fn column_types(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.sql_type.clone()).collect()
+    }
+
     pub fn decode(&self, record: &Record) -> Result<Row, String> {
         let (key_bytes, window) = match (&record.key, &self.window) {
             (Some(key), Some(window)) => {

@@ -25,6 +25,14 @@ impl Client {
         (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")))
     }
 
+    /// A POST whose answer may be empty.
+    async fn post_raw(&self, path: &str, body: &Value) -> (StatusCode, String) {
+        let response =
+            self.http.post(format!("{}{path}", self.base)).json(body).send().await.expect("request");
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+
     async fn get(&self, path: &str) -> (StatusCode, Value) {
         let response = self.http.get(format!("{}{path}", self.base)).send().await.expect("request");
         let status = response.status();
@@ -88,7 +96,7 @@ async fn info_and_healthcheck_describe_the_server() {
 #[tokio::test]
 async fn unknown_endpoints_are_404() {
     let (_server, client) = start().await;
-    for path in ["/nope", "/status", "/query-stream", "/close-query"] {
+    for path in ["/nope", "/status", "/ws/query", "/ksql/terminate"] {
         let response = client.http.post(format!("{}{path}", client.base)).send().await.expect("request");
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         let body: Value = response.json().await.expect("JSON");
@@ -464,4 +472,65 @@ async fn a_restart_on_the_same_data_dir_brings_back_sources_queries_and_rows() {
     assert_eq!(created[0]["commandSequenceNumber"], 4);
     server.stop().await.expect("stops");
     std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[tokio::test]
+async fn query_stream_answers_delimited_rows_or_one_json_array() {
+    let (server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    client.run("INSERT INTO pageviews (id, page, ms) VALUES (1, 'a', 10); INSERT INTO pageviews (id, page) VALUES (2, 'b');").await;
+    let url = format!("{}/query-stream", client.base);
+    let push = json!({ "sql": "SELECT * FROM pageviews EMIT CHANGES LIMIT 2;", "properties": { "auto.offset.reset": "earliest" } });
+    let response = client.http.post(&url).json(&push).send().await.expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/vnd.ksqlapi.delimited.v1");
+    let text = response.text().await.expect("body");
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0]["queryId"].as_str().is_some_and(|id| id.starts_with("transient_PAGEVIEWS_")));
+    assert_eq!(lines[0]["columnNames"], json!(["ID", "PAGE", "MS"]));
+    assert_eq!(lines[0]["columnTypes"], json!(["INTEGER", "STRING", "BIGINT"]));
+    assert_eq!(lines[1..], [json!([1, "a", 10]), json!([2, "b", null])]);
+
+    let pull = json!({ "sql": "SELECT page FROM pageviews;" });
+    let response = client
+        .http
+        .post(&url)
+        .header("Accept", "application/json")
+        .json(&pull)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let answer: Value = response.json().await.expect("one JSON array");
+    assert_eq!(answer[0]["columnNames"], json!(["PAGE"]));
+    assert_eq!(rest(&answer), [json!(["a"]), json!(["b"])]);
+
+    let missing = client.http.post(&url).json(&json!({ "properties": {} })).send().await.expect("request");
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    eventually_no_transient_queries(&server).await;
+}
+
+#[tokio::test]
+async fn close_query_ends_a_push_query_stream() {
+    let (server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    let push = json!({ "sql": "SELECT * FROM pageviews EMIT CHANGES;" });
+    let mut response =
+        client.http.post(format!("{}/query-stream", client.base)).json(&push).send().await.expect("request");
+    let mut received = String::new();
+    while !received.contains('\n') {
+        let chunk = response.chunk().await.expect("chunk").expect("the header");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let header: Value = serde_json::from_str(received.trim()).expect("the header line");
+    let id = header["queryId"].as_str().expect("queryId").to_string();
+    let (status, _) = client.post_raw("/close-query", &json!({ "queryId": id })).await;
+    assert_eq!(status, StatusCode::OK);
+    // The stream ends, with nothing after the header.
+    let rest = tokio::time::timeout(Duration::from_secs(10), response.text()).await.expect("the stream ends");
+    assert_eq!(rest.expect("body"), "");
+    eventually_no_transient_queries(&server).await;
+    let (status, error) = client.post_raw("/close-query", &json!({ "queryId": id })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
 }

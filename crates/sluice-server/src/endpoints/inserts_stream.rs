@@ -18,12 +18,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
 
 use super::parse_body;
-use crate::content::negotiate;
+use crate::content::{negotiate, DELIMITED};
 use crate::error::{code, ApiError};
 use crate::state::AppState;
-
-/// The answer's type: one JSON object per line.
-const DELIMITED: &str = "application/vnd.ksqlapi.delimited.v1";
 
 #[derive(Debug, Deserialize)]
 struct InsertsRequest {

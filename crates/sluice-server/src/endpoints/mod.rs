@@ -1,10 +1,12 @@
 //! One file per endpoint. Paths that are not routed answer 404.
 
+pub mod close_query;
 pub mod healthcheck;
 pub mod info;
 pub mod inserts_stream;
 pub mod ksql;
 pub mod query;
+pub mod query_stream;
 
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
