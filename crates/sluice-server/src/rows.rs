@@ -3,7 +3,7 @@
 //! and this turns each record into the row's columns as JSON values.
 
 use serde_json::{Map, Value};
-use sluice_catalog::{DataSource, Namespace, WindowInfo};
+use sluice_catalog::{DataSource, Namespace, WindowInfo, WINDOW_BOUNDS_COLUMNS};
 use sluice_log::Record;
 use sluice_runtime::split_window;
 
@@ -84,7 +84,13 @@ impl RowReader {
                 .iter()
                 .filter_map(|(name, display)| {
                     let column = all.iter().find(|c| c.name == *name)?;
-                    Some(OutputColumn { name: display.clone(), ..column.clone() })
+                    // Selected window bounds are part of a windowed key.
+                    let bound = sink.window.is_some() && WINDOW_BOUNDS_COLUMNS.contains(&display.as_str());
+                    Some(OutputColumn {
+                        name: display.clone(),
+                        is_key: column.is_key || bound,
+                        ..column.clone()
+                    })
                 })
                 .collect()
         };

@@ -362,16 +362,11 @@ fn check_pull(catalog: &Catalog, select: &Select) -> Result<(), String> {
     let Some(source) = catalog.source(name) else {
         return Err(format!("{name} does not exist."));
     };
-    if source.kind == SourceKind::Table {
-        if !source.from_query && !source.is_source {
-            return Err(format!(
-                "The `{name}` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE \
-                 QUERYABLE_{name} AS SELECT * FROM {name}'. See https://cnfl.io/queries for more info."
-            ));
-        }
-        if source.window.is_some() {
-            return Err("Pull queries on windowed tables are not supported yet by Sluice.".into());
-        }
+    if source.kind == SourceKind::Table && !source.from_query && !source.is_source {
+        return Err(format!(
+            "The `{name}` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE \
+             QUERYABLE_{name} AS SELECT * FROM {name}'. See https://cnfl.io/queries for more info."
+        ));
     }
     Ok(())
 }

@@ -534,3 +534,42 @@ async fn close_query_ends_a_push_query_stream() {
     let (status, error) = client.post_raw("/close-query", &json!({ "queryId": id })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
 }
+
+#[tokio::test]
+async fn pull_queries_on_windowed_tables_show_the_window_bounds() {
+    let (_server, client) = start().await;
+    client
+        .run(
+            "CREATE STREAM input (id STRING KEY, ignored INT) WITH (kafka_topic='test_topic', value_format='JSON', partitions=1);
+             CREATE TABLE aggregate AS SELECT id, COUNT(1) AS count FROM input WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY id;
+             INSERT INTO input (ROWTIME, id, ignored) VALUES (12346, '11', 1);
+             INSERT INTO input (ROWTIME, id, ignored) VALUES (12345, '10', 2);
+             INSERT INTO input (ROWTIME, id, ignored) VALUES (12999, '10', 3);
+             INSERT INTO input (ROWTIME, id, ignored) VALUES (13000, '10', 4);",
+        )
+        .await;
+    let (status, answer) = client.query("SELECT * FROM aggregate WHERE id = '10';", "earliest").await;
+    assert_eq!(status, StatusCode::OK, "{answer:#}");
+    assert_eq!(
+        answer[0]["header"]["schema"],
+        "`ID` STRING KEY, `WINDOWSTART` BIGINT KEY, `WINDOWEND` BIGINT KEY, `COUNT` BIGINT"
+    );
+    assert_eq!(
+        rest(&answer),
+        [
+            json!({ "row": { "columns": ["10", 12000, 13000, 2] } }),
+            json!({ "row": { "columns": ["10", 13000, 14000, 1] } })
+        ]
+    );
+    let (_, bounded) =
+        client.query("SELECT id, count FROM aggregate WHERE WINDOWSTART >= 13000;", "earliest").await;
+    assert_eq!(rest(&bounded), [json!({ "row": { "columns": ["10", 13000, 14000, 1] } })]);
+    let (_, selected) = client
+        .query("SELECT id, WINDOWSTART, WINDOWEND, count FROM aggregate WHERE id = '10' AND WindowStart = 12000;", "earliest")
+        .await;
+    assert_eq!(
+        selected[0]["header"]["schema"],
+        "`ID` STRING KEY, `WINDOWSTART` BIGINT KEY, `WINDOWEND` BIGINT KEY, `COUNT` BIGINT"
+    );
+    assert_eq!(rest(&selected), [json!({ "row": { "columns": ["10", 12000, 13000, 2] } })]);
+}

@@ -9,7 +9,7 @@
 //! client asked for, under which names, in which order.
 
 use sluice_catalog::{is_reserved_column_name, DataSource, FormatSpec, LogicalSchema};
-use sluice_planner::{plan_select, PlanError, ROWTIME};
+use sluice_planner::{plan_transient_select, PlanError, ROWTIME};
 use sluice_runtime::RunningQuery;
 use sluice_sql::ast::{Expr, Ident, Select, SelectItem, SourceKind, Statement};
 
@@ -70,13 +70,13 @@ impl Engine {
         select.items.extend(
             hidden_keys.iter().map(|key| SelectItem::Expr { expr: Expr::column(key.clone()), alias: None }),
         );
-        let plan = match plan_select(&select, &self.catalog, &self.compiler, &id) {
+        let plan = match plan_transient_select(&select, &self.catalog, &self.compiler, &id) {
             Err(PlanError::Invalid(message)) if message.contains("no value columns") => {
                 select.items.push(SelectItem::Expr {
                     expr: Expr::column(ROWTIME),
                     alias: Some(Ident::new(HIDDEN_VALUE)),
                 });
-                plan_select(&select, &self.catalog, &self.compiler, &id)?
+                plan_transient_select(&select, &self.catalog, &self.compiler, &id)?
             }
             planned => planned?,
         };
