@@ -21,6 +21,7 @@ mod runner;
 mod serving;
 mod state;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,7 +37,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use error::ServerError;
-use state::AppState;
+use state::{AppState, CommandStatus};
 
 /// How long [`RunningServer::stop`] lets open requests (push queries) end
 /// before it drops them.
@@ -72,6 +73,8 @@ fn router(state: AppState) -> Router {
         .route("/query", post(endpoints::query::handle))
         .route("/query-stream", post(endpoints::query_stream::handle))
         .route("/close-query", post(endpoints::close_query::handle))
+        .route("/status", get(endpoints::status::all))
+        .route("/status/{kind}/{entity}/{action}", get(endpoints::status::one))
         .route("/inserts-stream", post(endpoints::inserts_stream::handle))
         .fallback(endpoints::not_found)
         .with_state(state)
@@ -102,11 +105,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         }
     };
     let mut engine = Engine::new(log, EngineConfig::default()).with_wall_clock_inserts();
-    let (last_command, replay_errors) = match &commands {
+    let replayed = match &commands {
         Some(commands) => replay(&mut engine, commands)?,
-        None => (0, Vec::new()),
+        None => Replayed::default(),
     };
-    let state = AppState::new(engine, config.service_id, commands, last_command);
+    let replay_errors = replayed.errors;
+    let state = AppState::new(engine, config.service_id, commands, replayed.last, replayed.statuses);
     let (stop, stopped) = watch::channel(false);
     let runner = tokio::spawn(runner::run(state.clone(), stopped.clone()));
     // Queries replayed above catch up in the runner's first pass.
@@ -124,21 +128,35 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     Ok(RunningServer { addr, state, stop, serving, runner, replay_errors })
 }
 
-/// Executes the command log's statements again. Returns the last sequence
-/// number and the statements that failed this time (they are skipped).
-fn replay(engine: &mut Engine, commands: &CommandLog) -> Result<(i64, Vec<String>), ServerError> {
-    let mut last = 0;
-    let mut errors = Vec::new();
+/// What replaying the command log gave.
+#[derive(Default)]
+struct Replayed {
+    /// The last sequence number.
+    last: i64,
+    statuses: BTreeMap<String, CommandStatus>,
+    /// The statements that failed this time (they are skipped).
+    errors: Vec<String>,
+}
+
+/// Executes the command log's statements again.
+fn replay(engine: &mut Engine, commands: &CommandLog) -> Result<Replayed, ServerError> {
+    let mut replayed = Replayed::default();
     for (sequence, text) in commands.entries()? {
-        last = sequence;
-        let replayed = sluice_sql::parse_statement(&text)
-            .map_err(|e| e.to_string())
-            .and_then(|statement| engine.replay(&statement).map_err(|e| e.to_string()));
-        if let Err(error) = replayed {
-            errors.push(format!("command {sequence} ({text}): {error}"));
+        replayed.last = sequence;
+        let outcome = sluice_sql::parse_statement(&text).map_err(|e| e.to_string()).and_then(|statement| {
+            let outcome = engine.replay(&statement).map_err(|e| e.to_string())?;
+            Ok((endpoints::ksql::command_id(&statement), outcome))
+        });
+        match outcome {
+            Ok((id, outcome)) => {
+                replayed
+                    .statuses
+                    .insert(id, CommandStatus { message: outcome.message, query_id: outcome.query_id });
+            }
+            Err(error) => replayed.errors.push(format!("command {sequence} ({text}): {error}")),
         }
     }
-    Ok((last, errors))
+    Ok(replayed)
 }
 
 impl RunningServer {

@@ -1,8 +1,9 @@
 //! What every request handler shares: the engine, the log, and the
 //! signals between handlers and the background runner.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex};
 
 use sluice_engine::Engine;
 use sluice_log::Log;
@@ -33,12 +34,28 @@ struct Shared {
     /// Where accepted statements are kept for the next start; None when
     /// the server keeps nothing (no data directory).
     commands: Option<CommandLog>,
+    /// The outcome of every command, by command id, for `/status`.
+    statuses: StdMutex<BTreeMap<String, CommandStatus>>,
     service_id: String,
+}
+
+/// What became of a command (ksqlDB's CommandStatus). Commands run before
+/// they are answered, so every recorded one has succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandStatus {
+    pub message: String,
+    pub query_id: Option<String>,
 }
 
 impl AppState {
     /// `last_command` is the sequence number of the last command replayed.
-    pub fn new(engine: Engine, service_id: String, commands: Option<CommandLog>, last_command: i64) -> Self {
+    pub fn new(
+        engine: Engine,
+        service_id: String,
+        commands: Option<CommandLog>,
+        last_command: i64,
+        statuses: BTreeMap<String, CommandStatus>,
+    ) -> Self {
         let log = Arc::clone(engine.log());
         let (passes, _) = watch::channel(0);
         AppState {
@@ -49,6 +66,7 @@ impl AppState {
                 passes,
                 command_sequence: AtomicI64::new(last_command),
                 commands,
+                statuses: StdMutex::new(statuses),
                 service_id,
             }),
         }
@@ -102,6 +120,23 @@ impl AppState {
                 "The statement was executed but not recorded ({e}): it will be missing after a restart."
             ))
         })
+    }
+
+    pub fn set_status(&self, command_id: String, status: CommandStatus) {
+        self.statuses().insert(command_id, status);
+    }
+
+    pub fn status(&self, command_id: &str) -> Option<CommandStatus> {
+        self.statuses().get(command_id).cloned()
+    }
+
+    pub fn all_statuses(&self) -> BTreeMap<String, CommandStatus> {
+        self.statuses().clone()
+    }
+
+    fn statuses(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, CommandStatus>> {
+        // Every change is a single insert: a poisoned map is still whole.
+        self.inner.statuses.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn service_id(&self) -> &str {

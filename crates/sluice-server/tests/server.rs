@@ -96,7 +96,7 @@ async fn info_and_healthcheck_describe_the_server() {
 #[tokio::test]
 async fn unknown_endpoints_are_404() {
     let (_server, client) = start().await;
-    for path in ["/nope", "/status", "/ws/query", "/ksql/terminate"] {
+    for path in ["/nope", "/clusterStatus", "/ws/query", "/ksql/terminate"] {
         let response = client.http.post(format!("{}{path}", client.base)).send().await.expect("request");
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         let body: Value = response.json().await.expect("JSON");
@@ -144,6 +144,19 @@ async fn ddl_csas_and_listings() {
     assert_eq!(description["name"], "HOME");
     assert_eq!(description["type"], "STREAM");
     assert_eq!(description["writeQueries"][0]["id"], query_id.as_str());
+    let (status, statuses) = client.get("/status").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        statuses,
+        json!({ "commandStatuses": { "stream/HOME/create": "SUCCESS", "stream/PAGEVIEWS/create": "SUCCESS" } })
+    );
+    let (_, one) = client.get("/status/stream/HOME/create").await;
+    assert_eq!(
+        one,
+        json!({ "status": "SUCCESS", "message": format!("Created query with ID {query_id}"), "queryId": query_id })
+    );
+    let (status, _) = client.get("/status/stream/NOPE/create").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         description["fields"],
         json!([
@@ -456,6 +469,8 @@ async fn a_restart_on_the_same_data_dir_brings_back_sources_queries_and_rows() {
     let (server, client) = start_with(config.clone()).await;
     assert_eq!(server.replay_errors(), [] as [String; 0]);
     assert_eq!(client.run("SHOW QUERIES;").await, queries, "the same queries, with the same ids");
+    let (_, status) = client.get("/status/table/COUNTS/create").await;
+    assert_eq!(status["status"], "SUCCESS", "replayed commands have their status: {status}");
     assert_eq!(pull_rows(&client, "SELECT * FROM pageviews;").await.len(), 3);
     // The sinks were computed again from their sources, not doubled.
     assert_eq!(pull_rows(&client, "SELECT * FROM home;").await, home);

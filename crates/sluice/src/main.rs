@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve ksqlDB's REST API (/info, /healthcheck, /ksql, /query,
-    /// /query-stream, /close-query, /inserts-stream).
+    /// /query-stream, /close-query, /inserts-stream, /status).
     ///
     /// Topics live in an embedded log under --data-dir, and accepted
     /// statements in a command log there that is replayed at start-up.

@@ -19,7 +19,7 @@ use super::{json_response, parse_body, property_text};
 use crate::content::negotiate;
 use crate::entities::{self, EntityError, RequestView};
 use crate::error::{code, ApiError};
-use crate::state::AppState;
+use crate::state::{AppState, CommandStatus};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -133,6 +133,8 @@ fn execute_all(
                 Ok(outcome) => {
                     let sequence = state.next_command_sequence();
                     state.record_command(sequence, &other.to_string())?;
+                    let status = CommandStatus { message: outcome.message.clone(), query_id: outcome.query_id.clone() };
+                    state.set_status(command_id(other), status);
                     Some(Ok(current_status(other, &text, outcome, sequence)))
                 }
                 Err(error) => return Err(fail(engine_message(&error), entities)),
@@ -176,7 +178,7 @@ fn current_status(statement: &Statement, text: &str, outcome: Outcome, sequence:
 }
 
 /// ksqlDB's command ids: `<type>/<entity>/<action>`.
-fn command_id(statement: &Statement) -> String {
+pub fn command_id(statement: &Statement) -> String {
     let kind = |kind: SourceKind| match kind {
         SourceKind::Stream => "stream",
         SourceKind::Table => "table",

@@ -7,6 +7,7 @@ pub mod inserts_stream;
 pub mod ksql;
 pub mod query;
 pub mod query_stream;
+pub mod status;
 
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
