@@ -27,6 +27,8 @@ pub enum ServerError {
     Serve(#[from] std::io::Error),
     #[error("cannot create the data directory {path}: {source}")]
     DataDir { path: std::path::PathBuf, source: std::io::Error },
+    #[error("the queries file {path} cannot be run: {message}")]
+    QueriesFile { path: std::path::PathBuf, message: String },
     #[error(transparent)]
     Log(#[from] sluice_log::LogError),
     #[error(transparent)]

@@ -52,6 +52,10 @@ pub struct ServerConfig {
     pub data_dir: Option<PathBuf>,
     /// ksqlDB's `ksql.service.id`.
     pub service_id: String,
+    /// Headless mode: run this file's statements at start-up, as a
+    /// deployment does, and serve only /info, /healthcheck and /status.
+    /// The command log is not used then: the file is the application.
+    pub queries_file: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -60,24 +64,29 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8088)),
             data_dir: None,
             service_id: "default_".into(),
+            queries_file: None,
         }
     }
 }
 
 /// The routes of the REST API.
-fn router(state: AppState) -> Router {
-    Router::new()
+/// The routes of the REST API. A headless server (one that runs a
+/// queries file) takes no statements, queries or rows from clients.
+fn router(state: AppState, headless: bool) -> Router {
+    let mut router = Router::new()
         .route("/info", get(endpoints::info::handle))
         .route("/healthcheck", get(endpoints::healthcheck::handle))
-        .route("/ksql", post(endpoints::ksql::handle))
-        .route("/query", post(endpoints::query::handle))
-        .route("/query-stream", post(endpoints::query_stream::handle))
-        .route("/close-query", post(endpoints::close_query::handle))
         .route("/status", get(endpoints::status::all))
-        .route("/status/{kind}/{entity}/{action}", get(endpoints::status::one))
-        .route("/inserts-stream", post(endpoints::inserts_stream::handle))
-        .fallback(endpoints::not_found)
-        .with_state(state)
+        .route("/status/{kind}/{entity}/{action}", get(endpoints::status::one));
+    if !headless {
+        router = router
+            .route("/ksql", post(endpoints::ksql::handle))
+            .route("/query", post(endpoints::query::handle))
+            .route("/query-stream", post(endpoints::query_stream::handle))
+            .route("/close-query", post(endpoints::close_query::handle))
+            .route("/inserts-stream", post(endpoints::inserts_stream::handle));
+    }
+    router.fallback(endpoints::not_found).with_state(state)
 }
 
 /// A server accepting requests, until [`RunningServer::stop`].
@@ -96,18 +105,22 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         .await
         .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
     let addr = listener.local_addr()?;
+    let headless = config.queries_file.is_some();
     let (log, commands): (Arc<dyn Log>, Option<CommandLog>) = match &config.data_dir {
         None => (Arc::new(MemoryLog::new()), None),
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .map_err(|source| ServerError::DataDir { path: dir.clone(), source })?;
-            (Arc::new(SledLog::open(&dir.join("log"))?), Some(CommandLog::open(&dir.join("commands"))?))
+            let log = Arc::new(SledLog::open(&dir.join("log"))?);
+            let commands = if headless { None } else { Some(CommandLog::open(&dir.join("commands"))?) };
+            (log, commands)
         }
     };
     let mut engine = Engine::new(log, EngineConfig::default()).with_wall_clock_inserts();
-    let replayed = match &commands {
-        Some(commands) => replay(&mut engine, commands)?,
-        None => Replayed::default(),
+    let replayed = match (&commands, &config.queries_file) {
+        (_, Some(file)) => run_queries_file(&mut engine, file)?,
+        (Some(commands), None) => replay(&mut engine, commands)?,
+        (None, None) => Replayed::default(),
     };
     let replay_errors = replayed.errors;
     let state = AppState::new(engine, config.service_id, commands, replayed.last, replayed.statuses);
@@ -115,7 +128,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let runner = tokio::spawn(runner::run(state.clone(), stopped.clone()));
     // Queries replayed above catch up in the runner's first pass.
     state.wake_runner();
-    let app = router(state.clone());
+    let app = router(state.clone(), headless);
     let mut shutdown = stopped;
     let serving = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -136,6 +149,42 @@ struct Replayed {
     statuses: BTreeMap<String, CommandStatus>,
     /// The statements that failed this time (they are skipped).
     errors: Vec<String>,
+}
+
+/// Headless mode: executes every statement of the file, in order. Any
+/// error stops the start-up, naming the statement's line and column.
+fn run_queries_file(engine: &mut Engine, file: &std::path::Path) -> Result<Replayed, ServerError> {
+    let failed = |message: String| ServerError::QueriesFile { path: file.to_path_buf(), message };
+    let source = std::fs::read_to_string(file).map_err(|e| failed(e.to_string()))?;
+    let mut replayed = Replayed::default();
+    for parsed in sluice_sql::parse_script(&source, &mut std::collections::HashMap::new()) {
+        let statement = parsed.map_err(|e| failed(e.render(&source)))?;
+        use sluice_sql::ast::Statement;
+        match &statement.statement {
+            Statement::DefineVariable { .. } | Statement::UndefineVariable { .. } => continue,
+            Statement::SetProperty { .. } | Statement::UnsetProperty { .. } => continue,
+            Statement::Query(_) | Statement::Print(_) | Statement::Show(_) | Statement::Describe { .. } => {
+                return Err(failed(format!(
+                    "line {}:{}: a queries file holds statements that change things, not {}",
+                    statement.line,
+                    statement.column,
+                    statement.statement.kind()
+                )))
+            }
+            _ => {}
+        }
+        // As for a replayed command log, the topics may be there from an
+        // earlier run: a CREATE .. AS SELECT computes its sink again.
+        let outcome = engine
+            .replay(&statement.statement)
+            .map_err(|e| failed(format!("line {}:{}: {e}", statement.line, statement.column)))?;
+        replayed.last += 1;
+        replayed.statuses.insert(
+            endpoints::ksql::command_id(&statement.statement),
+            CommandStatus { message: outcome.message, query_id: outcome.query_id },
+        );
+    }
+    Ok(replayed)
 }
 
 /// Executes the command log's statements again.

@@ -588,3 +588,35 @@ async fn pull_queries_on_windowed_tables_show_the_window_bounds() {
     );
     assert_eq!(rest(&selected), [json!({ "row": { "columns": ["10", 12000, 13000, 2] } })]);
 }
+
+#[tokio::test]
+async fn headless_mode_runs_a_queries_file_and_takes_no_statements() {
+    let dir = std::env::temp_dir().join(format!("sluice-headless-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let app = dir.join("app.sql");
+    std::fs::write(
+        &app,
+        format!("{PAGEVIEWS}\nCREATE STREAM home AS SELECT id, ms FROM pageviews WHERE page = 'home';\n"),
+    )
+    .expect("queries file");
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        queries_file: Some(app.clone()),
+        ..ServerConfig::default()
+    };
+    let (_server, client) = start_with(config.clone()).await;
+    let (status, home) = client.get("/status/stream/HOME/create").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home["queryId"].as_str().is_some_and(|id| id.starts_with("CSAS_HOME_")), "{home}");
+    assert_eq!(client.get("/info").await.0, StatusCode::OK);
+    for path in ["/ksql", "/query", "/query-stream", "/inserts-stream", "/close-query"] {
+        let (status, _) = client.post_raw(path, &json!({ "ksql": "SHOW STREAMS;" })).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    std::fs::write(&app, format!("{PAGEVIEWS}\nCREATE STREAM bad AS SELECT nope FROM pageviews;\n"))
+        .expect("file");
+    let error = sluice_server::start(config).await.err().expect("a bad file stops the start");
+    assert!(error.to_string().contains("line 2:1:"), "{error}");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

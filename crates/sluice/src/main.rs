@@ -38,6 +38,10 @@ enum Command {
         /// ksqlDB's ksql.service.id.
         #[arg(long, default_value = "default_", value_name = "ID")]
         service_id: String,
+        /// Headless mode: run this file's statements at start-up and serve
+        /// only /info, /healthcheck and /status.
+        #[arg(long, value_name = "FILE")]
+        queries_file: Option<PathBuf>,
     },
     /// Parse SQL scripts and report each statement's kind or syntax error.
     ///
@@ -75,8 +79,13 @@ enum TestCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Server { listen, data_dir, service_id } => {
-            server::run(sluice_server::ServerConfig { listen, data_dir: Some(data_dir), service_id })
+        Command::Server { listen, data_dir, service_id, queries_file } => {
+            server::run(sluice_server::ServerConfig {
+                listen,
+                data_dir: Some(data_dir),
+                service_id,
+                queries_file,
+            })
         }
         Command::Check { files } => check::run(&files),
         Command::Test(TestCommand::Qtt { paths, ratchet, write_ratchet }) => {
