@@ -1,7 +1,9 @@
 //! One Sluice instance: executes statements against its catalog and log,
 //! and runs the persistent queries they start.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use sluice_catalog::{
     kind_name, Catalog, Created, DataSource, FormatDefaults, LogicalSchema, QueryInfo, SqlType,
@@ -16,6 +18,9 @@ use crate::error::{EngineError, Result};
 use crate::infer::{check_registered_schemas, with_inferred_columns};
 use crate::insert_values::insert_values;
 use crate::sink::sink_source;
+
+mod transient;
+pub use transient::{TransientQuery, TRANSIENT_TOPIC_PREFIX};
 
 /// Settings an engine starts with.
 #[derive(Debug, Clone)]
@@ -62,7 +67,19 @@ pub struct Engine {
     config: EngineConfig,
     /// Running queries, in the order they were started.
     queries: Vec<RunningQuery>,
+    /// Transient (push and pull) queries, polled after the persistent ones.
+    transient: Vec<RunningQuery>,
+    /// Why transient queries that failed were stopped, by id.
+    transient_failures: BTreeMap<String, String>,
     next_query_number: u64,
+    next_transient_number: u64,
+    /// INSERT VALUES without a ROWTIME stamps the record with the wall
+    /// clock (as ksqlDB does) rather than 0. Off by default so that runs
+    /// are repeatable; the server turns it on.
+    wall_clock_inserts: bool,
+    /// Statements are being replayed from a command log over a log that
+    /// kept its topics (see [`Engine::replay`]).
+    replaying: bool,
 }
 
 impl Engine {
@@ -80,7 +97,32 @@ impl Engine {
             next_query_number: config.first_query_number,
             config,
             queries: Vec::new(),
+            transient: Vec::new(),
+            transient_failures: BTreeMap::new(),
+            next_transient_number: 0,
+            wall_clock_inserts: false,
+            replaying: false,
         }
+    }
+
+    /// Stamps INSERT VALUES records that give no ROWTIME with the wall
+    /// clock instead of 0.
+    pub fn with_wall_clock_inserts(mut self) -> Self {
+        self.wall_clock_inserts = true;
+        self
+    }
+
+    /// Executes a statement that was executed before over the same log,
+    /// to rebuild the catalog and the persistent queries after a restart
+    /// (query ids come out the same when the same statements are replayed
+    /// in the same order). A CREATE .. AS SELECT empties its sink topic and
+    /// computes it again from its sources; an INSERT INTO .. SELECT starts
+    /// at the end of its sources.
+    pub fn replay(&mut self, statement: &Statement) -> Result<Outcome> {
+        self.replaying = true;
+        let outcome = self.execute(statement);
+        self.replaying = false;
+        outcome
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -114,7 +156,8 @@ impl Engine {
                         source.name
                     )));
                 }
-                insert_values(source, columns, values, 0, self.log.as_ref(), &self.registry)?;
+                let timestamp = if self.wall_clock_inserts { now_millis() } else { 0 };
+                insert_values(source, columns, values, timestamp, self.log.as_ref(), &self.registry)?;
                 Ok(Outcome::message(""))
             }
             Statement::DropSource { kind, if_exists, name, delete_topic } => {
@@ -167,6 +210,7 @@ impl Engine {
             for query in &mut self.queries {
                 read += query.poll(self.log.as_ref())?;
             }
+            read += self.poll_transient();
             if read == 0 {
                 return Ok(total);
             }
@@ -272,6 +316,11 @@ impl Engine {
         };
         let id = self.next_query_id(&format!("{prefix}_{}", sink.name));
         let query = self.new_query(&id, &plan, &sink)?;
+        if self.replaying && self.log.topic(&sink.topic).is_some() {
+            // The query computes its sink again from its sources: what the
+            // sink held before would be written twice.
+            self.log.delete_topic(&sink.topic)?;
+        }
         self.log.create_topic(&sink.topic, partitions)?;
         self.catalog.add_source(sink.clone(), false, create.or_replace)?;
         self.start(query, &plan, &sink, &create.query)
@@ -296,12 +345,18 @@ impl Engine {
             )));
         }
         let id = self.next_query_id("INSERTQUERY");
-        let query = self.new_query(&id, &plan, &sink)?;
+        let mut query = self.new_query(&id, &plan, &sink)?;
+        if self.replaying {
+            // Its target holds other rows too, so it cannot be computed
+            // again; it goes on from the end of its sources (rows written
+            // to them and not yet read when the server stopped are missed).
+            query.seek_to_end(self.log.as_ref())?;
+        }
         self.start(query, &plan, &sink, select)
     }
 
     /// The running form of `plan`, writing to `sink`.
-    fn new_query(&self, id: &str, plan: &QueryPlan, sink: &DataSource) -> Result<RunningQuery> {
+    pub(crate) fn new_query(&self, id: &str, plan: &QueryPlan, sink: &DataSource) -> Result<RunningQuery> {
         Ok(RunningQuery::new(id, plan, sink, self.log.as_ref(), self.config.query_options, &self.registry)?)
     }
 
@@ -376,4 +431,9 @@ fn widens_to(from: &SqlType, to: &SqlType) -> bool {
             (from, to),
             (Int, Bigint | Double | Decimal { .. }) | (Bigint | Decimal { .. }, Double | Decimal { .. })
         )
+}
+
+/// Milliseconds since the epoch; 0 if the clock is before it.
+fn now_millis() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

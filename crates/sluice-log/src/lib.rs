@@ -1,14 +1,17 @@
 //! Topics of records, split into partitions and addressed by offset.
 //!
 //! [`Log`] is what queries read from and write to. [`MemoryLog`] keeps
-//! everything in memory: the conformance runner and tests use it; the
-//! embedded (sled) log and Kafka implement the same trait.
+//! everything in memory: the conformance runner and tests use it.
+//! [`SledLog`] keeps topics on local disk in a sled database; Kafka will
+//! implement the same trait.
 
 mod memory;
 mod record;
+mod sled_log;
 
 pub use memory::MemoryLog;
 pub use record::{Header, Record, StoredRecord};
+pub use sled_log::SledLog;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LogError {
@@ -20,6 +23,9 @@ pub enum LogError {
     PartitionMismatch { topic: String, existing: u32, requested: u32 },
     #[error("A topic needs at least one partition")]
     NoPartitions,
+    /// The embedded log's storage failed, or holds something it did not write.
+    #[error("The log's storage failed: {0}")]
+    Storage(String),
 }
 
 pub type Result<T> = std::result::Result<T, LogError>;
@@ -52,4 +58,10 @@ pub trait Log: Send + Sync {
 
     /// The offset the next appended record of the partition will get.
     fn end_offset(&self, topic: &str, partition: u32) -> Result<u64>;
+
+    /// Makes every record appended so far survive a crash of the process.
+    /// Logs that keep nothing, or that write through, have nothing to do.
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
 }

@@ -22,7 +22,8 @@ pub use error::{PlanError, Result};
 pub use expr::{literal_value, CompiledExpr, ExprCompiler};
 pub use join::{JoinPlan, JoinShape};
 pub use query::{
-    plan_select, source_batch_schema, ProjectedColumn, QueryPlan, ROWOFFSET, ROWPARTITION, ROWTIME,
+    plan_select, plan_transient_select, source_batch_schema, ProjectedColumn, QueryPlan, ROWOFFSET,
+    ROWPARTITION, ROWTIME,
 };
 pub use table_function::{ExplodePlan, TABLE_FUNCTIONS};
 pub use window::{time_windows, WindowPlan, WindowShape, WINDOWEND, WINDOWSTART};

@@ -114,6 +114,27 @@ pub fn plan_select(
     compiler: &ExprCompiler,
     sink: &str,
 ) -> Result<QueryPlan> {
+    plan(select, catalog, compiler, sink, false)
+}
+
+/// Plans `select` as a client's (push or pull) query, which, unlike a
+/// persistent query, may read a windowed table.
+pub fn plan_transient_select(
+    select: &Select,
+    catalog: &Catalog,
+    compiler: &ExprCompiler,
+    sink: &str,
+) -> Result<QueryPlan> {
+    plan(select, catalog, compiler, sink, true)
+}
+
+fn plan(
+    select: &Select,
+    catalog: &Catalog,
+    compiler: &ExprCompiler,
+    sink: &str,
+    transient: bool,
+) -> Result<QueryPlan> {
     if !select.from.joins.is_empty() {
         return plan_join(select, catalog, compiler, sink);
     }
@@ -129,7 +150,7 @@ pub fn plan_select(
         .into_iter()
         .flatten()
         .collect();
-    if source.window.is_some() && source.kind == sluice_sql::ast::SourceKind::Table {
+    if !transient && source.window.is_some() && source.kind == sluice_sql::ast::SourceKind::Table {
         return Err(PlanError::Invalid(
             "KSQL does not support persistent queries on windowed tables.".into(),
         ));

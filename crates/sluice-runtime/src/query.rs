@@ -118,6 +118,18 @@ impl RunningQuery {
         self.operators.iter().map(|o| o.state_size()).sum()
     }
 
+    /// Skips every record already in the topics the query reads, so that
+    /// it sees only records appended from now on (`auto.offset.reset` =
+    /// `latest` for a push query).
+    pub fn seek_to_end(&mut self, log: &dyn Log) -> Result<()> {
+        for input in &mut self.inputs {
+            for (partition, offset) in input.offsets.iter_mut().enumerate() {
+                *offset = log.end_offset(&input.topic, partition as u32)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Processes the records that have arrived since the last poll, in the
     /// order they were appended (across every topic the query reads).
     /// Returns how many records were read.

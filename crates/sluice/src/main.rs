@@ -1,14 +1,17 @@
 //! The `sluice` binary.
 //!
-//! `check` parses SQL scripts and reports every statement's kind or syntax
-//! error; `test qtt` runs ksqlDB's query-validation cases.
+//! `server` serves ksqlDB's REST API; `check` parses SQL scripts and
+//! reports every statement's kind or syntax error; `test qtt` runs
+//! ksqlDB's query-validation cases.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod check;
+mod server;
 mod test_qtt;
 
 #[derive(Debug, Parser)]
@@ -20,6 +23,26 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve ksqlDB's REST API (/info, /healthcheck, /ksql, /query,
+    /// /query-stream, /close-query, /inserts-stream, /status).
+    ///
+    /// Topics live in an embedded log under --data-dir, and accepted
+    /// statements in a command log there that is replayed at start-up.
+    Server {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8088", value_name = "HOST:PORT")]
+        listen: SocketAddr,
+        /// Where topics and the command log are kept.
+        #[arg(long, default_value = "./sluice-data", value_name = "DIR")]
+        data_dir: PathBuf,
+        /// ksqlDB's ksql.service.id.
+        #[arg(long, default_value = "default_", value_name = "ID")]
+        service_id: String,
+        /// Headless mode: run this file's statements at start-up and serve
+        /// only /info, /healthcheck and /status.
+        #[arg(long, value_name = "FILE")]
+        queries_file: Option<PathBuf>,
+    },
     /// Parse SQL scripts and report each statement's kind or syntax error.
     ///
     /// Exits with status 1 if any file cannot be read or any statement fails
@@ -56,6 +79,14 @@ enum TestCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Server { listen, data_dir, service_id, queries_file } => {
+            server::run(sluice_server::ServerConfig {
+                listen,
+                data_dir: Some(data_dir),
+                service_id,
+                queries_file,
+            })
+        }
         Command::Check { files } => check::run(&files),
         Command::Test(TestCommand::Qtt { paths, ratchet, write_ratchet }) => {
             test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet })

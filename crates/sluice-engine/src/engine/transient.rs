@@ -1,0 +1,224 @@
+//! Transient queries: a client's push or pull query, run like a persistent
+//! query but writing its rows to a topic of its own, which the caller
+//! reads back (the server streams it to the client).
+//!
+//! Persistent queries have rules a client's query does not: their output
+//! must hold the source's key columns and some value column, and must not
+//! name a column like a pseudo column. The SELECT is rewritten to satisfy
+//! them, and [`TransientQuery::shown`] says which of the sink's columns the
+//! client asked for, under which names, in which order.
+
+use sluice_catalog::{is_reserved_column_name, DataSource, FormatSpec, LogicalSchema};
+use sluice_planner::{plan_transient_select, PlanError, ROWTIME};
+use sluice_sql::ast::{Expr, Ident, Select, SelectItem, SourceKind, Statement};
+
+use super::Engine;
+use crate::error::Result;
+
+/// The topics of transient queries start with this, so that listings can
+/// leave them out.
+pub const TRANSIENT_TOPIC_PREFIX: &str = "_sluice_transient_";
+
+/// What the sink calls a column the client named like a pseudo column.
+const PSEUDO_ALIAS_PREFIX: &str = "SLUICE_PSEUDO_";
+/// The value column added to a query that selects only key columns.
+const HIDDEN_VALUE: &str = "SLUICE_HIDDEN_ROWTIME";
+
+/// A running transient query; [`Engine::close_transient`] stops it and
+/// deletes its topic.
+#[derive(Debug, Clone)]
+pub struct TransientQuery {
+    pub id: String,
+    /// Where the rows go: its schema is the query's output (keys first),
+    /// its key and value formats JSON (NONE for a keyless output), and its
+    /// window the output's window, if any.
+    pub sink: DataSource,
+    /// Whether the query's output is a table's changelog (updates and
+    /// deletions by key) rather than a stream of rows.
+    pub is_table: bool,
+    /// The columns the client selected, in SELECT order: each one's name
+    /// in `sink`, and the name to show. Columns of `sink` not listed were
+    /// added to satisfy the rules above.
+    pub shown: Vec<(String, String)>,
+}
+
+impl Engine {
+    /// Starts a transient query. With `from_end` it skips the records
+    /// already in its source topics (`auto.offset.reset=latest`).
+    pub fn start_transient(&mut self, select: &Select, from_end: bool) -> Result<TransientQuery> {
+        let source = select.from.source.name.as_str();
+        let id = format!("transient_{source}_{}", self.next_transient_number);
+        let mut select = select.clone();
+        // (name in the sink, name shown) of every selected item that is a
+        // pseudo column or aliased like one.
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        for item in &mut select.items {
+            let SelectItem::Expr { expr, alias } = item else { continue };
+            let shown = match (&*alias, &*expr) {
+                (Some(alias), _) => alias.as_str().to_string(),
+                (None, Expr::Column(column)) => column.name.as_str().to_string(),
+                _ => continue,
+            };
+            if is_reserved_column_name(&shown) {
+                let internal = format!("{PSEUDO_ALIAS_PREFIX}{shown}");
+                *alias = Some(Ident::new(internal.clone()));
+                renamed.push((internal, shown));
+            }
+        }
+        let hidden_keys = self.missing_keys(&select);
+        select.items.extend(
+            hidden_keys.iter().map(|key| SelectItem::Expr { expr: Expr::column(key.clone()), alias: None }),
+        );
+        let plan = match plan_transient_select(&select, &self.catalog, &self.compiler, &id) {
+            Err(PlanError::Invalid(message)) if message.contains("no value columns") => {
+                select.items.push(SelectItem::Expr {
+                    expr: Expr::column(ROWTIME),
+                    alias: Some(Ident::new(HIDDEN_VALUE)),
+                });
+                plan_transient_select(&select, &self.catalog, &self.compiler, &id)?
+            }
+            planned => planned?,
+        };
+        let is_table = match plan.join.last() {
+            _ if plan.aggregation.is_some() => true,
+            Some(join) => join.shape.is_table(),
+            None => plan.source.kind == SourceKind::Table,
+        };
+        let has_key = plan.output.key_columns().next().is_some();
+        let json = FormatSpec { name: "JSON".into(), ..FormatSpec::default() };
+        let sink = DataSource {
+            name: id.clone(),
+            kind: if is_table { SourceKind::Table } else { SourceKind::Stream },
+            schema: plan.output.clone(),
+            topic: format!("{TRANSIENT_TOPIC_PREFIX}{id}"),
+            key_format: if has_key {
+                json.clone()
+            } else {
+                FormatSpec { name: "NONE".into(), ..FormatSpec::default() }
+            },
+            value_format: json,
+            wrap_single_value: None,
+            timestamp: None,
+            window: plan.windowed_output(),
+            is_source: false,
+            from_query: true,
+            partitions: Some(1),
+            replicas: None,
+            sql: Statement::Query(Box::new(select.clone())).to_string(),
+        };
+        let mut query = self.new_query(&id, &plan, &sink)?;
+        if from_end {
+            query.seek_to_end(self.log.as_ref())?;
+        }
+        let shown = self
+            .select_order(&select, &plan.output)
+            .into_iter()
+            .filter(|name| name != HIDDEN_VALUE && !hidden_keys.contains(name))
+            .map(|name| {
+                let display = renamed.iter().find(|(internal, _)| *internal == name).map(|(_, s)| s.clone());
+                let display = display.unwrap_or_else(|| name.clone());
+                (name, display)
+            })
+            .collect();
+        self.log.create_topic(&sink.topic, 1)?;
+        self.next_transient_number += 1;
+        self.transient.push(query);
+        Ok(TransientQuery { id, sink, is_table, shown })
+    }
+
+    /// Stops a transient query and deletes its topic. Returns whether it
+    /// was running.
+    pub fn close_transient(&mut self, id: &str) -> bool {
+        self.transient_failures.remove(id);
+        let Some(position) = self.transient.iter().position(|q| q.id() == id) else { return false };
+        self.transient.remove(position);
+        // The topic may already be gone; there is nothing left to clean then.
+        let _ = self.log.delete_topic(&format!("{TRANSIENT_TOPIC_PREFIX}{id}"));
+        true
+    }
+
+    /// The ids of the transient queries that are running.
+    pub fn transient_ids(&self) -> Vec<String> {
+        self.transient.iter().map(|q| q.id().to_string()).collect()
+    }
+
+    /// Why a transient query failed, once it has (it is then stopped and its
+    /// topic deleted).
+    pub fn transient_failure(&self, id: &str) -> Option<&str> {
+        self.transient_failures.get(id).map(String::as_str)
+    }
+
+    /// Polls every transient query once. One that fails is stopped on its
+    /// own: a client's query must not stop the persistent ones.
+    pub(super) fn poll_transient(&mut self) -> usize {
+        let mut read = 0;
+        let mut failed = Vec::new();
+        for query in &mut self.transient {
+            match query.poll(self.log.as_ref()) {
+                Ok(n) => read += n,
+                Err(error) => failed.push((query.id().to_string(), error.to_string())),
+            }
+        }
+        for (id, message) in failed {
+            self.close_transient(&id);
+            self.transient_failures.insert(id, message);
+        }
+        read
+    }
+
+    /// The source's key columns that a plain (no join, GROUP BY, PARTITION
+    /// BY or `*`) SELECT leaves out of its projection.
+    fn missing_keys(&self, select: &Select) -> Vec<String> {
+        let plain = select.from.joins.is_empty()
+            && select.group_by.is_empty()
+            && select.partition_by.is_empty()
+            && !select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
+        let Some(source) = self.catalog.source(select.from.source.name.as_str()).filter(|_| plain) else {
+            return Vec::new();
+        };
+        let selected = |key: &str| {
+            select.items.iter().any(|item| {
+                matches!(item, SelectItem::Expr { expr: Expr::Column(c), .. } if c.name.as_str() == key)
+            })
+        };
+        source.schema.key_columns().filter(|k| !selected(&k.name)).map(|k| k.name.clone()).collect()
+    }
+
+    /// The output's columns in SELECT order, for a plain query; otherwise
+    /// (and whenever the items cannot be matched up) the output's order.
+    ///
+    /// The planner puts the key columns first and keeps the value columns
+    /// in SELECT order, so the SELECT items only need to say which
+    /// positions hold keys.
+    fn select_order(&self, select: &Select, output: &LogicalSchema) -> Vec<String> {
+        let natural = || output.columns().iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        let plain =
+            select.from.joins.is_empty() && select.group_by.is_empty() && select.partition_by.is_empty();
+        let Some(source) = self.catalog.source(select.from.source.name.as_str()).filter(|_| plain) else {
+            return natural();
+        };
+        let is_key = |name: &str| source.schema.key_columns().any(|k| k.name == name);
+        let mut slots: Vec<bool> = Vec::new();
+        for item in &select.items {
+            match item {
+                SelectItem::Wildcard { .. } => {
+                    slots.extend(source.schema.columns().iter().map(|c| is_key(&c.name)));
+                }
+                SelectItem::Expr { expr: Expr::Column(c), .. } => slots.push(is_key(c.name.as_str())),
+                SelectItem::Expr { .. } => slots.push(false),
+                // `s->*` gives as many columns as the struct has fields.
+                SelectItem::StructAll(_) => return natural(),
+            }
+        }
+        let mut keys = output.key_columns();
+        let mut values = output.value_columns();
+        let ordered: Option<Vec<String>> = slots
+            .iter()
+            .map(|&key| if key { keys.next() } else { values.next() }.map(|c| c.name.clone()))
+            .collect();
+        match ordered {
+            Some(ordered) if keys.next().is_none() && values.next().is_none() => ordered,
+            _ => natural(),
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! The embedded log: topics on local disk, in a sled database.
+//!
+//! Layout: the `topics` tree maps a topic's name to its partition count;
+//! each partition is a tree named `p/<partitions>/<topic>/<partition>` mapping
+//! the offset (big-endian, so trees iterate in offset order) to the encoded
+//! record; deleting a topic drops its partitions' trees. The next append
+//! sequence is kept in the `meta` tree.
+//!
+//! Appends are serialized by a mutex: offsets and sequence numbers must be
+//! handed out in one order. sled writes to disk in the background;
+//! [`Log::flush`] waits until everything appended is on disk.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::{Header, Log, LogError, Record, Result, StoredRecord, TopicInfo};
+
+const TOPICS: &str = "topics";
+const META: &str = "meta";
+const NEXT_SEQUENCE: &str = "next_sequence";
+
+pub struct SledLog {
+    db: sled::Db,
+    topics: sled::Tree,
+    meta: sled::Tree,
+    /// The next append sequence; holding the lock serializes appends.
+    next_sequence: Mutex<u64>,
+}
+
+fn storage(error: sled::Error) -> LogError {
+    LogError::Storage(error.to_string())
+}
+
+impl SledLog {
+    /// Opens (or creates) the log kept in the directory `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::from_db(sled::open(path).map_err(storage)?)
+    }
+
+    /// A log in a temporary directory, removed when the log is dropped.
+    pub fn temporary() -> Result<Self> {
+        Self::from_db(sled::Config::new().temporary(true).open().map_err(storage)?)
+    }
+
+    fn from_db(db: sled::Db) -> Result<Self> {
+        let topics = db.open_tree(TOPICS).map_err(storage)?;
+        let meta = db.open_tree(META).map_err(storage)?;
+        let next_sequence = match meta.get(NEXT_SEQUENCE).map_err(storage)? {
+            Some(bytes) => u64_from(&bytes)?,
+            None => 0,
+        };
+        Ok(SledLog { db, topics, meta, next_sequence: Mutex::new(next_sequence) })
+    }
+
+    fn partitions(&self, topic: &str) -> Result<Option<u32>> {
+        match self.topics.get(topic).map_err(storage)? {
+            Some(bytes) => {
+                let bytes: [u8; 4] = bytes.as_ref().try_into().map_err(|_| {
+                    LogError::Storage(format!("topic '{topic}' has a malformed partition count"))
+                })?;
+                Ok(Some(u32::from_be_bytes(bytes)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The tree of one partition of an existing topic.
+    fn partition(&self, topic: &str, partition: u32) -> Result<sled::Tree> {
+        let partitions = self.partitions(topic)?.ok_or_else(|| LogError::UnknownTopic(topic.to_string()))?;
+        if partition >= partitions {
+            return Err(LogError::UnknownPartition { topic: topic.to_string(), partition });
+        }
+        self.db.open_tree(tree_name(topic, partitions, partition)).map_err(storage)
+    }
+
+    fn sequence(&self) -> MutexGuard<'_, u64> {
+        // The counter is written after the record it numbers, so a panic
+        // in between leaves it behind the log at worst, which the next
+        // append's read of the stored counter does not depend on.
+        self.next_sequence.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn tree_name(topic: &str, partitions: u32, partition: u32) -> String {
+    format!("p/{partitions}/{topic}/{partition}")
+}
+
+fn u64_from(bytes: &[u8]) -> Result<u64> {
+    let bytes: [u8; 8] =
+        bytes.try_into().map_err(|_| LogError::Storage("a malformed 8-byte number".into()))?;
+    Ok(u64::from_be_bytes(bytes))
+}
+
+/// The next offset of a partition: one past its last record.
+fn next_offset(tree: &sled::Tree) -> Result<u64> {
+    match tree.last().map_err(storage)? {
+        Some((key, _)) => Ok(u64_from(&key)? + 1),
+        None => Ok(0),
+    }
+}
+
+impl Log for SledLog {
+    fn create_topic(&self, name: &str, partitions: u32) -> Result<bool> {
+        if partitions == 0 {
+            return Err(LogError::NoPartitions);
+        }
+        let _appends = self.sequence();
+        if let Some(existing) = self.partitions(name)? {
+            return if existing == partitions {
+                Ok(false)
+            } else {
+                Err(LogError::PartitionMismatch { topic: name.to_string(), existing, requested: partitions })
+            };
+        }
+        self.topics.insert(name, &partitions.to_be_bytes()).map_err(storage)?;
+        Ok(true)
+    }
+
+    fn delete_topic(&self, name: &str) -> Result<()> {
+        let _appends = self.sequence();
+        let partitions = self.partitions(name)?.ok_or_else(|| LogError::UnknownTopic(name.to_string()))?;
+        self.topics.remove(name).map_err(storage)?;
+        for partition in 0..partitions {
+            self.db.drop_tree(tree_name(name, partitions, partition)).map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    fn topic(&self, name: &str) -> Option<TopicInfo> {
+        // A storage failure reads as "no such topic": the caller then
+        // fails on its next read or append, which reports the error.
+        let partitions = self.partitions(name).ok().flatten()?;
+        Some(TopicInfo { name: name.to_string(), partitions })
+    }
+
+    fn topics(&self) -> Vec<TopicInfo> {
+        self.topics
+            .iter()
+            .filter_map(|entry| {
+                let (name, _) = entry.ok()?;
+                let name = String::from_utf8(name.to_vec()).ok()?;
+                self.topic(&name)
+            })
+            .collect()
+    }
+
+    fn append(&self, topic: &str, partition: u32, record: Record) -> Result<u64> {
+        let mut sequence = self.sequence();
+        let tree = self.partition(topic, partition)?;
+        let offset = next_offset(&tree)?;
+        tree.insert(offset.to_be_bytes(), encode(*sequence, &record)).map_err(storage)?;
+        *sequence += 1;
+        self.meta.insert(NEXT_SEQUENCE, &sequence.to_be_bytes()).map_err(storage)?;
+        Ok(offset)
+    }
+
+    fn read(&self, topic: &str, partition: u32, offset: u64, max: usize) -> Result<Vec<StoredRecord>> {
+        let tree = self.partition(topic, partition)?;
+        let mut records = Vec::new();
+        for entry in tree.range(offset.to_be_bytes()..).take(max) {
+            let (key, bytes) = entry.map_err(storage)?;
+            let (sequence, record) = decode(&bytes)?;
+            records.push(StoredRecord { record, partition, offset: u64_from(&key)?, sequence });
+        }
+        Ok(records)
+    }
+
+    fn end_offset(&self, topic: &str, partition: u32) -> Result<u64> {
+        next_offset(&self.partition(topic, partition)?)
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.db.flush().map(|_| ()).map_err(storage)
+    }
+}
+
+/// A record as stored: sequence, timestamp, key, value, then headers.
+/// Optional byte strings are a presence byte then, if present, a 4-byte
+/// length and the bytes.
+fn encode(sequence: u64, record: &Record) -> Vec<u8> {
+    let mut out = Vec::with_capacity(
+        32 + record.key.as_ref().map_or(0, Vec::len) + record.value.as_ref().map_or(0, Vec::len),
+    );
+    out.extend_from_slice(&sequence.to_be_bytes());
+    out.extend_from_slice(&record.timestamp.to_be_bytes());
+    put_optional(&mut out, record.key.as_deref());
+    put_optional(&mut out, record.value.as_deref());
+    out.extend_from_slice(&(record.headers.len() as u32).to_be_bytes());
+    for header in &record.headers {
+        put_optional(&mut out, Some(header.key.as_bytes()));
+        put_optional(&mut out, header.value.as_deref());
+    }
+    out
+}
+
+fn put_optional(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
+    match bytes {
+        None => out.push(0),
+        Some(bytes) => {
+            out.push(1);
+            out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+            out.extend_from_slice(bytes);
+        }
+    }
+}
+
+/// Reads back what [`encode`] wrote.
+fn decode(bytes: &[u8]) -> Result<(u64, Record)> {
+    let mut reader = Reader { bytes };
+    let sequence = u64::from_be_bytes(reader.array()?);
+    let timestamp = i64::from_be_bytes(reader.array()?);
+    let key = reader.optional()?;
+    let value = reader.optional()?;
+    let count = u32::from_be_bytes(reader.array()?);
+    let mut headers = Vec::new();
+    for _ in 0..count {
+        let key = reader.optional()?.unwrap_or_default();
+        let key = String::from_utf8(key).map_err(|_| corrupt())?;
+        headers.push(Header { key, value: reader.optional()? });
+    }
+    if !reader.bytes.is_empty() {
+        return Err(corrupt());
+    }
+    Ok((sequence, Record { key, value, timestamp, headers }))
+}
+
+fn corrupt() -> LogError {
+    LogError::Storage("a stored record is malformed".into())
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        if self.bytes.len() < n {
+            return Err(corrupt());
+        }
+        let (taken, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(taken)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        self.take(N)?.try_into().map_err(|_| corrupt())
+    }
+
+    fn optional(&mut self) -> Result<Option<Vec<u8>>> {
+        match self.array::<1>()?[0] {
+            0 => Ok(None),
+            1 => {
+                let len = u32::from_be_bytes(self.array()?) as usize;
+                Ok(Some(self.take(len)?.to_vec()))
+            }
+            _ => Err(corrupt()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(value: &str, timestamp: i64) -> Record {
+        Record { value: Some(value.as_bytes().to_vec()), timestamp, ..Record::default() }
+    }
+
+    #[test]
+    fn append_and_read_back_in_order() {
+        let log = SledLog::temporary().unwrap();
+        assert!(log.create_topic("a", 2).unwrap());
+        assert!(!log.create_topic("a", 2).unwrap());
+        assert!(log.create_topic("a", 3).is_err());
+        log.create_topic("b", 1).unwrap();
+        assert_eq!(log.append("a", 0, record("x", 1)).unwrap(), 0);
+        assert_eq!(log.append("b", 0, record("y", 2)).unwrap(), 0);
+        assert_eq!(log.append("a", 0, record("z", 3)).unwrap(), 1);
+        let read = log.read("a", 0, 0, 10).unwrap();
+        assert_eq!(read.iter().map(|r| (r.offset, r.sequence)).collect::<Vec<_>>(), vec![(0, 0), (1, 2)]);
+        assert_eq!(read[1].record, record("z", 3));
+        assert_eq!(log.read("a", 0, 1, 10).unwrap().len(), 1);
+        assert_eq!(log.read("a", 0, 5, 10).unwrap().len(), 0);
+        assert_eq!(log.read("a", 0, 0, 1).unwrap().len(), 1);
+        assert_eq!(log.end_offset("a", 0).unwrap(), 2);
+        assert_eq!(log.end_offset("a", 1).unwrap(), 0);
+        assert!(log.append("a", 7, record("x", 1)).is_err());
+        assert!(log.append("nope", 0, record("x", 1)).is_err());
+        assert_eq!(log.topics().iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        log.delete_topic("b").unwrap();
+        assert!(log.topic("b").is_none());
+        // A topic created again under the same name starts empty.
+        log.create_topic("b", 1).unwrap();
+        assert_eq!(log.end_offset("b", 0).unwrap(), 0);
+    }
+
+    #[test]
+    fn keys_tombstones_and_headers_round_trip() {
+        let full = Record {
+            key: Some(vec![0, 1, 2]),
+            value: None,
+            timestamp: -5,
+            headers: vec![
+                Header { key: "h".into(), value: Some(b"v".to_vec()) },
+                Header { key: "empty".into(), value: None },
+            ],
+        };
+        let (sequence, decoded) = decode(&encode(42, &full)).unwrap();
+        assert_eq!((sequence, decoded), (42, full.clone()));
+        let encoded = encode(1, &full);
+        assert!(decode(&encoded[..encoded.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn records_and_sequences_survive_reopening() {
+        let dir = std::env::temp_dir().join(format!("sluice-sled-log-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        {
+            let log = SledLog::open(&dir).unwrap();
+            log.create_topic("t", 1).unwrap();
+            log.append("t", 0, record("a", 1)).unwrap();
+            log.append("t", 0, record("b", 2)).unwrap();
+            log.flush().unwrap();
+        }
+        {
+            let log = SledLog::open(&dir).unwrap();
+            assert_eq!(log.topic("t").map(|t| t.partitions), Some(1));
+            assert_eq!(log.append("t", 0, record("c", 3)).unwrap(), 2);
+            let read = log.read("t", 0, 0, 10).unwrap();
+            let values: Vec<_> = read.iter().map(|r| (r.record.value.clone(), r.sequence)).collect();
+            assert_eq!(
+                values,
+                vec![(Some(b"a".to_vec()), 0), (Some(b"b".to_vec()), 1), (Some(b"c".to_vec()), 2)]
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

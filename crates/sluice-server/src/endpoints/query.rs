@@ -1,0 +1,44 @@
+//! `POST /query`: one SELECT, answered as ksqlDB's chunked JSON array (see
+//! [`crate::serving`]).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::ksql::session_variables;
+use super::parse_body;
+use crate::content::negotiate;
+use crate::error::ApiError;
+use crate::serving::{Framing, QueryRequest};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Request {
+    ksql: Option<String>,
+    #[serde(default)]
+    streams_properties: Map<String, Value>,
+    #[serde(default)]
+    session_variables: Map<String, Value>,
+}
+
+pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match run(state, &headers, &body).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    let content_type = negotiate(headers)?;
+    let request: Request = parse_body(body)?;
+    let ksql = request.ksql.ok_or_else(|| ApiError::bad_request("The request has no \"ksql\" field."))?;
+    let variables = session_variables(&request.session_variables);
+    let query = QueryRequest::parse(&ksql, &request.streams_properties, variables, "/query")?;
+    let mut response = query.answer(state, Framing::Query).await?;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(response)
+}

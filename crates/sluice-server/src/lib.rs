@@ -1,0 +1,253 @@
+//! The Sluice server: ksqlDB's REST API over one [`Engine`].
+//!
+//! Endpoints live one per file in `endpoints/`; `serving.rs` runs the
+//! queries of `/query` and `/query-stream`. The engine sits behind an
+//! async mutex and does its (synchronous) work on blocking threads; a
+//! background runner keeps persistent and push queries running. Push and
+//! pull queries run as the engine's transient queries, whose rows the
+//! handlers read back from the log.
+//!
+//! With a data directory, topics live in an embedded log on disk
+//! ([`SledLog`]) and accepted statements in a command log that is replayed
+//! at start-up; without one, everything is in memory.
+
+mod command_log;
+mod content;
+mod endpoints;
+mod entities;
+mod error;
+mod rows;
+mod runner;
+mod serving;
+mod state;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use command_log::CommandLog;
+use sluice_engine::{Engine, EngineConfig};
+use sluice_log::{Log, MemoryLog, SledLog};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use error::ServerError;
+use state::{AppState, CommandStatus};
+
+/// How long [`RunningServer::stop`] lets open requests (push queries) end
+/// before it drops them.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// What a server starts with.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Where the embedded log (`log/`) and the command log (`commands/`)
+    /// live; None keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    /// ksqlDB's `ksql.service.id`.
+    pub service_id: String,
+    /// Headless mode: run this file's statements at start-up, as a
+    /// deployment does, and serve only /info, /healthcheck and /status.
+    /// The command log is not used then: the file is the application.
+    pub queries_file: Option<PathBuf>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8088)),
+            data_dir: None,
+            service_id: "default_".into(),
+            queries_file: None,
+        }
+    }
+}
+
+/// The routes of the REST API.
+/// The routes of the REST API. A headless server (one that runs a
+/// queries file) takes no statements, queries or rows from clients.
+fn router(state: AppState, headless: bool) -> Router {
+    let mut router = Router::new()
+        .route("/info", get(endpoints::info::handle))
+        .route("/healthcheck", get(endpoints::healthcheck::handle))
+        .route("/status", get(endpoints::status::all))
+        .route("/status/{kind}/{entity}/{action}", get(endpoints::status::one));
+    if !headless {
+        router = router
+            .route("/ksql", post(endpoints::ksql::handle))
+            .route("/query", post(endpoints::query::handle))
+            .route("/query-stream", post(endpoints::query_stream::handle))
+            .route("/close-query", post(endpoints::close_query::handle))
+            .route("/inserts-stream", post(endpoints::inserts_stream::handle));
+    }
+    router.fallback(endpoints::not_found).with_state(state)
+}
+
+/// A server accepting requests, until [`RunningServer::stop`].
+pub struct RunningServer {
+    addr: SocketAddr,
+    state: AppState,
+    stop: watch::Sender<bool>,
+    serving: JoinHandle<Result<(), ServerError>>,
+    runner: JoinHandle<()>,
+    replay_errors: Vec<String>,
+}
+
+/// Binds `config.listen` and starts serving in the background.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
+    let addr = listener.local_addr()?;
+    let headless = config.queries_file.is_some();
+    let (log, commands): (Arc<dyn Log>, Option<CommandLog>) = match &config.data_dir {
+        None => (Arc::new(MemoryLog::new()), None),
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| ServerError::DataDir { path: dir.clone(), source })?;
+            let log = Arc::new(SledLog::open(&dir.join("log"))?);
+            let commands = if headless { None } else { Some(CommandLog::open(&dir.join("commands"))?) };
+            (log, commands)
+        }
+    };
+    let mut engine = Engine::new(log, EngineConfig::default()).with_wall_clock_inserts();
+    let replayed = match (&commands, &config.queries_file) {
+        (_, Some(file)) => run_queries_file(&mut engine, file)?,
+        (Some(commands), None) => replay(&mut engine, commands)?,
+        (None, None) => Replayed::default(),
+    };
+    let replay_errors = replayed.errors;
+    let state = AppState::new(engine, config.service_id, commands, replayed.last, replayed.statuses);
+    let (stop, stopped) = watch::channel(false);
+    let runner = tokio::spawn(runner::run(state.clone(), stopped.clone()));
+    // Queries replayed above catch up in the runner's first pass.
+    state.wake_runner();
+    let app = router(state.clone(), headless);
+    let mut shutdown = stopped;
+    let serving = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.changed().await;
+            })
+            .await
+            .map_err(ServerError::Serve)
+    });
+    Ok(RunningServer { addr, state, stop, serving, runner, replay_errors })
+}
+
+/// What replaying the command log gave.
+#[derive(Default)]
+struct Replayed {
+    /// The last sequence number.
+    last: i64,
+    statuses: BTreeMap<String, CommandStatus>,
+    /// The statements that failed this time (they are skipped).
+    errors: Vec<String>,
+}
+
+/// Headless mode: executes every statement of the file, in order. Any
+/// error stops the start-up, naming the statement's line and column.
+fn run_queries_file(engine: &mut Engine, file: &std::path::Path) -> Result<Replayed, ServerError> {
+    let failed = |message: String| ServerError::QueriesFile { path: file.to_path_buf(), message };
+    let source = std::fs::read_to_string(file).map_err(|e| failed(e.to_string()))?;
+    let mut replayed = Replayed::default();
+    for parsed in sluice_sql::parse_script(&source, &mut std::collections::HashMap::new()) {
+        let statement = parsed.map_err(|e| failed(e.render(&source)))?;
+        use sluice_sql::ast::Statement;
+        match &statement.statement {
+            Statement::DefineVariable { .. } | Statement::UndefineVariable { .. } => continue,
+            Statement::SetProperty { .. } | Statement::UnsetProperty { .. } => continue,
+            Statement::Query(_) | Statement::Print(_) | Statement::Show(_) | Statement::Describe { .. } => {
+                return Err(failed(format!(
+                    "line {}:{}: a queries file holds statements that change things, not {}",
+                    statement.line,
+                    statement.column,
+                    statement.statement.kind()
+                )))
+            }
+            _ => {}
+        }
+        // As for a replayed command log, the topics may be there from an
+        // earlier run: a CREATE .. AS SELECT computes its sink again.
+        let outcome = engine
+            .replay(&statement.statement)
+            .map_err(|e| failed(format!("line {}:{}: {e}", statement.line, statement.column)))?;
+        replayed.last += 1;
+        replayed.statuses.insert(
+            endpoints::ksql::command_id(&statement.statement),
+            CommandStatus { message: outcome.message, query_id: outcome.query_id },
+        );
+    }
+    Ok(replayed)
+}
+
+/// Executes the command log's statements again.
+fn replay(engine: &mut Engine, commands: &CommandLog) -> Result<Replayed, ServerError> {
+    let mut replayed = Replayed::default();
+    for (sequence, text) in commands.entries()? {
+        replayed.last = sequence;
+        let outcome = sluice_sql::parse_statement(&text).map_err(|e| e.to_string()).and_then(|statement| {
+            let outcome = engine.replay(&statement).map_err(|e| e.to_string())?;
+            Ok((endpoints::ksql::command_id(&statement), outcome))
+        });
+        match outcome {
+            Ok((id, outcome)) => {
+                replayed
+                    .statuses
+                    .insert(id, CommandStatus { message: outcome.message, query_id: outcome.query_id });
+            }
+            Err(error) => replayed.errors.push(format!("command {sequence} ({text}): {error}")),
+        }
+    }
+    Ok(replayed)
+}
+
+impl RunningServer {
+    /// The address it listens on (with the port chosen when it was 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Statements of the command log that failed when replayed at start-up.
+    pub fn replay_errors(&self) -> &[String] {
+        &self.replay_errors
+    }
+
+    /// The ids of the transient (push and pull) queries running now.
+    pub async fn transient_query_ids(&self) -> Vec<String> {
+        self.state.with_engine(|engine| engine.transient_ids()).await.unwrap_or_default()
+    }
+
+    /// Serves until the server fails or is stopped.
+    pub async fn wait(self) -> Result<(), ServerError> {
+        match self.serving.await {
+            Ok(result) => result,
+            Err(e) => Err(ServerError::Serve(std::io::Error::other(e))),
+        }
+    }
+
+    /// Stops accepting requests, waits a little for open ones, and stops
+    /// the runner. The data directory is released once open push queries
+    /// have noticed (their tasks hold the engine).
+    pub async fn stop(self) -> Result<(), ServerError> {
+        let _ = self.stop.send(true);
+        let abort = self.serving.abort_handle();
+        let served = match tokio::time::timeout(STOP_GRACE, self.serving).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => Err(ServerError::Serve(std::io::Error::other(e))),
+            Err(_) => {
+                // Push queries never end by themselves: drop them.
+                abort.abort();
+                Ok(())
+            }
+        };
+        let _ = self.runner.await;
+        served
+    }
+}

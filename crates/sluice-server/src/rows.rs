@@ -1,0 +1,262 @@
+//! Reading a transient query's rows back from its topic: the engine writes
+//! them with JSON keys and values (see `sluice_engine::TransientQuery`),
+//! and this turns each record into the row's columns as JSON values.
+
+use serde_json::{Map, Value};
+use sluice_catalog::{DataSource, Namespace, WindowInfo, WINDOW_BOUNDS_COLUMNS};
+use sluice_log::Record;
+use sluice_runtime::split_window;
+
+/// Where a column's value is found in a record.
+#[derive(Debug, Clone)]
+enum Place {
+    Key(String),
+    Value(String),
+    WindowStart,
+    WindowEnd,
+}
+
+#[derive(Debug, Clone)]
+struct OutputColumn {
+    name: String,
+    sql_type: String,
+    is_key: bool,
+    place: Place,
+}
+
+/// One row of a transient query.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The record's key bytes (window included): a table's rows with equal
+    /// keys update each other.
+    pub key: Option<Vec<u8>>,
+    pub columns: Vec<Value>,
+    /// The row deletes its key from a table.
+    pub tombstone: bool,
+}
+
+impl Row {
+    /// `{"row":{"columns":[..]}}`, with `"tombstone":true` for a deletion.
+    pub fn to_json(&self) -> Value {
+        let mut row = Map::new();
+        row.insert("columns".into(), Value::Array(self.columns.clone()));
+        if self.tombstone {
+            row.insert("tombstone".into(), Value::Bool(true));
+        }
+        let mut item = Map::new();
+        item.insert("row".into(), Value::Object(row));
+        Value::Object(item)
+    }
+}
+
+/// Decodes the records of one transient query's topic.
+#[derive(Debug, Clone)]
+pub struct RowReader {
+    columns: Vec<OutputColumn>,
+    key_count: usize,
+    window: Option<WindowInfo>,
+}
+
+impl RowReader {
+    /// A reader of `sink`'s records that shows the `shown` columns (name
+    /// in the sink, name shown), in that order; every column of the sink
+    /// when `shown` is empty.
+    pub fn new(sink: &DataSource, shown: &[(String, String)]) -> Self {
+        let key_count = sink.schema.key_columns().count();
+        let all: Vec<OutputColumn> = sink
+            .schema
+            .columns()
+            .iter()
+            .map(|column| OutputColumn {
+                name: column.name.clone(),
+                sql_type: column.sql_type.to_string(),
+                is_key: column.namespace == Namespace::Key,
+                place: match column.namespace {
+                    Namespace::Key => Place::Key(column.name.clone()),
+                    _ => Place::Value(column.name.clone()),
+                },
+            })
+            .collect();
+        let mut columns: Vec<OutputColumn> = if shown.is_empty() {
+            all
+        } else {
+            shown
+                .iter()
+                .filter_map(|(name, display)| {
+                    let column = all.iter().find(|c| c.name == *name)?;
+                    // Selected window bounds are part of a windowed key.
+                    let bound = sink.window.is_some() && WINDOW_BOUNDS_COLUMNS.contains(&display.as_str());
+                    Some(OutputColumn {
+                        name: display.clone(),
+                        is_key: column.is_key || bound,
+                        ..column.clone()
+                    })
+                })
+                .collect()
+        };
+        // A windowed output's rows carry their window after the key
+        // columns (wherever the SELECT put them), as ksqlDB shows them,
+        // unless the query selected the bounds itself.
+        if sink.window.is_some() {
+            let at = columns.iter().rposition(|c| c.is_key).map_or(0, |last| last + 1);
+            let mut bounds = Vec::new();
+            for (name, place) in [("WINDOWSTART", Place::WindowStart), ("WINDOWEND", Place::WindowEnd)] {
+                if !columns.iter().any(|c| c.name == name) {
+                    bounds.push(OutputColumn {
+                        name: name.into(),
+                        sql_type: "BIGINT".into(),
+                        is_key: true,
+                        place,
+                    });
+                }
+            }
+            columns.splice(at..at, bounds);
+        }
+        RowReader { columns, key_count, window: sink.window }
+    }
+
+    /// The header's schema, e.g. `` `ID` INTEGER KEY, `NAME` STRING ``.
+    /// Pull queries on tables mark the key columns; other queries do not.
+    pub fn schema(&self, mark_keys: bool) -> String {
+        self.columns
+            .iter()
+            .map(|c| {
+                let key = if mark_keys && c.is_key { " KEY" } else { "" };
+                format!("`{}` {}{key}", c.name, c.sql_type)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The shown columns' names, as `/query-stream`'s header lists them.
+    pub fn column_names(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// The shown columns' SQL types, e.g. `INTEGER`, `ARRAY<STRING>`.
+    pub fn column_types(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.sql_type.clone()).collect()
+    }
+
+    pub fn decode(&self, record: &Record) -> Result<Row, String> {
+        let (key_bytes, window) = match (&record.key, &self.window) {
+            (Some(key), Some(window)) => {
+                let (inner, start, end) =
+                    split_window(key, window).ok_or("a windowed key too short to hold its window")?;
+                (Some(inner), Some((start, end)))
+            }
+            (key, _) => (key.as_deref(), None),
+        };
+        let key = match key_bytes {
+            Some(bytes) if !bytes.is_empty() => {
+                serde_json::from_slice::<Value>(bytes).map_err(|e| format!("unreadable key: {e}"))?
+            }
+            _ => Value::Null,
+        };
+        let value = match &record.value {
+            Some(bytes) => {
+                serde_json::from_slice::<Value>(bytes).map_err(|e| format!("unreadable value: {e}"))?
+            }
+            None => Value::Null,
+        };
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| match &c.place {
+                // A single key column's value is the key itself.
+                Place::Key(_) if self.key_count == 1 => key.clone(),
+                Place::Key(name) => key.get(name).cloned().unwrap_or(Value::Null),
+                Place::Value(name) => value.get(name).cloned().unwrap_or(Value::Null),
+                Place::WindowStart => window.map(|w| Value::from(w.0)).unwrap_or(Value::Null),
+                Place::WindowEnd => window.map(|w| Value::from(w.1)).unwrap_or(Value::Null),
+            })
+            .collect();
+        Ok(Row { key: record.key.clone(), columns, tombstone: record.value.is_none() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_catalog::{Column, FormatSpec, LogicalSchema, SqlType, WindowType};
+    use sluice_sql::ast::SourceKind;
+
+    fn sink(columns: Vec<Column>, window: Option<WindowInfo>) -> DataSource {
+        let json = FormatSpec { name: "JSON".into(), delimiter: None };
+        DataSource {
+            name: "T".into(),
+            kind: SourceKind::Table,
+            schema: LogicalSchema::new(columns),
+            topic: "t".into(),
+            key_format: json.clone(),
+            value_format: json,
+            wrap_single_value: None,
+            timestamp: None,
+            window,
+            is_source: false,
+            from_query: true,
+            partitions: Some(1),
+            replicas: None,
+            sql: String::new(),
+        }
+    }
+
+    fn column(name: &str, sql_type: SqlType, namespace: Namespace) -> Column {
+        Column { name: name.into(), sql_type, namespace }
+    }
+
+    #[test]
+    fn reads_windowed_keys_values_and_tombstones() {
+        let window = WindowInfo { window_type: WindowType::Tumbling, size_ms: Some(10) };
+        let reader = RowReader::new(
+            &sink(
+                vec![
+                    column("K", SqlType::String, Namespace::Key),
+                    column("C", SqlType::Bigint, Namespace::Value),
+                ],
+                Some(window),
+            ),
+            &[],
+        );
+        assert_eq!(
+            reader.schema(true),
+            "`K` STRING KEY, `WINDOWSTART` BIGINT KEY, `WINDOWEND` BIGINT KEY, `C` BIGINT"
+        );
+        assert_eq!(reader.schema(false), "`K` STRING, `WINDOWSTART` BIGINT, `WINDOWEND` BIGINT, `C` BIGINT");
+        let mut key = b"\"a\"".to_vec();
+        sluice_runtime::append_window(&mut key, &window, 20, 30);
+        let record =
+            Record { key: Some(key.clone()), value: Some(b"{\"C\":3}".to_vec()), ..Record::default() };
+        let row = reader.decode(&record).unwrap();
+        assert_eq!(row.to_json().to_string(), r#"{"row":{"columns":["a",20,30,3]}}"#);
+        let deleted = reader.decode(&Record { key: Some(key), value: None, ..Record::default() }).unwrap();
+        assert_eq!(deleted.to_json().to_string(), r#"{"row":{"columns":["a",20,30,null],"tombstone":true}}"#);
+    }
+
+    #[test]
+    fn reads_several_key_columns_by_name_and_refuses_garbage() {
+        let reader = RowReader::new(
+            &sink(
+                vec![
+                    column("A", SqlType::Int, Namespace::Key),
+                    column("B", SqlType::String, Namespace::Key),
+                    column("V", SqlType::Double, Namespace::Value),
+                ],
+                None,
+            ),
+            &[("V".to_string(), "V".to_string()), ("B".to_string(), "SHOWN_B".to_string())],
+        );
+        let record = Record {
+            key: Some(br#"{"B":"x","A":1}"#.to_vec()),
+            value: Some(br#"{"V":1.5}"#.to_vec()),
+            ..Record::default()
+        };
+        // A is not shown, but the key bytes are kept whole.
+        assert_eq!(reader.schema(true), "`V` DOUBLE, `SHOWN_B` STRING KEY");
+        let row = reader.decode(&record).unwrap();
+        assert_eq!(row.columns, vec![Value::from(1.5), Value::from("x")]);
+        assert_eq!(row.key.as_deref(), Some(&br#"{"B":"x","A":1}"#[..]));
+        let garbage = Record { key: Some(b"{".to_vec()), ..Record::default() };
+        assert!(reader.decode(&garbage).unwrap_err().contains("unreadable key"));
+    }
+}

@@ -1,0 +1,145 @@
+//! What every request handler shares: the engine, the log, and the
+//! signals between handlers and the background runner.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+
+use sluice_engine::Engine;
+use sluice_log::Log;
+use tokio::sync::{watch, Mutex, Notify};
+
+use crate::command_log::CommandLog;
+use crate::error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    /// The engine is not Sync and its work is synchronous: one caller at a
+    /// time, on a blocking thread (see [`AppState::with_engine`]).
+    engine: Arc<Mutex<Engine>>,
+    /// The engine's log, read without the engine's lock by handlers that
+    /// tail a transient query's topic.
+    log: Arc<dyn Log>,
+    /// Wakes the runner after something was appended to the log.
+    wake: Notify,
+    /// Counts the runner's passes, so that tailers wait for new output
+    /// instead of polling.
+    passes: watch::Sender<u64>,
+    /// The last command's sequence number (ksqlDB's `commandSequenceNumber`).
+    command_sequence: AtomicI64,
+    /// Where accepted statements are kept for the next start; None when
+    /// the server keeps nothing (no data directory).
+    commands: Option<CommandLog>,
+    /// The outcome of every command, by command id, for `/status`.
+    statuses: StdMutex<BTreeMap<String, CommandStatus>>,
+    service_id: String,
+}
+
+/// What became of a command (ksqlDB's CommandStatus). Commands run before
+/// they are answered, so every recorded one has succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandStatus {
+    pub message: String,
+    pub query_id: Option<String>,
+}
+
+impl AppState {
+    /// `last_command` is the sequence number of the last command replayed.
+    pub fn new(
+        engine: Engine,
+        service_id: String,
+        commands: Option<CommandLog>,
+        last_command: i64,
+        statuses: BTreeMap<String, CommandStatus>,
+    ) -> Self {
+        let log = Arc::clone(engine.log());
+        let (passes, _) = watch::channel(0);
+        AppState {
+            inner: Arc::new(Shared {
+                engine: Arc::new(Mutex::new(engine)),
+                log,
+                wake: Notify::new(),
+                passes,
+                command_sequence: AtomicI64::new(last_command),
+                commands,
+                statuses: StdMutex::new(statuses),
+                service_id,
+            }),
+        }
+    }
+
+    /// Runs `work` on the engine, alone, on a blocking thread: the engine
+    /// runs queries synchronously and must not stall the async workers.
+    pub async fn with_engine<R, F>(&self, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(&mut Engine) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let mut engine = Arc::clone(&self.inner.engine).lock_owned().await;
+        tokio::task::spawn_blocking(move || work(&mut engine))
+            .await
+            .map_err(|e| ApiError::internal(format!("The engine failed: {e}")))
+    }
+
+    pub fn log(&self) -> &Arc<dyn Log> {
+        &self.inner.log
+    }
+
+    /// Asks the runner to run the queries over what was just appended.
+    pub fn wake_runner(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    pub async fn woken(&self) {
+        self.inner.wake.notified().await
+    }
+
+    /// Tells tailers that the runner finished a pass.
+    pub fn pass_done(&self) {
+        self.inner.passes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub fn passes(&self) -> watch::Receiver<u64> {
+        self.inner.passes.subscribe()
+    }
+
+    /// Takes the next command sequence number.
+    pub fn next_command_sequence(&self) -> i64 {
+        self.inner.command_sequence.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Keeps an executed statement for the next start.
+    pub fn record_command(&self, sequence: i64, statement: &str) -> Result<(), ApiError> {
+        let Some(commands) = &self.inner.commands else { return Ok(()) };
+        commands.append(sequence, statement).map_err(|e| {
+            ApiError::internal(format!(
+                "The statement was executed but not recorded ({e}): it will be missing after a restart."
+            ))
+        })
+    }
+
+    pub fn set_status(&self, command_id: String, status: CommandStatus) {
+        self.statuses().insert(command_id, status);
+    }
+
+    pub fn status(&self, command_id: &str) -> Option<CommandStatus> {
+        self.statuses().get(command_id).cloned()
+    }
+
+    pub fn all_statuses(&self) -> BTreeMap<String, CommandStatus> {
+        self.statuses().clone()
+    }
+
+    fn statuses(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, CommandStatus>> {
+        // Every change is a single insert: a poisoned map is still whole.
+        self.inner.statuses.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn service_id(&self) -> &str {
+        &self.inner.service_id
+    }
+}

@@ -1,0 +1,622 @@
+//! The server over real HTTP: each test starts one on an ephemeral port of
+//! 127.0.0.1 and talks to it with an HTTP client.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sluice_server::{RunningServer, ServerConfig};
+
+struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    async fn ksql(&self, ksql: &str) -> (StatusCode, Value) {
+        self.post_json("/ksql", &json!({ "ksql": ksql, "streamsProperties": {} })).await
+    }
+
+    async fn post_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let response =
+            self.http.post(format!("{}{path}", self.base)).json(body).send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")))
+    }
+
+    /// A POST whose answer may be empty.
+    async fn post_raw(&self, path: &str, body: &Value) -> (StatusCode, String) {
+        let response =
+            self.http.post(format!("{}{path}", self.base)).json(body).send().await.expect("request");
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await.expect("request");
+        let status = response.status();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// A /query request, answered in full.
+    async fn query(&self, ksql: &str, offset_reset: &str) -> (StatusCode, Value) {
+        let body = json!({ "ksql": ksql, "streamsProperties": { "auto.offset.reset": offset_reset } });
+        self.post_json("/query", &body).await
+    }
+
+    /// Runs statements that must all succeed.
+    async fn run(&self, ksql: &str) -> Value {
+        let (status, body) = self.ksql(ksql).await;
+        assert_eq!(status, StatusCode::OK, "{ksql}\n{body:#}");
+        body
+    }
+}
+
+async fn start() -> (RunningServer, Client) {
+    start_with(ServerConfig { listen: "127.0.0.1:0".parse().expect("address"), ..ServerConfig::default() })
+        .await
+}
+
+async fn start_with(config: ServerConfig) -> (RunningServer, Client) {
+    let server = sluice_server::start(config).await.expect("server starts");
+    let client = Client { base: format!("http://{}", server.local_addr()), http: reqwest::Client::new() };
+    (server, client)
+}
+
+const PAGEVIEWS: &str = "CREATE STREAM pageviews (id INT KEY, page STRING, ms BIGINT) \
+                         WITH (kafka_topic='pageviews', value_format='JSON', partitions=1);";
+
+/// The items of a /query answer after its header.
+fn rest(answer: &Value) -> Vec<Value> {
+    answer.as_array().map(|items| items[1..].to_vec()).unwrap_or_else(|| panic!("an array: {answer:#}"))
+}
+
+/// The `name`s of a listing's items.
+fn names(items: &Value) -> Vec<&str> {
+    items.as_array().expect("array").iter().filter_map(|i| i["name"].as_str()).collect()
+}
+
+#[tokio::test]
+async fn info_and_healthcheck_describe_the_server() {
+    let (_server, client) = start().await;
+    let (status, info) = client.get("/info").await;
+    assert_eq!(status, StatusCode::OK);
+    let info = &info["KsqlServerInfo"];
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["ksqlServiceId"], "default_");
+    assert_eq!(info["serverStatus"], "RUNNING");
+    assert!(info["kafkaClusterId"].is_string());
+    let (status, health) = client.get("/healthcheck").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health["isHealthy"], true);
+    assert_eq!(health["details"]["metastore"]["isHealthy"], true);
+}
+
+#[tokio::test]
+async fn unknown_endpoints_are_404() {
+    let (_server, client) = start().await;
+    for path in ["/nope", "/clusterStatus", "/ws/query", "/ksql/terminate"] {
+        let response = client.http.post(format!("{}{path}", client.base)).send().await.expect("request");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["error_code"], 40400, "{path}");
+        assert_eq!(body["@type"], "generic_error");
+    }
+}
+
+#[tokio::test]
+async fn ddl_csas_and_listings() {
+    let (_server, client) = start().await;
+    let created = client.run(PAGEVIEWS).await;
+    assert_eq!(created.as_array().map(Vec::len), Some(1));
+    let status = &created[0];
+    assert_eq!(status["@type"], "currentStatus");
+    assert_eq!(status["commandId"], "stream/PAGEVIEWS/create");
+    assert_eq!(status["commandStatus"]["status"], "SUCCESS");
+    assert_eq!(status["commandStatus"]["message"], "Stream created");
+    let first_sequence = status["commandSequenceNumber"].as_i64().expect("sequence number");
+
+    let csas = client.run("CREATE STREAM home AS SELECT id, ms FROM pageviews WHERE page = 'home';").await;
+    let query_id = csas[0]["commandStatus"]["queryId"].as_str().expect("query id").to_string();
+    assert!(query_id.starts_with("CSAS_HOME_"), "{query_id}");
+    assert_eq!(csas[0]["commandStatus"]["message"], format!("Created query with ID {query_id}"));
+    assert_eq!(csas[0]["commandSequenceNumber"].as_i64(), Some(first_sequence + 1));
+
+    let listed = client.run("SHOW STREAMS; LIST TABLES; SHOW QUERIES; SHOW TOPICS; DESCRIBE home;").await;
+    let [streams, tables, queries, topics, describe] = listed.as_array().expect("array").as_slice() else {
+        panic!("five entities: {listed:#}")
+    };
+    assert_eq!(streams["@type"], "streams");
+    assert_eq!(names(&streams["streams"]), ["HOME", "PAGEVIEWS"]);
+    assert_eq!(streams["streams"][1]["valueFormat"], "JSON");
+    assert_eq!(streams["streams"][1]["topic"], "pageviews");
+    assert_eq!(tables["@type"], "tables");
+    assert_eq!(tables["tables"], json!([]));
+    assert_eq!(queries["@type"], "queries");
+    assert_eq!(queries["queries"][0]["id"], query_id.as_str());
+    assert_eq!(queries["queries"][0]["sinks"], json!(["HOME"]));
+    assert_eq!(queries["queries"][0]["state"], "RUNNING");
+    assert_eq!(topics["@type"], "kafka_topics");
+    assert_eq!(names(&topics["topics"]), ["HOME", "pageviews"]);
+    assert_eq!(describe["@type"], "sourceDescription");
+    let description = &describe["sourceDescription"];
+    assert_eq!(description["name"], "HOME");
+    assert_eq!(description["type"], "STREAM");
+    assert_eq!(description["writeQueries"][0]["id"], query_id.as_str());
+    let (status, statuses) = client.get("/status").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        statuses,
+        json!({ "commandStatuses": { "stream/HOME/create": "SUCCESS", "stream/PAGEVIEWS/create": "SUCCESS" } })
+    );
+    let (_, one) = client.get("/status/stream/HOME/create").await;
+    assert_eq!(
+        one,
+        json!({ "status": "SUCCESS", "message": format!("Created query with ID {query_id}"), "queryId": query_id })
+    );
+    let (status, _) = client.get("/status/stream/NOPE/create").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        description["fields"],
+        json!([
+            { "name": "ID", "schema": { "type": "INTEGER", "fields": null, "memberSchema": null }, "type": "KEY" },
+            { "name": "MS", "schema": { "type": "BIGINT", "fields": null, "memberSchema": null } },
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_syntax_error_is_a_400_naming_line_and_column_and_runs_nothing() {
+    let (_server, client) = start().await;
+    let ksql = format!("{PAGEVIEWS}\nCREATE STREAM x AS SELECT * FRM pageviews;");
+    let (status, error) = client.ksql(&ksql).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["@type"], "statement_error");
+    assert_eq!(error["error_code"], 40001);
+    let message = error["message"].as_str().expect("message");
+    assert!(message.starts_with("line 2:"), "{message}");
+    assert!(message.contains('^'), "a caret under the error: {message}");
+    assert_eq!(error["statementText"], "CREATE STREAM x AS SELECT * FRM pageviews;");
+    // Nothing ran: the first statement was valid but the request was refused whole.
+    let streams = client.run("SHOW STREAMS;").await;
+    assert_eq!(streams[0]["streams"], json!([]));
+}
+
+#[tokio::test]
+async fn a_failing_statement_keeps_the_earlier_ones_and_lists_them() {
+    let (_server, client) = start().await;
+    let (status, error) = client.ksql(&format!("{PAGEVIEWS} DROP STREAM nope;")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error_code"], 40001);
+    assert_eq!(error["message"], "Stream NOPE does not exist.");
+    assert_eq!(error["statementText"], "DROP STREAM nope;");
+    assert_eq!(error["entities"][0]["commandStatus"]["message"], "Stream created");
+    let streams = client.run("SHOW STREAMS;").await;
+    assert_eq!(names(&streams[0]["streams"]), ["PAGEVIEWS"]);
+}
+
+#[tokio::test]
+async fn queries_sent_to_ksql_are_refused_with_40002() {
+    let (_server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    let (status, error) = client.ksql("SELECT * FROM pageviews EMIT CHANGES;").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error_code"], 40002);
+}
+
+#[tokio::test]
+async fn content_types_and_malformed_requests() {
+    let (_server, client) = start().await;
+    let url = format!("{}/ksql", client.base);
+    let body = r#"{"ksql":"SHOW STREAMS;"}"#;
+    let send = |content_type: &'static str, accept: &'static str, body: &'static str| {
+        client.http.post(&url).header("Content-Type", content_type).header("Accept", accept).body(body).send()
+    };
+    let ok =
+        send("application/vnd.ksql.v1+json", "application/vnd.ksql.v1+json", body).await.expect("request");
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.headers()["content-type"], "application/vnd.ksql.v1+json");
+    let json = send("application/json", "application/json", body).await.expect("request");
+    assert_eq!(json.headers()["content-type"], "application/json");
+    let unsupported = send("text/plain", "*/*", body).await.expect("request");
+    assert_eq!(unsupported.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let unacceptable = send("application/json", "text/html", body).await.expect("request");
+    assert_eq!(unacceptable.status(), StatusCode::NOT_ACCEPTABLE);
+    let malformed = send("application/json", "*/*", "{\"ksql\": ").await.expect("request");
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let error: Value = malformed.json().await.expect("JSON");
+    assert_eq!((error["@type"].as_str(), error["error_code"].as_i64()), (Some("generic_error"), Some(40000)));
+}
+
+#[tokio::test]
+async fn a_push_query_with_limit_returns_inserted_rows() {
+    let (server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    client.run("CREATE STREAM home AS SELECT id, ms FROM pageviews WHERE page = 'home';").await;
+    let inserted = client
+        .run(
+            "INSERT INTO pageviews (id, page, ms) VALUES (1, 'home', 10);
+             INSERT INTO pageviews (id, page, ms) VALUES (2, 'about', 20);
+             INSERT INTO pageviews (id, page, ms) VALUES (3, 'home', 30);
+             INSERT INTO pageviews (id, page, ms) VALUES (4, 'home', 40);",
+        )
+        .await;
+    assert_eq!(inserted, json!([]), "INSERT VALUES answers no entity");
+    let (status, answer) = client.query("SELECT * FROM home EMIT CHANGES LIMIT 2;", "earliest").await;
+    assert_eq!(status, StatusCode::OK, "{answer:#}");
+    let items = answer.as_array().expect("array");
+    assert_eq!(items.len(), 4, "{answer:#}");
+    assert!(items[0]["header"]["queryId"].as_str().is_some_and(|id| id.starts_with("transient_HOME_")));
+    assert_eq!(items[0]["header"]["schema"], "`ID` INTEGER, `MS` BIGINT");
+    assert_eq!(items[1], json!({ "row": { "columns": [1, 10] } }));
+    assert_eq!(items[2], json!({ "row": { "columns": [3, 30] } }));
+    assert_eq!(items[3], json!({ "finalMessage": "Limit Reached" }));
+    eventually_no_transient_queries(&server).await;
+}
+
+#[tokio::test]
+async fn query_columns_follow_the_select_order_and_may_be_keys_only() {
+    let (_server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    client.run("INSERT INTO pageviews (ROWTIME, id, page, ms) VALUES (12345, 1, 'a', 10);").await;
+    let (_, answer) =
+        client.query("SELECT ROWTIME, page, id FROM pageviews EMIT CHANGES LIMIT 1;", "earliest").await;
+    assert_eq!(answer[0]["header"]["schema"], "`ROWTIME` BIGINT, `PAGE` STRING, `ID` INTEGER", "{answer:#}");
+    assert_eq!(answer[1], json!({ "row": { "columns": [12345, "a", 1] } }));
+    let (_, keys_only) = client.query("SELECT id FROM pageviews EMIT CHANGES LIMIT 1;", "earliest").await;
+    assert_eq!(keys_only[0]["header"]["schema"], "`ID` INTEGER");
+    assert_eq!(keys_only[1], json!({ "row": { "columns": [1] } }));
+    let (_, pull) = client.query("SELECT page, id FROM pageviews;", "earliest").await;
+    assert_eq!(pull[0]["header"]["schema"], "`PAGE` STRING, `ID` INTEGER");
+    assert_eq!(
+        rest(&pull),
+        [json!({ "row": { "columns": ["a", 1] } }), json!({ "finalMessage": "Query Completed" })]
+    );
+}
+
+#[tokio::test]
+async fn a_push_query_from_latest_sees_only_new_rows_as_they_arrive() {
+    let (server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    client.run("INSERT INTO pageviews (id, page, ms) VALUES (1, 'old', 10);").await;
+    let body = json!({ "ksql": "SELECT page FROM pageviews EMIT CHANGES LIMIT 2;" });
+    let mut response =
+        client.http.post(format!("{}/query", client.base)).json(&body).send().await.expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    // The header comes first, before any row exists.
+    let mut received = String::new();
+    while !received.contains("header") {
+        let chunk = response.chunk().await.expect("chunk").expect("more");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let lines =
+        "{\"target\":\"pageviews\"}\n{\"id\":2,\"page\":\"new\",\"ms\":20}\n{\"ID\":3,\"PAGE\":\"newer\"}\n";
+    let acks = client
+        .http
+        .post(format!("{}/inserts-stream", client.base))
+        .body(lines)
+        .send()
+        .await
+        .expect("insert")
+        .text()
+        .await
+        .expect("acks");
+    let acks: Vec<Value> = acks.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    assert_eq!(acks, [json!({ "status": "ok", "seq": 0 }), json!({ "status": "ok", "seq": 1 })]);
+    while let Some(chunk) = response.chunk().await.expect("chunk") {
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let answer: Value = serde_json::from_str(&received).unwrap_or_else(|e| panic!("{e}: {received}"));
+    assert_eq!(
+        answer.as_array().map(|items| items[1..].to_vec()),
+        Some(vec![
+            json!({ "row": { "columns": ["new"] } }),
+            json!({ "row": { "columns": ["newer"] } }),
+            json!({ "finalMessage": "Limit Reached" }),
+        ])
+    );
+    eventually_no_transient_queries(&server).await;
+}
+
+#[tokio::test]
+async fn a_push_query_stops_when_the_client_goes_away() {
+    let (server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    let body = json!({ "ksql": "SELECT * FROM pageviews EMIT CHANGES;" });
+    let mut response =
+        client.http.post(format!("{}/query", client.base)).json(&body).send().await.expect("request");
+    let first = response.chunk().await.expect("chunk").expect("header");
+    assert!(String::from_utf8_lossy(&first).contains("header"));
+    assert_eq!(server.transient_query_ids().await.len(), 1);
+    drop(response);
+    eventually_no_transient_queries(&server).await;
+}
+
+#[tokio::test]
+async fn pull_queries_scan_materialized_tables_and_streams() {
+    let (_server, client) = start().await;
+    client
+        .run(
+            "CREATE TABLE users (id BIGINT PRIMARY KEY, name STRING, region STRING) \
+               WITH (kafka_topic='users', value_format='JSON', partitions=1);
+             CREATE TABLE queryable_users AS SELECT * FROM users;
+             INSERT INTO users (id, name, region) VALUES (1, 'ann', 'w');
+             INSERT INTO users (id, name, region) VALUES (2, 'bob', 'e');
+             INSERT INTO users (id, name, region) VALUES (1, 'anna', 'n');",
+        )
+        .await;
+    let (status, scan) = client.query("SELECT * FROM queryable_users;", "earliest").await;
+    assert_eq!(status, StatusCode::OK, "{scan:#}");
+    assert_eq!(
+        scan,
+        json!([
+            { "header": { "queryId": scan[0]["header"]["queryId"], "schema": "`ID` BIGINT KEY, `NAME` STRING, `REGION` STRING" } },
+            { "row": { "columns": [1, "anna", "n"] } },
+            { "row": { "columns": [2, "bob", "e"] } },
+        ])
+    );
+    let (_, lookup) = client.query("SELECT name FROM queryable_users WHERE id = 2;", "earliest").await;
+    assert_eq!(rest(&lookup), [json!({ "row": { "columns": ["bob"] } })]);
+
+    let (status, refused) = client.query("SELECT * FROM users;", "earliest").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("isn't queryable")), "{refused:#}");
+
+    client.run(PAGEVIEWS).await;
+    client.run("INSERT INTO pageviews (id, page) VALUES (7, 'a'); INSERT INTO pageviews (id, page) VALUES (8, 'b');").await;
+    let (_, stream) = client.query("SELECT page FROM pageviews LIMIT 1;", "earliest").await;
+    assert_eq!(
+        rest(&stream),
+        [json!({ "row": { "columns": ["a"] } }), json!({ "finalMessage": "Query Completed" })]
+    );
+    let (status, grouped) =
+        client.query("SELECT page, COUNT(*) FROM pageviews GROUP BY page;", "earliest").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(grouped["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("Pull queries don't support GROUP BY")));
+}
+
+#[tokio::test]
+async fn inserts_stream_acknowledges_each_row_and_reports_bad_ones() {
+    let (_server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    let lines = "{\"target\":\"PAGEVIEWS\"}\n{\"id\":1,\"page\":\"a\"}\n{\"nope\":1}\nnot json\n{\"id\":2,\"page\":\"b\"}\n";
+    let acks = client
+        .http
+        .post(format!("{}/inserts-stream", client.base))
+        .body(lines)
+        .send()
+        .await
+        .expect("insert")
+        .text()
+        .await
+        .expect("acks");
+    let acks: Vec<Value> = acks.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let statuses: Vec<(&str, i64)> =
+        acks.iter().map(|a| (a["status"].as_str().unwrap_or(""), a["seq"].as_i64().unwrap_or(-1))).collect();
+    assert_eq!(statuses, [("ok", 0), ("error", 1), ("error", 2), ("ok", 3)]);
+    assert_eq!(acks[1]["message"], "Column name NOPE does not exist.");
+    let (_, rows) = client.query("SELECT id, page FROM pageviews;", "earliest").await;
+    assert_eq!(
+        rest(&rows)[..2],
+        [json!({ "row": { "columns": [1, "a"] } }), json!({ "row": { "columns": [2, "b"] } })]
+    );
+
+    let unknown = client
+        .http
+        .post(format!("{}/inserts-stream", client.base))
+        .body("{\"target\":\"missing\"}\n{\"id\":1}\n")
+        .send()
+        .await
+        .expect("insert");
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Push queries are stopped within a few seconds of ending.
+async fn eventually_no_transient_queries(server: &RunningServer) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let running = server.transient_query_ids().await;
+        if running.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "still running: {running:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The rows of a pull query, without header and final message.
+async fn pull_rows(client: &Client, ksql: &str) -> Vec<Value> {
+    let (status, answer) = client.query(ksql, "earliest").await;
+    assert_eq!(status, StatusCode::OK, "{ksql}: {answer:#}");
+    rest(&answer).into_iter().filter(|item| item.get("row").is_some()).collect()
+}
+
+#[tokio::test]
+async fn a_restart_on_the_same_data_dir_brings_back_sources_queries_and_rows() {
+    let dir = std::env::temp_dir().join(format!("sluice-server-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        data_dir: Some(dir.clone()),
+        ..ServerConfig::default()
+    };
+    let (server, client) = start_with(config.clone()).await;
+    client
+        .run(&format!(
+            "{PAGEVIEWS}
+             CREATE STREAM home AS SELECT id, ms FROM pageviews WHERE page = 'home';
+             CREATE TABLE counts AS SELECT page, COUNT(*) AS n FROM pageviews GROUP BY page;"
+        ))
+        .await;
+    let lines = "{\"target\":\"pageviews\"}\n{\"id\":1,\"page\":\"home\",\"ms\":1}\n\
+                 {\"id\":2,\"page\":\"about\",\"ms\":2}\n{\"id\":3,\"page\":\"home\",\"ms\":3}\n";
+    let acks =
+        client.http.post(format!("{}/inserts-stream", client.base)).body(lines).send().await.expect("insert");
+    assert_eq!(acks.text().await.expect("acks").lines().count(), 3);
+    let queries = client.run("SHOW QUERIES;").await;
+    let home = pull_rows(&client, "SELECT * FROM home;").await;
+    assert_eq!(home.len(), 2);
+    let counts = pull_rows(&client, "SELECT * FROM counts;").await;
+    assert_eq!(
+        counts,
+        [json!({ "row": { "columns": ["home", 2] } }), json!({ "row": { "columns": ["about", 1] } })]
+    );
+    server.stop().await.expect("stops");
+
+    let (server, client) = start_with(config.clone()).await;
+    assert_eq!(server.replay_errors(), [] as [String; 0]);
+    assert_eq!(client.run("SHOW QUERIES;").await, queries, "the same queries, with the same ids");
+    let (_, status) = client.get("/status/table/COUNTS/create").await;
+    assert_eq!(status["status"], "SUCCESS", "replayed commands have their status: {status}");
+    assert_eq!(pull_rows(&client, "SELECT * FROM pageviews;").await.len(), 3);
+    // The sinks were computed again from their sources, not doubled.
+    assert_eq!(pull_rows(&client, "SELECT * FROM home;").await, home);
+    assert_eq!(pull_rows(&client, "SELECT * FROM counts;").await, counts);
+    // The queries run on: a new row reaches both sinks.
+    client.run("INSERT INTO pageviews (id, page, ms) VALUES (4, 'home', 4);").await;
+    assert_eq!(pull_rows(&client, "SELECT * FROM home;").await.len(), 3);
+    let counts = pull_rows(&client, "SELECT * FROM counts;").await;
+    assert_eq!(counts[0], json!({ "row": { "columns": ["home", 3] } }));
+    // Sequence numbers go on from the replayed ones (3 commands before).
+    let created = client
+        .run("CREATE STREAM other (v INT) WITH (kafka_topic='other', value_format='JSON', partitions=1);")
+        .await;
+    assert_eq!(created[0]["commandSequenceNumber"], 4);
+    server.stop().await.expect("stops");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[tokio::test]
+async fn query_stream_answers_delimited_rows_or_one_json_array() {
+    let (server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    client.run("INSERT INTO pageviews (id, page, ms) VALUES (1, 'a', 10); INSERT INTO pageviews (id, page) VALUES (2, 'b');").await;
+    let url = format!("{}/query-stream", client.base);
+    let push = json!({ "sql": "SELECT * FROM pageviews EMIT CHANGES LIMIT 2;", "properties": { "auto.offset.reset": "earliest" } });
+    let response = client.http.post(&url).json(&push).send().await.expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/vnd.ksqlapi.delimited.v1");
+    let text = response.text().await.expect("body");
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0]["queryId"].as_str().is_some_and(|id| id.starts_with("transient_PAGEVIEWS_")));
+    assert_eq!(lines[0]["columnNames"], json!(["ID", "PAGE", "MS"]));
+    assert_eq!(lines[0]["columnTypes"], json!(["INTEGER", "STRING", "BIGINT"]));
+    assert_eq!(lines[1..], [json!([1, "a", 10]), json!([2, "b", null])]);
+
+    let pull = json!({ "sql": "SELECT page FROM pageviews;" });
+    let response = client
+        .http
+        .post(&url)
+        .header("Accept", "application/json")
+        .json(&pull)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let answer: Value = response.json().await.expect("one JSON array");
+    assert_eq!(answer[0]["columnNames"], json!(["PAGE"]));
+    assert_eq!(rest(&answer), [json!(["a"]), json!(["b"])]);
+
+    let missing = client.http.post(&url).json(&json!({ "properties": {} })).send().await.expect("request");
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    eventually_no_transient_queries(&server).await;
+}
+
+#[tokio::test]
+async fn close_query_ends_a_push_query_stream() {
+    let (server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    let push = json!({ "sql": "SELECT * FROM pageviews EMIT CHANGES;" });
+    let mut response =
+        client.http.post(format!("{}/query-stream", client.base)).json(&push).send().await.expect("request");
+    let mut received = String::new();
+    while !received.contains('\n') {
+        let chunk = response.chunk().await.expect("chunk").expect("the header");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let header: Value = serde_json::from_str(received.trim()).expect("the header line");
+    let id = header["queryId"].as_str().expect("queryId").to_string();
+    let (status, _) = client.post_raw("/close-query", &json!({ "queryId": id })).await;
+    assert_eq!(status, StatusCode::OK);
+    // The stream ends, with nothing after the header.
+    let rest = tokio::time::timeout(Duration::from_secs(10), response.text()).await.expect("the stream ends");
+    assert_eq!(rest.expect("body"), "");
+    eventually_no_transient_queries(&server).await;
+    let (status, error) = client.post_raw("/close-query", &json!({ "queryId": id })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+}
+
+#[tokio::test]
+async fn pull_queries_on_windowed_tables_show_the_window_bounds() {
+    let (_server, client) = start().await;
+    client
+        .run(
+            "CREATE STREAM input (id STRING KEY, ignored INT) WITH (kafka_topic='test_topic', value_format='JSON', partitions=1);
+             CREATE TABLE aggregate AS SELECT id, COUNT(1) AS count FROM input WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY id;
+             INSERT INTO input (ROWTIME, id, ignored) VALUES (12346, '11', 1);
+             INSERT INTO input (ROWTIME, id, ignored) VALUES (12345, '10', 2);
+             INSERT INTO input (ROWTIME, id, ignored) VALUES (12999, '10', 3);
+             INSERT INTO input (ROWTIME, id, ignored) VALUES (13000, '10', 4);",
+        )
+        .await;
+    let (status, answer) = client.query("SELECT * FROM aggregate WHERE id = '10';", "earliest").await;
+    assert_eq!(status, StatusCode::OK, "{answer:#}");
+    assert_eq!(
+        answer[0]["header"]["schema"],
+        "`ID` STRING KEY, `WINDOWSTART` BIGINT KEY, `WINDOWEND` BIGINT KEY, `COUNT` BIGINT"
+    );
+    assert_eq!(
+        rest(&answer),
+        [
+            json!({ "row": { "columns": ["10", 12000, 13000, 2] } }),
+            json!({ "row": { "columns": ["10", 13000, 14000, 1] } })
+        ]
+    );
+    let (_, bounded) =
+        client.query("SELECT id, count FROM aggregate WHERE WINDOWSTART >= 13000;", "earliest").await;
+    assert_eq!(rest(&bounded), [json!({ "row": { "columns": ["10", 13000, 14000, 1] } })]);
+    let (_, selected) = client
+        .query("SELECT id, WINDOWSTART, WINDOWEND, count FROM aggregate WHERE id = '10' AND WindowStart = 12000;", "earliest")
+        .await;
+    assert_eq!(
+        selected[0]["header"]["schema"],
+        "`ID` STRING KEY, `WINDOWSTART` BIGINT KEY, `WINDOWEND` BIGINT KEY, `COUNT` BIGINT"
+    );
+    assert_eq!(rest(&selected), [json!({ "row": { "columns": ["10", 12000, 13000, 2] } })]);
+}
+
+#[tokio::test]
+async fn headless_mode_runs_a_queries_file_and_takes_no_statements() {
+    let dir = std::env::temp_dir().join(format!("sluice-headless-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let app = dir.join("app.sql");
+    std::fs::write(
+        &app,
+        format!("{PAGEVIEWS}\nCREATE STREAM home AS SELECT id, ms FROM pageviews WHERE page = 'home';\n"),
+    )
+    .expect("queries file");
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        queries_file: Some(app.clone()),
+        ..ServerConfig::default()
+    };
+    let (_server, client) = start_with(config.clone()).await;
+    let (status, home) = client.get("/status/stream/HOME/create").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home["queryId"].as_str().is_some_and(|id| id.starts_with("CSAS_HOME_")), "{home}");
+    assert_eq!(client.get("/info").await.0, StatusCode::OK);
+    for path in ["/ksql", "/query", "/query-stream", "/inserts-stream", "/close-query"] {
+        let (status, _) = client.post_raw(path, &json!({ "ksql": "SHOW STREAMS;" })).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    std::fs::write(&app, format!("{PAGEVIEWS}\nCREATE STREAM bad AS SELECT nope FROM pageviews;\n"))
+        .expect("file");
+    let error = sluice_server::start(config).await.err().expect("a bad file stops the start");
+    assert!(error.to_string().contains("line 2:1:"), "{error}");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

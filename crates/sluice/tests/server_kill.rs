@@ -1,0 +1,187 @@
+//! Runs the real `sluice server` binary, kills it with SIGKILL while rows are
+//! being inserted, starts it again on the same data directory and checks
+//! what came back. Plain HTTP/1.1 over std's TcpStream: the point is the
+//! process, not the client.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    // The port is free once the listener is dropped; the server binds it
+    // right after (another process taking it in between is unlikely here).
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// Starts the server and waits until it answers /info.
+fn start(port: u16, data_dir: &Path) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["server", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the sluice binary starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while request(port, "GET", "/info", "").is_none() {
+        assert!(Instant::now() < deadline, "the server did not answer /info");
+        thread::sleep(Duration::from_millis(100));
+    }
+    child
+}
+
+/// One request with `Connection: close`; the status and the (de-chunked)
+/// body, or None when the server cannot be reached.
+fn request(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body.as_bytes()).ok()?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).ok()?;
+    let answer = String::from_utf8(answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    Some((status, if chunked { dechunk(body) } else { body.to_string() }))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn ksql(port: u16, ksql: &str) -> String {
+    let body = format!("{{\"ksql\": {}}}", json_string(ksql));
+    let (status, answer) = request(port, "POST", "/ksql", &body).expect("the server answers");
+    assert_eq!(status, 200, "{ksql}: {answer}");
+    answer
+}
+
+/// The `"columns":[..]` arrays of a pull query's answer.
+fn pull_rows(port: u16, query: &str) -> Vec<String> {
+    let body = format!("{{\"ksql\": {}}}", json_string(query));
+    let (status, answer) = request(port, "POST", "/query", &body).expect("the server answers");
+    assert_eq!(status, 200, "{query}: {answer}");
+    answer
+        .split("{\"row\":{\"columns\":[")
+        .skip(1)
+        .map(|row| row.split(']').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn json_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
+}
+
+/// The query ids `SHOW QUERIES` lists.
+fn query_ids(port: u16) -> Vec<String> {
+    let answer = ksql(port, "SHOW QUERIES;");
+    let mut ids: Vec<String> = answer
+        .split("\"id\":\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap_or_default().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn acknowledged_inserts_and_queries_survive_sigkill() {
+    let dir = TempDir(std::env::temp_dir().join(format!("sluice-server-kill-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&dir.0);
+    let port = free_port();
+    let mut server = start(port, &dir.0);
+    ksql(
+        port,
+        "CREATE STREAM users (id INT KEY, name STRING) WITH (kafka_topic='users', value_format='JSON', partitions=1);
+         CREATE TABLE names AS SELECT name, COUNT(*) AS n FROM users GROUP BY name;
+         CREATE TABLE per_minute AS SELECT name, COUNT(*) AS n FROM users WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY name;",
+    );
+    let queries = query_ids(port);
+    assert_eq!(queries.len(), 2, "{queries:?}");
+
+    // Rows go in on one connection; acknowledgements are counted as they arrive.
+    let acked = Arc::new(AtomicUsize::new(0));
+    let inserter = {
+        let acked = Arc::clone(&acked);
+        thread::spawn(move || {
+            let mut body = String::from("{\"target\":\"users\"}\n");
+            for id in 0..200_000 {
+                body.push_str(&format!("{{\"id\":{id},\"name\":\"n{}\"}}\n", id % 7));
+            }
+            let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return };
+            let head = format!(
+                "POST /inserts-stream HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let Ok(mut reader) = stream.try_clone() else { return };
+            let writer = thread::spawn(move || {
+                let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes()));
+            });
+            let mut received = Vec::new();
+            let mut buffer = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                received.extend_from_slice(&buffer[..n]);
+                let text = String::from_utf8_lossy(&received);
+                acked.store(text.matches("\"status\":\"ok\"").count(), Ordering::SeqCst);
+            }
+            let _ = writer.join();
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.load(Ordering::SeqCst) < 300 {
+        assert!(Instant::now() < deadline, "no acknowledgements");
+        thread::sleep(Duration::from_millis(5));
+    }
+    server.kill().expect("SIGKILL");
+    server.wait().expect("the server is gone");
+    inserter.join().expect("the inserter ends");
+    let acked = acked.load(Ordering::SeqCst);
+    assert!(acked < 200_000, "the kill came before the end of the inserts");
+
+    let port = free_port();
+    let mut server = start(port, &dir.0);
+    assert_eq!(query_ids(port), queries, "the same persistent queries, with the same ids");
+    let rows = pull_rows(port, "SELECT id FROM users;");
+    // Acknowledgement n is for the row with id n: every one is there.
+    let ids: std::collections::HashSet<u64> = rows.iter().filter_map(|r| r.parse().ok()).collect();
+    assert!((0..acked as u64).all(|id| ids.contains(&id)), "{acked} acknowledged, {} present", ids.len());
+    // The table was computed again from every row that is in the stream.
+    let counted: u64 = pull_rows(port, "SELECT * FROM names;")
+        .iter()
+        .filter_map(|r| r.rsplit(',').next().and_then(|n| n.parse::<u64>().ok()))
+        .sum();
+    assert_eq!(counted, rows.len() as u64);
+    server.kill().expect("stop");
+    let _ = server.wait();
+}
