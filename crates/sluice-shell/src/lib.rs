@@ -83,9 +83,7 @@ fn run_inner(options: Options) -> Result<ExitCode, ShellError> {
             code = ExitCode::FAILURE;
         }
     } else {
-        greet(&session, &options);
-        session.refresh_sources();
-        repl::run(&mut session)?;
+        repl::run(&mut session, |session| greet(session, &options))?;
     }
 
     if let Some(server) = server {

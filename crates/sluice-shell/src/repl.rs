@@ -24,10 +24,18 @@ fn history_path() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".sluice_history"))
 }
 
-pub fn run(session: &mut Session) -> Result<(), ShellError> {
+/// Runs the loop; `greet` is called once the editor exists.
+pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), ShellError> {
     let config = Config::builder().completion_type(CompletionType::List).auto_add_history(false).build();
+    // rustyline installs its own SIGINT handler here, for the editor's
+    // lifetime, and that handler swallows the signal. Tokio's handler
+    // (which cancels queries on Ctrl-C) must be installed after it so that
+    // it wins: nothing may wait for Ctrl-C before this line, which is why
+    // the greeting (it talks to the server) is run below.
     let mut editor: Editor<ShellHelper, FileHistory> =
         Editor::with_config(config).map_err(|e| ShellError::Editor(e.to_string()))?;
+    greet(session);
+    session.refresh_sources();
     editor.set_helper(Some(ShellHelper::new(session.sources())));
     let history = history_path();
     if let Some(path) = &history {
