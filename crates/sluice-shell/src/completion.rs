@@ -1,7 +1,7 @@
-//! Tab completion: keywords, the server's stream and table names, and
-//! function names.
+//! Tab completion: keywords, the server's stream, table and column names,
+//! and function names.
 //!
-//! Source names are refreshed by the session (at start and after every
+//! Source and column names are refreshed by the session (at start and after every
 //! statement that may change them) into a list shared with the editor.
 //! Function names come from this build's function library, because the
 //! server does not answer SHOW FUNCTIONS yet: a server of another version

@@ -56,7 +56,7 @@ pub struct Session {
     properties: BTreeMap<String, String>,
     variables: HashMap<String, String>,
     pub output: OutputFormat,
-    /// Stream and table names, shared with the completer.
+    /// Stream, table and column names, shared with the completer.
     sources: Arc<Mutex<Vec<String>>>,
     script_depth: usize,
 }
@@ -109,18 +109,26 @@ impl Session {
         Ok(info["version"].as_str().unwrap_or("unknown").to_string())
     }
 
-    /// Reloads the stream and table names for completion. Failures are
-    /// ignored: completion then offers what it had.
+    /// Reloads the stream and table names, and their column names, for
+    /// completion (one request: DESCRIBE STREAMS and TABLES answer both).
+    /// Failures are ignored: completion then offers what it had.
     pub fn refresh_sources(&self) {
-        let Ok(entities) = self.wait(self.client.ksql("SHOW STREAMS; SHOW TABLES;", &self.properties)) else {
+        let Ok(entities) =
+            self.wait(self.client.ksql("DESCRIBE STREAMS; DESCRIBE TABLES;", &self.properties))
+        else {
             return;
         };
-        let mut names: Vec<String> = entities
-            .iter()
-            .flat_map(|e| e["streams"].as_array().into_iter().chain(e["tables"].as_array()).flatten())
-            .filter_map(|s| s["name"].as_str().map(str::to_string))
+        let descriptions =
+            entities.iter().flat_map(|e| e["sourceDescriptions"].as_array().into_iter().flatten());
+        let mut names: Vec<String> = descriptions
+            .flat_map(|d| {
+                let columns = d["fields"].as_array().into_iter().flatten().map(|f| &f["name"]);
+                std::iter::once(&d["name"]).chain(columns)
+            })
+            .filter_map(|name| name.as_str().map(str::to_string))
             .collect();
         names.sort();
+        names.dedup();
         if let Ok(mut sources) = self.sources.lock() {
             *sources = names;
         }

@@ -54,7 +54,13 @@ fn scratch(name: &str) -> PathBuf {
 /// `dir`, once it shows its first prompt.
 fn shell(dir: &std::path::Path, args: &[&str]) -> Session {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
-    command.arg("shell").args(args).env("SLUICE_HISTORY", dir.join("history")).current_dir(dir);
+    // TERM: CI may have none, and the line editor needs a terminal type.
+    command
+        .arg("shell")
+        .args(args)
+        .env("SLUICE_HISTORY", dir.join("history"))
+        .env("TERM", "xterm")
+        .current_dir(dir);
     let mut session = Session::spawn(command).expect("the shell starts");
     session.get_process_mut().set_window_size(120, 40).expect("window size");
     session.set_expect_timeout(Some(TIMEOUT));
@@ -119,6 +125,14 @@ fn tab_completes_keywords_and_stream_names() {
     session.send(";\r").expect("send");
     expect(&mut session, "Name         : USERS");
     expect(&mut session, "| NAME  | STRING        |");
+    expect(&mut session, PROMPT);
+    // Column names complete too ("NA" is only NAME), as do functions.
+    session.send("SELECT UCA\t").expect("send");
+    expect(&mut session, "UCASE");
+    session.send("(NA\t").expect("send");
+    expect(&mut session, "NAME");
+    session.send(") FROM users;\r").expect("send");
+    expect(&mut session, "0 rows");
     expect(&mut session, PROMPT);
     leave(session);
 }
