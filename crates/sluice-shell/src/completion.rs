@@ -103,6 +103,7 @@ const KEYWORDS: &[&str] = &[
     "SHOW",
     "SIZE",
     "SOURCE",
+    "SPOOL",
     "STREAM",
     "STREAMS",
     "STRING",

@@ -20,6 +20,8 @@ pub enum ShellError {
     Protocol(String),
     #[error("cannot read {path}: {source}")]
     ReadFile { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    WriteFile { path: PathBuf, source: std::io::Error },
     #[error("RUN SCRIPT is nested more than {0} deep (does a script run itself?)")]
     ScriptDepth(usize),
     #[error("the line editor failed: {0}")]

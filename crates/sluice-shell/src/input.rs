@@ -43,6 +43,8 @@ pub enum LocalCommand {
     Server(Option<String>),
     /// `output`: show the format; `output JSON|TABULAR`: change it.
     Output(Option<String>),
+    /// `spool`: show; `spool FILE`: copy output into FILE; `spool off`.
+    Spool(Option<String>),
 }
 
 impl LocalCommand {
@@ -59,6 +61,7 @@ impl LocalCommand {
             ("clear", None) => LocalCommand::Clear,
             ("server", url) => LocalCommand::Server(url),
             ("output", format) => LocalCommand::Output(format),
+            ("spool", target) => LocalCommand::Spool(target),
             _ => return None,
         };
         Some(command)

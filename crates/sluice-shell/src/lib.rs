@@ -15,6 +15,7 @@ mod query;
 mod render;
 mod repl;
 mod session;
+mod spool;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -79,7 +80,7 @@ fn run_inner(options: Options) -> Result<ExitCode, ShellError> {
             (None, None) => Ok(()),
         };
         if let Err(e) = result {
-            eprintln!("{e}");
+            session.spool.error(&e.to_string());
             code = ExitCode::FAILURE;
         }
     } else {
@@ -101,15 +102,18 @@ fn greet(session: &Session, options: &Options) {
     if !std::io::stdin().is_terminal() {
         return;
     }
-    println!("Sluice shell {}. Type 'help' for help, 'exit' to leave.", env!("CARGO_PKG_VERSION"));
+    let out = &session.spool;
+    out.line(&format!("Sluice shell {}. Type 'help' for help, 'exit' to leave.", env!("CARGO_PKG_VERSION")));
     match session.server_version() {
         Ok(version) => match &options.embedded {
-            Some(dir) => {
-                println!("Embedded server {version} at {}, data in {}", session.server(), dir.display())
-            }
-            None => println!("Server {version} at {}", session.server()),
+            Some(dir) => out.line(&format!(
+                "Embedded server {version} at {}, data in {}",
+                session.server(),
+                dir.display()
+            )),
+            None => out.line(&format!("Server {version} at {}", session.server())),
         },
-        Err(e) => eprintln!("{e}"),
+        Err(e) => out.error(&e.to_string()),
     }
-    println!();
+    out.line("");
 }

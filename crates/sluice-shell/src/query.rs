@@ -12,6 +12,7 @@ use crate::error::ShellError;
 use crate::render::table::{fit_widths, Table};
 use crate::render::value::cell;
 use crate::session::OutputFormat;
+use crate::spool::Spool;
 
 /// How long a cancelled query's /close-query may take before the shell
 /// gives up on it and returns to the prompt anyway (the server also stops
@@ -35,6 +36,7 @@ pub async fn run(
     push: bool,
     format: OutputFormat,
     width: usize,
+    out: &Spool,
 ) -> Result<QueryEnd, ShellError> {
     let mut stream = tokio::select! {
         opened = client.query_stream(sql, properties) => opened?,
@@ -50,12 +52,14 @@ pub async fn run(
     let query_id = header["queryId"].as_str().unwrap_or_default().to_string();
     let names: Vec<String> = strings(&header["columnNames"]);
     let types: Vec<String> = strings(&header["columnTypes"]);
-    let mut printer = Printer::new(format, &header, &names, &types, push, width);
+    let mut printer = Printer::new(out, format, &header, &names, &types, push, width);
     let mut rows = 0;
     loop {
         let line = tokio::select! {
             line = next_row(&mut stream) => line?,
             _ = tokio::signal::ctrl_c() => {
+                // The terminal has echoed ^C with no line break.
+                println!();
                 printer.finish();
                 // Best effort: dropping the stream closes the connection,
                 // which the server notices too.
@@ -102,7 +106,8 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// Prints a query's rows in the chosen format.
-struct Printer {
+struct Printer<'a> {
+    out: &'a Spool,
     format: OutputFormat,
     headers: Vec<String>,
     /// Rows of a pull query, held until the end so the table fits them.
@@ -112,15 +117,16 @@ struct Printer {
     width: usize,
 }
 
-impl Printer {
+impl<'a> Printer<'a> {
     fn new(
+        out: &'a Spool,
         format: OutputFormat,
         header: &Value,
         names: &[String],
         types: &[String],
         push: bool,
         width: usize,
-    ) -> Printer {
+    ) -> Printer<'a> {
         let streaming = match (format, push) {
             (OutputFormat::Tabular, true) => {
                 // Widths are chosen before any row is seen: from the header
@@ -131,23 +137,23 @@ impl Printer {
                     .map(|(i, n)| n.chars().count().max(types.get(i).map_or(12, |t| type_width(t))))
                     .collect();
                 let table = Table::new(fit_widths(&natural, width));
-                println!("{}", table.head(names));
+                out.line(&table.head(names));
                 Some(table)
             }
             (OutputFormat::Json, _) => {
-                println!("{header}");
+                out.line(&header.to_string());
                 None
             }
             (OutputFormat::Tabular, false) => None,
         };
-        Printer { format, headers: names.to_vec(), held: Vec::new(), streaming, width }
+        Printer { out, format, headers: names.to_vec(), held: Vec::new(), streaming, width }
     }
 
     fn row(&mut self, row: &Value) {
         let cells: Vec<String> = row.as_array().into_iter().flatten().map(cell).collect();
         match (&self.format, &self.streaming) {
-            (OutputFormat::Json, _) => println!("{row}"),
-            (OutputFormat::Tabular, Some(table)) => println!("{}", table.row(&cells)),
+            (OutputFormat::Json, _) => self.out.line(&row.to_string()),
+            (OutputFormat::Tabular, Some(table)) => self.out.line(&table.row(&cells)),
             (OutputFormat::Tabular, None) => self.held.push(cells),
         }
     }
@@ -155,10 +161,10 @@ impl Printer {
     fn finish(&mut self) {
         match (&self.format, &self.streaming) {
             (OutputFormat::Json, _) => {}
-            (OutputFormat::Tabular, Some(table)) => println!("{}", table.rule()),
+            (OutputFormat::Tabular, Some(table)) => self.out.line(&table.rule()),
             (OutputFormat::Tabular, None) => {
                 let table = Table::fitted(&self.headers, &self.held, self.width);
-                println!("{}", table.render(&self.headers, &self.held));
+                self.out.line(&table.render(&self.headers, &self.held));
                 self.held.clear();
             }
         }

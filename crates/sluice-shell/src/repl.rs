@@ -54,10 +54,11 @@ pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), Sh
                 if buffer.is_empty() {
                     if let Some(command) = LocalCommand::parse(&line) {
                         let _ = editor.add_history_entry(line.trim());
+                        session.spool.input(PROMPT, line.trim());
                         match session.local(command) {
                             Ok(Flow::Exit) => break,
                             Ok(Flow::Continue) => {}
-                            Err(e) => eprintln!("{e}"),
+                            Err(e) => session.spool.error(&e.to_string()),
                         }
                         continue;
                     }
@@ -70,8 +71,9 @@ pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), Sh
                     Completeness::Complete => {
                         let text = std::mem::take(&mut buffer);
                         let _ = editor.add_history_entry(text.trim_end());
+                        session.spool.input(PROMPT, text.trim_end());
                         if let Err(e) = session.execute(&text) {
-                            eprintln!("{e}");
+                            session.spool.error(&e.to_string());
                         }
                     }
                 }
@@ -87,7 +89,7 @@ pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), Sh
                 if interrupts >= 2 {
                     break;
                 }
-                println!("(press Ctrl-C again or type 'exit' to leave)");
+                session.spool.line("(press Ctrl-C again or type 'exit' to leave)");
             }
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(ShellError::Editor(e.to_string())),

@@ -16,6 +16,7 @@ use crate::error::ShellError;
 use crate::input::LocalCommand;
 use crate::query::{self, QueryEnd};
 use crate::render::{self, entities};
+use crate::spool::Spool;
 
 /// How deep RUN SCRIPT may nest, so a script that runs itself stops.
 const MAX_SCRIPT_DEPTH: usize = 16;
@@ -59,6 +60,8 @@ pub struct Session {
     /// Stream, table and column names, shared with the completer.
     sources: Arc<Mutex<Vec<String>>>,
     script_depth: usize,
+    /// Where output goes (and SPOOL's copy of it).
+    pub spool: Spool,
 }
 
 impl Session {
@@ -71,6 +74,7 @@ impl Session {
             output,
             sources: Arc::new(Mutex::new(Vec::new())),
             script_depth: 0,
+            spool: Spool::default(),
         }
     }
 
@@ -150,14 +154,16 @@ impl Session {
         let parsed = sluice_sql::parse_statement(text).ok();
         match parsed {
             Some(Statement::SetProperty { name, value }) => {
-                println!("Successfully changed local property '{name}' to '{value}'.");
+                self.spool.line(&format!("Successfully changed local property '{name}' to '{value}'."));
                 self.properties.insert(name, value);
                 Ok(())
             }
             Some(Statement::UnsetProperty { name }) => {
                 match self.properties.remove(&name) {
-                    Some(old) => println!("Successfully unset local property '{name}' (value was '{old}')."),
-                    None => println!("Local property '{name}' was not set."),
+                    Some(old) => self
+                        .spool
+                        .line(&format!("Successfully unset local property '{name}' (value was '{old}').")),
+                    None => self.spool.line(&format!("Local property '{name}' was not set.")),
                 }
                 Ok(())
             }
@@ -199,12 +205,17 @@ impl Session {
             push,
             self.output,
             width,
+            &self.spool,
         ))?;
         if self.output == OutputFormat::Tabular {
             match end {
-                QueryEnd::Completed { rows } if push => println!("Limit Reached ({rows} rows)"),
-                QueryEnd::Completed { rows } => println!("{rows} row{}", if rows == 1 { "" } else { "s" }),
-                QueryEnd::Cancelled { .. } => println!("Query terminated"),
+                QueryEnd::Completed { rows } if push => {
+                    self.spool.line(&format!("Limit Reached ({rows} rows)"))
+                }
+                QueryEnd::Completed { rows } => {
+                    self.spool.line(&format!("{rows} row{}", if rows == 1 { "" } else { "s" }))
+                }
+                QueryEnd::Cancelled { .. } => self.spool.line("Query terminated"),
             }
         }
         Ok(())
@@ -223,12 +234,12 @@ impl Session {
         match self.output {
             OutputFormat::Json => {
                 let all = Value::Array(entities.to_vec());
-                println!("{}", serde_json::to_string_pretty(&all).unwrap_or_else(|_| all.to_string()));
+                self.spool.line(&serde_json::to_string_pretty(&all).unwrap_or_else(|_| all.to_string()));
             }
             OutputFormat::Tabular => {
                 let width = render::terminal_width();
                 for entity in entities {
-                    println!("{}", entities::render(entity, width));
+                    self.spool.line(&entities::render(entity, width));
                 }
             }
         }
@@ -238,27 +249,42 @@ impl Session {
     pub fn local(&mut self, command: LocalCommand) -> Result<Flow, ShellError> {
         match command {
             LocalCommand::Exit => return Ok(Flow::Exit),
-            LocalCommand::Help => println!("{}", HELP.trim_end()),
+            LocalCommand::Help => self.spool.line(HELP.trim_end()),
             LocalCommand::Clear => print!("\x1b[2J\x1b[H"),
-            LocalCommand::Version => {
-                println!("Sluice shell {}", env!("CARGO_PKG_VERSION"));
-                match self.server_version() {
-                    Ok(version) => println!("Server {} at {}", version, self.server()),
-                    Err(e) => println!("{e}"),
+            LocalCommand::Spool(None) => match self.spool.current() {
+                Some(path) => self.spool.line(&format!("Spooling to {}", path.display())),
+                None => self.spool.line("Not spooling"),
+            },
+            LocalCommand::Spool(Some(target)) if target.eq_ignore_ascii_case("off") => {
+                match self.spool.stop() {
+                    Some(path) => self.spool.line(&format!("Stopped spooling to {}", path.display())),
+                    None => self.spool.line("Not spooling"),
                 }
             }
-            LocalCommand::Server(None) => println!("{}", self.server()),
+            LocalCommand::Spool(Some(target)) => {
+                let path = target.trim_matches('\'');
+                self.spool.start(Path::new(path))?;
+                self.spool.line(&format!("Spooling to {path}"));
+            }
+            LocalCommand::Version => {
+                self.spool.line(&format!("Sluice shell {}", env!("CARGO_PKG_VERSION")));
+                match self.server_version() {
+                    Ok(version) => self.spool.line(&format!("Server {} at {}", version, self.server())),
+                    Err(e) => self.spool.error(&e.to_string()),
+                }
+            }
+            LocalCommand::Server(None) => self.spool.line(self.server()),
             LocalCommand::Server(Some(url)) => {
                 self.client = Client::new(&url);
                 let version = self.server_version()?;
-                println!("Server {version} at {}", self.server());
+                self.spool.line(&format!("Server {version} at {}", self.server()));
                 self.refresh_sources();
             }
-            LocalCommand::Output(None) => println!("{}", self.output.name()),
+            LocalCommand::Output(None) => self.spool.line(self.output.name()),
             LocalCommand::Output(Some(format)) => match OutputFormat::parse(&format) {
                 Some(format) => {
                     self.output = format;
-                    println!("Output format set to {}", format.name());
+                    self.spool.line(&format!("Output format set to {}", format.name()));
                 }
                 None => {
                     return Err(ShellError::Usage(format!(
@@ -286,6 +312,7 @@ Shell commands (one per line, no ';' needed):
   version                       the shell's and the server's versions
   server [URL]                  show the server, or switch to another one
   output [JSON|TABULAR]         show or change the output format
+  spool [FILE|OFF]              copy what is typed and shown into FILE (appended), or stop
   clear                         clear the screen
   exit                          leave (so do Ctrl-D and Ctrl-C twice on an empty line)
 

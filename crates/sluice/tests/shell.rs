@@ -210,6 +210,31 @@ fn a_syntax_error_shows_the_server_message_with_a_caret() {
 }
 
 #[test]
+fn spool_copies_statements_and_output_into_a_file() {
+    let server = Server::start();
+    let dir = scratch("spool");
+    let spool = dir.join("out.txt");
+    let mut session = shell(&dir, &["--server", &server.url()]);
+    session.send_line(format!("spool {}", spool.display())).expect("send");
+    expect(&mut session, "Spooling to");
+    expect(&mut session, PROMPT);
+    session.send_line(USERS).expect("send");
+    expect(&mut session, "| Stream created |");
+    expect(&mut session, PROMPT);
+    session.send_line("spool off").expect("send");
+    expect(&mut session, "Stopped spooling");
+    expect(&mut session, PROMPT);
+    session.send_line("SHOW STREAMS;").expect("send");
+    expect(&mut session, "| USERS ");
+    expect(&mut session, PROMPT);
+    leave(session);
+    let copied = std::fs::read_to_string(&spool).expect("spool file");
+    assert!(copied.contains(&format!("sluice> {USERS}")), "{copied}");
+    assert!(copied.contains("| Stream created |"), "{copied}");
+    assert!(!copied.contains("SHOW STREAMS"), "nothing after spool off: {copied}");
+}
+
+#[test]
 fn an_unreachable_server_is_one_clear_line() {
     let dir = scratch("unreachable");
     // Port 9 (discard) is closed on test machines.
