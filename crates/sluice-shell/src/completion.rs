@@ -62,6 +62,7 @@ const KEYWORDS: &[&str] = &[
     "HAVING",
     "HEADER",
     "HEADERS",
+    "HISTORY",
     "HELP",
     "HOPPING",
     "IF",

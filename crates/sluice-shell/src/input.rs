@@ -39,6 +39,8 @@ pub enum LocalCommand {
     Exit,
     Version,
     Clear,
+    /// `history`: the statements and commands entered so far.
+    History,
     /// `server`: show the server; `server URL`: switch to another one.
     Server(Option<String>),
     /// `output`: show the format; `output JSON|TABULAR`: change it.
@@ -59,6 +61,7 @@ impl LocalCommand {
             ("exit" | "quit", None) => LocalCommand::Exit,
             ("version", None) => LocalCommand::Version,
             ("clear", None) => LocalCommand::Clear,
+            ("history", None) => LocalCommand::History,
             ("server", url) => LocalCommand::Server(url),
             ("output", format) => LocalCommand::Output(format),
             ("spool", target) => LocalCommand::Spool(target),

@@ -55,6 +55,12 @@ pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), Sh
                     if let Some(command) = LocalCommand::parse(&line) {
                         let _ = editor.add_history_entry(line.trim());
                         session.spool.input(PROMPT, line.trim());
+                        if command == LocalCommand::History {
+                            for (number, entry) in editor.history().iter().enumerate() {
+                                session.spool.line(&format!("{:>4}  {entry}", number + 1));
+                            }
+                            continue;
+                        }
                         match session.local(command) {
                             Ok(Flow::Exit) => break,
                             Ok(Flow::Continue) => {}

@@ -250,6 +250,11 @@ impl Session {
         match command {
             LocalCommand::Exit => return Ok(Flow::Exit),
             LocalCommand::Help => self.spool.line(HELP.trim_end()),
+            // The editor keeps the history: the interactive loop answers
+            // this command itself, and without an editor there is none.
+            LocalCommand::History => {
+                return Err(ShellError::Usage("history is kept by the interactive shell only".into()))
+            }
             LocalCommand::Clear => print!("\x1b[2J\x1b[H"),
             LocalCommand::Spool(None) => match self.spool.current() {
                 Some(path) => self.spool.line(&format!("Spooling to {}", path.display())),
@@ -313,6 +318,7 @@ Shell commands (one per line, no ';' needed):
   server [URL]                  show the server, or switch to another one
   output [JSON|TABULAR]         show or change the output format
   spool [FILE|OFF]              copy what is typed and shown into FILE (appended), or stop
+  history                       the statements and commands entered so far
   clear                         clear the screen
   exit                          leave (so do Ctrl-D and Ctrl-C twice on an empty line)
 

@@ -103,6 +103,9 @@ fn a_statement_over_several_lines_runs_at_its_semicolon_and_goes_into_history() 
     session.send_line("SHOW STREAMS;").expect("send");
     expect(&mut session, "| USERS       | users       | KAFKA      | JSON         | false    |");
     expect(&mut session, PROMPT);
+    session.send_line("history").expect("send");
+    expect(&mut session, "   2  SHOW STREAMS;");
+    expect(&mut session, PROMPT);
     leave(session);
     let history = std::fs::read_to_string(dir.join("history")).expect("history file");
     assert!(history.contains("SHOW STREAMS;"), "{history}");
