@@ -31,7 +31,11 @@ pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), Sh
     // lifetime, and that handler swallows the signal. Tokio's handler
     // (which cancels queries on Ctrl-C) must be installed after it so that
     // it wins: nothing may wait for Ctrl-C before this line, which is why
-    // the greeting (it talks to the server) is run below.
+    // the greeting (it talks to the server) is run below. Tokio's handler
+    // also calls rustyline's, which leaves a note in rustyline's signal
+    // pipe; rustyline reads that pipe only when a read is interrupted (by a
+    // window resize), so after a cancelled query the next resize while
+    // typing drops the line as Ctrl-C would. Known and left for now.
     let mut editor: Editor<ShellHelper, FileHistory> =
         Editor::with_config(config).map_err(|e| ShellError::Editor(e.to_string()))?;
     greet(session);

@@ -209,6 +209,14 @@ fn a_syntax_error_shows_the_server_message_with_a_caret() {
     session.send_line("DROP STREAM nope;").expect("send");
     expect(&mut session, "Stream NOPE does not exist.");
     expect(&mut session, PROMPT);
+    // The shell's own commands need no ';'.
+    session.send_line("version").expect("send");
+    expect(&mut session, "Sluice shell ");
+    expect(&mut session, "Server ");
+    expect(&mut session, PROMPT);
+    session.send_line("help").expect("send");
+    expect(&mut session, "RUN SCRIPT 'file.sql';");
+    expect(&mut session, PROMPT);
     leave(session);
 }
 
