@@ -139,6 +139,7 @@ const KEYWORDS: &[&str] = &[
 
 /// The editor's helper: completion only (no hints, colours or
 /// validation; the shell itself decides when a statement is complete).
+#[derive(Clone)]
 pub struct ShellHelper {
     sources: Arc<Mutex<Vec<String>>>,
     functions: Vec<String>,

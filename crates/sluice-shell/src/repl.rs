@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use rustyline::error::ReadlineError;
-use rustyline::history::FileHistory;
+use rustyline::history::{FileHistory, History};
 use rustyline::{CompletionType, Config, Editor};
 
 use crate::completion::ShellHelper;
@@ -24,27 +24,39 @@ fn history_path() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".sluice_history"))
 }
 
-/// Runs the loop; `greet` is called once the editor exists.
+/// One line read with a fresh editor, which takes the history for the
+/// time of the read and gives it back.
+///
+/// Why fresh: rustyline puts its own SIGINT handler in place for as long as
+/// an editor lives, and that handler keeps the signal to itself. Tokio's
+/// handler, which lets Ctrl-C cancel a running query, is only in force
+/// while no editor exists: between lines, when statements run.
+fn read_line(
+    config: &Config,
+    history: &mut FileHistory,
+    helper: &ShellHelper,
+    prompt: &str,
+) -> Result<Result<String, ReadlineError>, ShellError> {
+    let taken = std::mem::replace(history, FileHistory::with_config(config));
+    let mut editor: Editor<ShellHelper, FileHistory> =
+        Editor::with_history(config.clone(), taken).map_err(|e| ShellError::Editor(e.to_string()))?;
+    editor.set_helper(Some(helper.clone()));
+    let read = editor.readline(prompt);
+    *history = std::mem::replace(editor.history_mut(), FileHistory::with_config(config));
+    Ok(read)
+}
+
+/// Runs the loop, after `greet`.
 pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), ShellError> {
     let config = Config::builder().completion_type(CompletionType::List).auto_add_history(false).build();
-    // rustyline installs its own SIGINT handler here, for the editor's
-    // lifetime, and that handler swallows the signal. Tokio's handler
-    // (which cancels queries on Ctrl-C) must be installed after it so that
-    // it wins: nothing may wait for Ctrl-C before this line, which is why
-    // the greeting (it talks to the server) is run below. Tokio's handler
-    // also calls rustyline's, which leaves a note in rustyline's signal
-    // pipe; rustyline reads that pipe only when a read is interrupted (by a
-    // window resize), so after a cancelled query the next resize while
-    // typing drops the line as Ctrl-C would. Known and left for now.
-    let mut editor: Editor<ShellHelper, FileHistory> =
-        Editor::with_config(config).map_err(|e| ShellError::Editor(e.to_string()))?;
     greet(session);
     session.refresh_sources();
-    editor.set_helper(Some(ShellHelper::new(session.sources())));
-    let history = history_path();
-    if let Some(path) = &history {
+    let helper = ShellHelper::new(session.sources());
+    let mut history = FileHistory::with_config(&config);
+    let history_file = history_path();
+    if let Some(path) = &history_file {
         // A missing file is the first run; nothing to load.
-        let _ = editor.load_history(path);
+        let _ = history.load(path);
     }
 
     let mut buffer = String::new();
@@ -52,15 +64,15 @@ pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), Sh
     let mut interrupts = 0;
     loop {
         let prompt = if buffer.is_empty() { PROMPT } else { CONTINUATION };
-        match editor.readline(prompt) {
+        match read_line(&config, &mut history, &helper, prompt)? {
             Ok(line) => {
                 interrupts = 0;
                 if buffer.is_empty() {
                     if let Some(command) = LocalCommand::parse(&line) {
-                        let _ = editor.add_history_entry(line.trim());
+                        let _ = history.add(line.trim());
                         session.spool.input(PROMPT, line.trim());
                         if command == LocalCommand::History {
-                            for (number, entry) in editor.history().iter().enumerate() {
+                            for (number, entry) in history.iter().enumerate() {
                                 session.spool.line(&format!("{:>4}  {entry}", number + 1));
                             }
                             continue;
@@ -80,7 +92,7 @@ pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), Sh
                     Completeness::Incomplete => {}
                     Completeness::Complete => {
                         let text = std::mem::take(&mut buffer);
-                        let _ = editor.add_history_entry(text.trim_end());
+                        let _ = history.add(text.trim_end());
                         session.spool.input(PROMPT, text.trim_end());
                         if let Err(e) = session.execute(&text) {
                             session.spool.error(&e.to_string());
@@ -105,8 +117,8 @@ pub fn run(session: &mut Session, greet: impl FnOnce(&Session)) -> Result<(), Sh
             Err(e) => return Err(ShellError::Editor(e.to_string())),
         }
     }
-    if let Some(path) = &history {
-        if let Err(e) = editor.save_history(path) {
+    if let Some(path) = &history_file {
+        if let Err(e) = history.save(path) {
             eprintln!("could not save the history to {}: {e}", path.display());
         }
     }
