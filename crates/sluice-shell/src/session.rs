@@ -250,8 +250,8 @@ impl Session {
         match command {
             LocalCommand::Exit => return Ok(Flow::Exit),
             LocalCommand::Help => self.spool.line(HELP.trim_end()),
-            // The editor keeps the history: the interactive loop answers
-            // this command itself, and without an editor there is none.
+            // The interactive loop keeps the history and answers this
+            // command itself; scripts have no history.
             LocalCommand::History => {
                 return Err(ShellError::Usage("history is kept by the interactive shell only".into()))
             }
