@@ -1,6 +1,7 @@
 //! The `sluice` binary.
 //!
-//! `server` serves ksqlDB's REST API; `check` parses SQL scripts and
+//! `server` serves ksqlDB's REST API; `shell` is the interactive SQL
+//! shell that talks to it; `check` parses SQL scripts and
 //! reports every statement's kind or syntax error; `test qtt` runs
 //! ksqlDB's query-validation cases.
 
@@ -43,6 +44,30 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         queries_file: Option<PathBuf>,
     },
+    /// The interactive SQL shell: a client of a server's REST API.
+    ///
+    /// With -e or -f it runs statements and leaves (status 1 if one failed).
+    Shell {
+        /// The server to talk to.
+        #[arg(long, default_value = "http://localhost:8088", value_name = "URL")]
+        server: String,
+        /// Start a server in this process (on 127.0.0.1, a free port) with
+        /// its data in DIR, and talk to it.
+        #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "./sluice-data")]
+        embedded: Option<PathBuf>,
+        /// Run these statements and leave.
+        #[arg(short = 'e', long, value_name = "STATEMENTS", conflicts_with = "file")]
+        execute: Option<String>,
+        /// Run the statements of this file and leave.
+        #[arg(short = 'f', long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// How results are printed.
+        #[arg(long, value_enum, default_value = "tabular")]
+        output: Output,
+        /// Define a variable for ${name} (repeatable).
+        #[arg(short = 'd', long = "define", value_name = "NAME=VALUE", value_parser = parse_define)]
+        defines: Vec<(String, String)>,
+    },
     /// Parse SQL scripts and report each statement's kind or syntax error.
     ///
     /// Exits with status 1 if any file cannot be read or any statement fails
@@ -55,6 +80,19 @@ enum Command {
     /// Run conformance cases.
     #[command(subcommand)]
     Test(TestCommand),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Output {
+    Tabular,
+    Json,
+}
+
+fn parse_define(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, found '{text}'")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +124,13 @@ fn main() -> ExitCode {
                 service_id,
                 queries_file,
             })
+        }
+        Command::Shell { server, embedded, execute, file, output, defines } => {
+            let output = match output {
+                Output::Tabular => sluice_shell::OutputFormat::Tabular,
+                Output::Json => sluice_shell::OutputFormat::Json,
+            };
+            sluice_shell::run(sluice_shell::Options { server, embedded, execute, file, output, defines })
         }
         Command::Check { files } => check::run(&files),
         Command::Test(TestCommand::Qtt { paths, ratchet, write_ratchet }) => {
