@@ -17,13 +17,17 @@
 //! window is retained while its end >= the close time, so a window whose
 //! close time is skipped over by a jump in stream time is never emitted.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
+// hashbrown with foldhash: the group maps are probed for every input row, and
+// SipHash (std's default) was a visible share of the profile. Neither map is
+// iterated, so the hasher cannot change any output order.
+use datafusion::common::HashMap;
 use sluice_functions::aggregate::Accumulator;
 use sluice_planner::{time_windows, AggregationPlan, WindowShape};
 
@@ -88,8 +92,8 @@ impl Aggregate {
             group_rows: RowConverter::new(group_fields)?,
             source_key_rows,
             plan,
-            groups: HashMap::new(),
-            contributions: HashMap::new(),
+            groups: HashMap::default(),
+            contributions: HashMap::default(),
             stream_time: i64::MIN,
             late_records: 0,
             windows: BTreeSet::new(),
@@ -185,6 +189,7 @@ impl Operator for Aggregate {
         let emit_final = self.plan.window.is_some_and(|w| w.emit_final);
 
         let mut rows = Rows::default();
+        let mut key_buffer: Vec<u8> = Vec::new();
         for row in 0..data.num_rows() {
             let rowtime = rowtimes.value(row);
             if let Some(source_keys) = &source_keys {
@@ -216,20 +221,25 @@ impl Operator for Aggregate {
             self.stream_time = self.stream_time.max(rowtime);
             let row_args: Vec<Vec<ScalarValue>> =
                 args.iter().map(|arrays| scalars(arrays, row)).collect::<Result<_>>()?;
-            let group_row = group_rows.row(row).as_ref().to_vec();
+            let group_row = group_rows.row(row);
             for window in self.open_windows(rowtime) {
-                let mut group_key = group_row.clone();
+                // The group's key is built in a buffer reused across rows; it
+                // is copied only when the group is new (or a table's row
+                // records its contribution).
+                key_buffer.clear();
+                key_buffer.extend_from_slice(group_row.as_ref());
                 if let Some((start, _)) = window {
-                    group_key.extend_from_slice(&start.to_be_bytes());
+                    key_buffer.extend_from_slice(&start.to_be_bytes());
                 }
-                if !self.groups.contains_key(&group_key) {
+                if !self.groups.contains_key(key_buffer.as_slice()) {
                     let group = self.new_group(scalars(&keys, row)?, window)?;
                     if let Some((start, _)) = window {
-                        self.windows.insert((start, group_key.clone()));
+                        self.windows.insert((start, key_buffer.clone()));
                     }
-                    self.groups.insert(group_key.clone(), group);
+                    self.groups.insert(key_buffer.clone(), group);
                 }
-                let Some(group) = self.groups.get_mut(&group_key) else { continue };
+                let group_key = key_buffer.as_slice();
+                let Some(group) = self.groups.get_mut(group_key) else { continue };
                 for (acc, values) in group.accumulators.iter_mut().zip(&row_args) {
                     acc.add(values).map_err(RuntimeError::Invalid)?;
                 }
@@ -241,7 +251,7 @@ impl Operator for Aggregate {
                     let source_key = source_keys.row(row).as_ref().to_vec();
                     self.contributions.insert(
                         source_key,
-                        Contribution { group: group_key.clone(), args: row_args.clone() },
+                        Contribution { group: group_key.to_vec(), args: row_args.clone() },
                     );
                 }
             }
