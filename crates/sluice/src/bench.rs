@@ -338,3 +338,46 @@ impl Memory {
         Some(Memory { rss_kb: field("VmRSS:")?, peak_kb: field("VmHWM:")? })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A small input shaped like gen.py's: 50 ids, ts rising 1 ms per event
+    /// with up to 500 ms of disorder (a fixed linear congruential sequence).
+    fn input(name: &str, events: u64) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("sluice-bench-{name}-{}.ndjson", std::process::id()));
+        let mut file = std::io::BufWriter::new(File::create(&path).expect("temp file"));
+        let mut state: u64 = 42;
+        let mut next = |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        for i in 0..events {
+            let (id, amount, delay) = (next(50), next(10_000) + 1, next(501));
+            let ts = 1_700_000_000_000 + i - delay;
+            writeln!(file, r#"{{"id":{id},"amount":{amount},"ts":{ts}}}"#).expect("write");
+        }
+        path
+    }
+
+    #[test]
+    fn w2_output_matches_the_computation_from_the_file() {
+        let path = input("w2", 30_000);
+        let result = bench(&Options { workload: Workload::W2, input: path.clone(), check: true });
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(result, Ok(true));
+    }
+
+    #[test]
+    fn every_workload_reads_every_event() {
+        let path = input("all", 5_000);
+        for workload in [Workload::W1, Workload::W3, Workload::W4] {
+            let result = bench(&Options { workload, input: path.clone(), check: false });
+            assert_eq!(result, Ok(true), "{workload:?}");
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -27,6 +27,7 @@ use datafusion::common::ScalarValue;
 // hashbrown with foldhash: the group maps are probed for every input row, and
 // SipHash (std's default) was a visible share of the profile. Neither map is
 // iterated, so the hasher cannot change any output order.
+use datafusion::common::hash_map::EntryRef;
 use datafusion::common::HashMap;
 use sluice_functions::aggregate::Accumulator;
 use sluice_planner::{time_windows, AggregationPlan, WindowShape};
@@ -100,10 +101,6 @@ impl Aggregate {
             last_emit_close: None,
             present: HashSet::new(),
         })
-    }
-
-    fn new_group(&self, key: Vec<ScalarValue>, window: Option<(i64, i64)>) -> Result<Group> {
-        Ok(Group { key, accumulators: accumulators(&self.plan)?, rowtime: i64::MIN, window })
     }
 
     /// The windows of a record at `rowtime` that are still open, as
@@ -231,15 +228,24 @@ impl Operator for Aggregate {
                 if let Some((start, _)) = window {
                     key_buffer.extend_from_slice(&start.to_be_bytes());
                 }
-                if !self.groups.contains_key(key_buffer.as_slice()) {
-                    let group = self.new_group(scalars(&keys, row)?, window)?;
-                    if let Some((start, _)) = window {
-                        self.windows.insert((start, key_buffer.clone()));
+                // One hash lookup per row and window (entry_ref copies the
+                // key only when it inserts).
+                let group = match self.groups.entry_ref(key_buffer.as_slice()) {
+                    EntryRef::Occupied(entry) => entry.into_mut(),
+                    EntryRef::Vacant(entry) => {
+                        if let Some((start, _)) = window {
+                            self.windows.insert((start, key_buffer.clone()));
+                        }
+                        let key = scalars(&keys, row)?;
+                        entry.insert(Group {
+                            key,
+                            accumulators: accumulators(&self.plan)?,
+                            rowtime: i64::MIN,
+                            window,
+                        })
                     }
-                    self.groups.insert(key_buffer.clone(), group);
-                }
+                };
                 let group_key = key_buffer.as_slice();
-                let Some(group) = self.groups.get_mut(group_key) else { continue };
                 for (acc, values) in group.accumulators.iter_mut().zip(&row_args) {
                     acc.add(values).map_err(RuntimeError::Invalid)?;
                 }
