@@ -37,7 +37,7 @@ mod session;
 
 pub use session::SessionAggregate;
 
-use rows::{accumulators, scalars, GroupId, Inputs, Rows};
+use rows::{accumulators, scalars, scalars_into, GroupId, Inputs, Rows};
 
 use super::Operator;
 use crate::batch::Batch;
@@ -136,17 +136,23 @@ impl Aggregate {
         };
         let progressed = self.last_emit_close.is_none_or(|last| close_time > last);
         if window.emit_final && progressed && close_time - size >= 0 {
-            let ended_after = self.last_emit_close.map_or(i64::MIN, |last| last - size);
-            let due: Vec<(i64, Vec<u8>)> = self
-                .windows
-                .range((ended_after.saturating_add(1).max(first_retained), Vec::new())..)
-                .take_while(|(start, _)| *start <= close_time - size)
-                .cloned()
-                .collect();
-            for entry in due {
-                self.windows.remove(&entry);
-                if let Some(group) = self.groups.remove(&entry.1) {
-                    rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
+            // Nothing is due while the earliest window held starts after
+            // close_time - size: the range search (which ran for every row)
+            // would find nothing.
+            let any_due = self.windows.first().is_some_and(|(start, _)| *start <= close_time - size);
+            if any_due {
+                let ended_after = self.last_emit_close.map_or(i64::MIN, |last| last - size);
+                let due: Vec<(i64, Vec<u8>)> = self
+                    .windows
+                    .range((ended_after.saturating_add(1).max(first_retained), Vec::new())..)
+                    .take_while(|(start, _)| *start <= close_time - size)
+                    .cloned()
+                    .collect();
+                for entry in due {
+                    self.windows.remove(&entry);
+                    if let Some(group) = self.groups.remove(&entry.1) {
+                        rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
+                    }
                 }
             }
             self.last_emit_close = Some(close_time);
@@ -187,6 +193,9 @@ impl Operator for Aggregate {
 
         let mut rows = Rows::default();
         let mut key_buffer: Vec<u8> = Vec::new();
+        // Each aggregate's argument values at the current row, in buffers
+        // reused across rows (no allocation per row).
+        let mut row_args: Vec<Vec<ScalarValue>> = args.iter().map(|a| Vec::with_capacity(a.len())).collect();
         for row in 0..data.num_rows() {
             let rowtime = rowtimes.value(row);
             if let Some(source_keys) = &source_keys {
@@ -216,8 +225,9 @@ impl Operator for Aggregate {
                 continue;
             }
             self.stream_time = self.stream_time.max(rowtime);
-            let row_args: Vec<Vec<ScalarValue>> =
-                args.iter().map(|arrays| scalars(arrays, row)).collect::<Result<_>>()?;
+            for (values, arrays) in row_args.iter_mut().zip(&args) {
+                scalars_into(arrays, row, values)?;
+            }
             let group_row = group_rows.row(row);
             for window in self.open_windows(rowtime) {
                 // The group's key is built in a buffer reused across rows; it
