@@ -57,7 +57,9 @@ rss_mb() { awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$1"
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time (/usr/bin/time)" >&2; exit 2; }
 
-rows=()  # "engine|events/s|peak MB"
+# CPU seconds (user + system) GNU time measured for the process.
+cpu_s() { awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$1"; }
+rows=()  # "engine|events/s|peak MB|CPU s"
 
 echo "== sluice W2 ($SLUICE, $N events)" >&2
 $TIME -v "$SLUICE" bench w2 --input "$INPUT" > "$OUT/sluice.out" 2> "$OUT/sluice.time"
@@ -65,7 +67,8 @@ cat "$OUT/sluice.out" >&2
 sluice_eps=$(awk '/^throughput:/{print $2}' "$OUT/sluice.out")
 sluice_mb=$(rss_mb "$OUT/sluice.time")
 sluice_query_mb=$(awk '/^query memory:/{print $3}' "$OUT/sluice.out")
-rows+=("sluice W2 (EMIT FINAL, MemoryLog)|$sluice_eps|$sluice_mb (query: $sluice_query_mb above the loaded log)")
+sluice_cpu=$(awk '/^cpu time:/{print $3}' "$OUT/sluice.out")
+rows+=("sluice W2 (EMIT FINAL, MemoryLog)|$sluice_eps|$sluice_mb (query: $sluice_query_mb above the loaded log)|$sluice_cpu (query only; $(cpu_s "$OUT/sluice.time") whole process)")
 
 if [ -n "${CHECK:-}" ]; then
   "$SLUICE" bench w2 --input "$INPUT" --check | grep '^CHECK\|^check' >&2
@@ -77,7 +80,7 @@ for t in $DUCK_THREADS; do
   cat "$OUT/duck$t.out" >&2
   secs=$(grep -o 'query=[0-9.]*' "$OUT/duck$t.out" | cut -d= -f2)
   eps=$(awk -v n="$N" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
-  rows+=("duckdb batch GROUP BY, $t thread(s)|$eps|$(rss_mb "$OUT/duck$t.time")")
+  rows+=("duckdb batch GROUP BY, $t thread(s)|$eps|$(rss_mb "$OUT/duck$t.time")|$(cpu_s "$OUT/duck$t.time") (whole process)")
 done
 
 FLINK_PY=${FLINK_PY:-}
@@ -91,17 +94,20 @@ if [ -n "$FLINK_PY" ]; then
     secs=$(grep -o 'net_runtime=[0-9.]*' "$OUT/flink$p.out" | cut -d= -f2)
     eps=$(awk -v n="$N" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
     mb=$(grep -o 'jvm_peak_rss_mb=[0-9]*' "$OUT/flink$p.out" | cut -d= -f2)
-    rows+=("flink streaming SQL, parallelism $p (net runtime)|$eps|$mb (JVM)")
+    cpu=$(grep -o 'jvm_cpu_s=[0-9.]*' "$OUT/flink$p.out" | cut -d= -f2)
+    rows+=("flink streaming SQL, parallelism $p (net runtime)|$eps|$mb (JVM)|$cpu (JVM, with start-up)")
   done
 else
   echo "== flink: skipped (PyFlink is not installed; pip install apache-flink into $VENV)" >&2
-  rows+=("flink streaming SQL|skipped: PyFlink not installed|")
+  rows+=("flink streaming SQL|skipped: PyFlink not installed||")
 fi
 
 printf '\n%d events, %s, %s\n\n' "$N" "$(nproc) cores" "$(date -u +%FT%TZ)"
-printf '| engine | events/s | peak memory (MB) | sluice / engine |\n|---|---|---|---|\n'
+printf '| engine | events/s | peak memory (MB) | CPU s | sluice / engine (events/s) |\n|---|---|---|---|---|\n'
 for row in "${rows[@]}"; do
-  IFS='|' read -r engine eps mb <<< "$row"
+  IFS='|' read -r engine eps mb cpu <<< "$row"
   ratio=$(awk -v a="$sluice_eps" -v b="$eps" 'BEGIN{ if (b+0 > 0) printf "%.2f", a/b; else print "-" }')
-  printf '| %s | %s | %s | %s |\n' "$engine" "$eps" "$mb" "$ratio"
+  printf '| %s | %s | %s | %s | %s |\n' "$engine" "$eps" "$mb" "$cpu" "$ratio"
 done
+# The machine is shared: a run that got a fraction of a core shows it here.
+awk '/^cpu time:/{print "\nsluice query: " $0}' "$OUT/sluice.out"

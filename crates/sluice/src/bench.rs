@@ -209,11 +209,14 @@ struct Window {
     max: i64,
 }
 
+/// Aggregates by `(id, window number)`, the window number being `ts // 10000`.
+type Windows = BTreeMap<(i64, i64), Window>;
+
 /// W2 computed straight from the file: per `(id, ts // 10000)`, COUNT, SUM and
 /// MAX of amount (DuckDB's query in `duck.py`), and the largest `ts`.
-fn reference(path: &Path) -> Result<(BTreeMap<(i64, i64), Window>, i64), String> {
+fn reference(path: &Path) -> Result<(Windows, i64), String> {
     let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut windows: BTreeMap<(i64, i64), Window> = BTreeMap::new();
+    let mut windows = Windows::new();
     let mut max_ts = i64::MIN;
     for line in BufReader::new(file).lines() {
         let line = line.map_err(|e| e.to_string())?;
@@ -253,7 +256,7 @@ fn check_w2(path: &Path, log: &dyn Log) -> Result<bool, String> {
     let (rows, cnt, sum, max) = checksum(&mut expected.values());
     println!("CHECK reference (= duck.py) rows={rows} sum_cnt={cnt} sum_sum={sum} sum_max={max}");
 
-    let mut actual: BTreeMap<(i64, i64), Window> = BTreeMap::new();
+    let mut actual = Windows::new();
     let mut problems = Vec::new();
     let end = log.end_offset(OUTPUT, 0).map_err(|e| e.to_string())?;
     for stored in log.read(OUTPUT, 0, 0, end as usize).map_err(|e| e.to_string())? {
