@@ -263,9 +263,8 @@ fn check_w2(path: &Path, log: &dyn Log) -> Result<bool, String> {
         // The key is Kafka Streams' time-windowed key: the BIGINT id
         // (KAFKA format, big-endian), then the window start.
         let key = stored.record.key.unwrap_or_default();
-        let (Ok(id), Ok(start)) =
-            (<[u8; 8]>::try_from(&key[..8.min(key.len())]), <[u8; 8]>::try_from(&key[8.min(key.len())..]))
-        else {
+        let bytes = |range: std::ops::Range<usize>| key.get(range).and_then(|b| <[u8; 8]>::try_from(b).ok());
+        let (Some(id), Some(start), 16) = (bytes(0..8), bytes(8..16), key.len()) else {
             problems.push(format!("offset {}: unexpected key {key:?}", stored.offset));
             continue;
         };
