@@ -207,6 +207,15 @@ pub(crate) fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128
 /// The integral part of the number `text` (Jackson's `intValue`/`longValue` truncate).
 /// `None` when it is not a number or does not fit an i128.
 pub(crate) fn integral(text: &str) -> Option<i128> {
+    // Fast path for the common case, a plain integer of at most 18 digits
+    // (which cannot overflow an i64): one pass, no i128 arithmetic. Anything
+    // else (a sign other than '-', a point, an exponent, more digits) takes
+    // the general path, which gives the same value.
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
+        let value = digits.iter().fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
+        return Some(i128::from(if digits.len() < text.len() { -value } else { value }));
+    }
     scaled(text, 0, false).ok()
 }
 
@@ -381,6 +390,11 @@ mod tests {
         assert_eq!(integral("1e2"), Some(100));
         assert_eq!(integral("5e-1"), Some(0));
         assert_eq!(integral("1e100"), None);
+        assert_eq!(integral("-0"), Some(0));
+        assert_eq!(integral("-"), None);
+        assert_eq!(integral("+7"), Some(7));
+        assert_eq!(integral("999999999999999999"), Some(999_999_999_999_999_999));
+        assert_eq!(integral("-99999999999999999999"), Some(-99_999_999_999_999_999_999));
     }
 
     #[test]

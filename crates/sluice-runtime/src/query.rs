@@ -149,16 +149,18 @@ impl RunningQuery {
             }
             read += records.len();
             records.sort_by_key(|(_, r)| r.sequence);
-            // Consecutive records of one input are decoded together.
-            let mut start = 0;
-            while start < records.len() {
-                let index = records[start].0;
-                let end = start + records[start..].iter().take_while(|(i, _)| *i == index).count();
-                let run: Vec<StoredRecord> = records[start..end].iter().map(|(_, r)| r.clone()).collect();
+            // Consecutive records of one input are decoded together. The
+            // records are moved into their run, not cloned (a clone copies
+            // every key, value and header once more).
+            let mut records = records.into_iter().peekable();
+            while let Some((index, first)) = records.next() {
+                let mut run: Vec<StoredRecord> = vec![first];
+                while let Some((_, record)) = records.next_if(|(i, _)| *i == index) {
+                    run.push(record);
+                }
                 if let Some(batch) = self.inputs[index].decoder.decode(&run, &mut self.errors)? {
                     self.push(index, batch, log)?;
                 }
-                start = end;
             }
         }
     }

@@ -88,6 +88,7 @@ impl SinkWriter {
         // multi-partition topics.
         let key_columns = columns(batch, &self.key_names)?;
         let null_key = |row: usize| !key_columns.is_empty() && key_columns.iter().all(|c| c.is_null(row));
+        let bounds = window_bounds(batch);
         for (row, (key, value)) in keys.into_iter().zip(values).enumerate() {
             // A key whose columns are all null is a null key, as it was
             // read (a re-keyed row keeps the key it was given).
@@ -101,7 +102,7 @@ impl SinkWriter {
                 let v = if batch.is_tombstone(row) { Ok(None) } else { value };
                 v.map(|v| (k, v))
             });
-            let encoded = encoded.and_then(|(key, value)| Ok((self.windowed(key, batch, row)?, value)));
+            let encoded = encoded.and_then(|(key, value)| Ok((self.windowed(key, &bounds, row)?, value)));
             // Kafka has no place for a record before the epoch.
             let encoded = encoded.and_then(|kv| match rowtime.is_valid(row) && rowtime.value(row) >= 0 {
                 true => Ok(kv),
@@ -136,24 +137,30 @@ impl SinkWriter {
     fn windowed(
         &self,
         key: Option<Vec<u8>>,
-        batch: &Batch,
+        bounds: &WindowBounds,
         row: usize,
     ) -> std::result::Result<Option<Vec<u8>>, sluice_formats::FormatError> {
         let Some(window) = &self.sink.window else { return Ok(key) };
-        let bound = |name: &str| {
-            batch
-                .data
-                .column_by_name(name)
-                .and_then(|c| c.as_any().downcast_ref::<Int64Array>())
-                .map(|c| c.value(row))
-                .ok_or_else(|| {
-                    sluice_formats::FormatError::Schema(format!("output batch has no {name} column"))
-                })
+        let bound = |(name, column): (&str, Option<&Int64Array>)| {
+            column.map(|c| c.value(row)).ok_or_else(|| {
+                sluice_formats::FormatError::Schema(format!("output batch has no {name} column"))
+            })
         };
         let mut bytes = key.unwrap_or_default();
-        append_window(&mut bytes, window, bound(WINDOWSTART)?, bound(WINDOWEND)?);
+        append_window(&mut bytes, window, bound((WINDOWSTART, bounds.0))?, bound((WINDOWEND, bounds.1))?);
         Ok(Some(bytes))
     }
+}
+
+/// A batch's WINDOWSTART and WINDOWEND columns, if it has them.
+type WindowBounds<'a> = (Option<&'a Int64Array>, Option<&'a Int64Array>);
+
+/// Looks the window bound columns up once per batch (by name: a lookup per
+/// row was a visible cost of every windowed sink).
+fn window_bounds(batch: &Batch) -> WindowBounds<'_> {
+    let column =
+        |name: &str| batch.data.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<Int64Array>());
+    (column(WINDOWSTART), column(WINDOWEND))
 }
 
 fn columns(batch: &Batch, names: &[String]) -> Result<Vec<ArrayRef>> {

@@ -1,6 +1,5 @@
 //! Turning a topic's records into batches of a source's columns.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -119,18 +118,24 @@ impl SourceDecoder {
         }
 
         // Rows that decoded on both sides, and where each side keeps them.
-        let key_pos: HashMap<usize, u32> =
-            decoded_keys.rows.iter().enumerate().map(|(i, &row)| (row, i as u32)).collect();
-        let value_pos: HashMap<usize, u32> =
-            decoded_values.rows.iter().enumerate().map(|(i, &row)| (row, i as u32)).collect();
-        let kept: Vec<usize> = (0..candidates.len())
-            .filter(|row| key_pos.contains_key(row) && value_pos.contains_key(row))
-            .collect();
+        // (Position tables indexed by row rather than hash maps: this runs
+        // for every record.)
+        let positions = |decoded: &[usize]| {
+            let mut pos: Vec<Option<u32>> = vec![None; candidates.len()];
+            for (i, &row) in decoded.iter().enumerate() {
+                pos[row] = Some(i as u32);
+            }
+            pos
+        };
+        let key_pos = positions(&decoded_keys.rows);
+        let value_pos = positions(&decoded_values.rows);
+        let kept: Vec<usize> =
+            (0..candidates.len()).filter(|&row| key_pos[row].is_some() && value_pos[row].is_some()).collect();
         if kept.is_empty() {
             return Ok(None);
         }
-        let key_take = UInt32Array::from(kept.iter().map(|r| key_pos[r]).collect::<Vec<_>>());
-        let value_take = UInt32Array::from(kept.iter().map(|r| value_pos[r]).collect::<Vec<_>>());
+        let key_take = UInt32Array::from_iter_values(kept.iter().filter_map(|&r| key_pos[r]));
+        let value_take = UInt32Array::from_iter_values(kept.iter().filter_map(|&r| value_pos[r]));
         let rows: Vec<&StoredRecord> = kept.iter().map(|&r| candidates[r]).collect();
 
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());

@@ -1,9 +1,9 @@
 //! The `sluice` binary.
 //!
 //! `server` serves ksqlDB's REST API; `shell` is the interactive SQL
-//! shell that talks to it; `check` parses SQL scripts and
-//! reports every statement's kind or syntax error; `test qtt` runs
-//! ksqlDB's query-validation cases.
+//! shell that talks to it; `check` parses SQL scripts and reports every
+//! statement's kind or syntax error; `test qtt` runs ksqlDB's query-validation
+//! cases; `bench` runs the benchmark workloads over an NDJSON file.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod check;
 mod server;
 mod test_qtt;
@@ -80,6 +81,24 @@ enum Command {
     /// Run conformance cases.
     #[command(subcommand)]
     Test(TestCommand),
+    /// Run a benchmark workload over an NDJSON file of events.
+    ///
+    /// Loads the file into a topic of the in-memory log, runs the workload's
+    /// persistent query to the end and reports ingest and query throughput,
+    /// CPU time and peak memory. The last line is `throughput: N events/s`.
+    Bench {
+        /// w1: filter/projection; w2: tumbling EMIT FINAL; w3: tumbling EMIT
+        /// CHANGES; w4: session windows.
+        #[arg(value_enum)]
+        workload: bench::Workload,
+        /// Events, one JSON object per line (`../shared/bench/gen.py`).
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Verify the output against the same computation done directly on
+        /// the file (W2 only). Exits with status 1 on a difference.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -136,5 +155,6 @@ fn main() -> ExitCode {
         Command::Test(TestCommand::Qtt { paths, ratchet, write_ratchet }) => {
             test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet })
         }
+        Command::Bench { workload, input, check } => bench::run(&bench::Options { workload, input, check }),
     }
 }

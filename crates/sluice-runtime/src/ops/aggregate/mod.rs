@@ -17,13 +17,18 @@
 //! window is retained while its end >= the close time, so a window whose
 //! close time is skipped over by a jump in stream time is never emitted.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::row::{RowConverter, SortField};
 use datafusion::common::ScalarValue;
+// hashbrown with foldhash: the group maps are probed for every input row, and
+// SipHash (std's default) was a visible share of the profile. Neither map is
+// iterated, so the hasher cannot change any output order.
+use datafusion::common::hash_map::EntryRef;
+use datafusion::common::HashMap;
 use sluice_functions::aggregate::Accumulator;
 use sluice_planner::{time_windows, AggregationPlan, WindowShape};
 
@@ -32,7 +37,7 @@ mod session;
 
 pub use session::SessionAggregate;
 
-use rows::{accumulators, scalars, GroupId, Inputs, Rows};
+use rows::{accumulators, scalars, scalars_into, GroupId, Inputs, Rows};
 
 use super::Operator;
 use crate::batch::Batch;
@@ -88,18 +93,14 @@ impl Aggregate {
             group_rows: RowConverter::new(group_fields)?,
             source_key_rows,
             plan,
-            groups: HashMap::new(),
-            contributions: HashMap::new(),
+            groups: HashMap::default(),
+            contributions: HashMap::default(),
             stream_time: i64::MIN,
             late_records: 0,
             windows: BTreeSet::new(),
             last_emit_close: None,
             present: HashSet::new(),
         })
-    }
-
-    fn new_group(&self, key: Vec<ScalarValue>, window: Option<(i64, i64)>) -> Result<Group> {
-        Ok(Group { key, accumulators: accumulators(&self.plan)?, rowtime: i64::MIN, window })
     }
 
     /// The windows of a record at `rowtime` that are still open, as
@@ -135,17 +136,23 @@ impl Aggregate {
         };
         let progressed = self.last_emit_close.is_none_or(|last| close_time > last);
         if window.emit_final && progressed && close_time - size >= 0 {
-            let ended_after = self.last_emit_close.map_or(i64::MIN, |last| last - size);
-            let due: Vec<(i64, Vec<u8>)> = self
-                .windows
-                .range((ended_after.saturating_add(1).max(first_retained), Vec::new())..)
-                .take_while(|(start, _)| *start <= close_time - size)
-                .cloned()
-                .collect();
-            for entry in due {
-                self.windows.remove(&entry);
-                if let Some(group) = self.groups.remove(&entry.1) {
-                    rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
+            // Nothing is due while the earliest window held starts after
+            // close_time - size: the range search (which ran for every row)
+            // would find nothing.
+            let any_due = self.windows.first().is_some_and(|(start, _)| *start <= close_time - size);
+            if any_due {
+                let ended_after = self.last_emit_close.map_or(i64::MIN, |last| last - size);
+                let due: Vec<(i64, Vec<u8>)> = self
+                    .windows
+                    .range((ended_after.saturating_add(1).max(first_retained), Vec::new())..)
+                    .take_while(|(start, _)| *start <= close_time - size)
+                    .cloned()
+                    .collect();
+                for entry in due {
+                    self.windows.remove(&entry);
+                    if let Some(group) = self.groups.remove(&entry.1) {
+                        rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
+                    }
                 }
             }
             self.last_emit_close = Some(close_time);
@@ -185,6 +192,10 @@ impl Operator for Aggregate {
         let emit_final = self.plan.window.is_some_and(|w| w.emit_final);
 
         let mut rows = Rows::default();
+        let mut key_buffer: Vec<u8> = Vec::new();
+        // Each aggregate's argument values at the current row, in buffers
+        // reused across rows (no allocation per row).
+        let mut row_args: Vec<Vec<ScalarValue>> = args.iter().map(|a| Vec::with_capacity(a.len())).collect();
         for row in 0..data.num_rows() {
             let rowtime = rowtimes.value(row);
             if let Some(source_keys) = &source_keys {
@@ -214,22 +225,37 @@ impl Operator for Aggregate {
                 continue;
             }
             self.stream_time = self.stream_time.max(rowtime);
-            let row_args: Vec<Vec<ScalarValue>> =
-                args.iter().map(|arrays| scalars(arrays, row)).collect::<Result<_>>()?;
-            let group_row = group_rows.row(row).as_ref().to_vec();
+            for (values, arrays) in row_args.iter_mut().zip(&args) {
+                scalars_into(arrays, row, values)?;
+            }
+            let group_row = group_rows.row(row);
             for window in self.open_windows(rowtime) {
-                let mut group_key = group_row.clone();
+                // The group's key is built in a buffer reused across rows; it
+                // is copied only when the group is new (or a table's row
+                // records its contribution).
+                key_buffer.clear();
+                key_buffer.extend_from_slice(group_row.as_ref());
                 if let Some((start, _)) = window {
-                    group_key.extend_from_slice(&start.to_be_bytes());
+                    key_buffer.extend_from_slice(&start.to_be_bytes());
                 }
-                if !self.groups.contains_key(&group_key) {
-                    let group = self.new_group(scalars(&keys, row)?, window)?;
-                    if let Some((start, _)) = window {
-                        self.windows.insert((start, group_key.clone()));
+                // One hash lookup per row and window (entry_ref copies the
+                // key only when it inserts).
+                let group = match self.groups.entry_ref(key_buffer.as_slice()) {
+                    EntryRef::Occupied(entry) => entry.into_mut(),
+                    EntryRef::Vacant(entry) => {
+                        if let Some((start, _)) = window {
+                            self.windows.insert((start, key_buffer.clone()));
+                        }
+                        let key = scalars(&keys, row)?;
+                        entry.insert(Group {
+                            key,
+                            accumulators: accumulators(&self.plan)?,
+                            rowtime: i64::MIN,
+                            window,
+                        })
                     }
-                    self.groups.insert(group_key.clone(), group);
-                }
-                let Some(group) = self.groups.get_mut(&group_key) else { continue };
+                };
+                let group_key = key_buffer.as_slice();
                 for (acc, values) in group.accumulators.iter_mut().zip(&row_args) {
                     acc.add(values).map_err(RuntimeError::Invalid)?;
                 }
@@ -241,7 +267,7 @@ impl Operator for Aggregate {
                     let source_key = source_keys.row(row).as_ref().to_vec();
                     self.contributions.insert(
                         source_key,
-                        Contribution { group: group_key.clone(), args: row_args.clone() },
+                        Contribution { group: group_key.to_vec(), args: row_args.clone() },
                     );
                 }
             }

@@ -150,6 +150,16 @@ pub(super) fn scalars(arrays: &[ArrayRef], row: usize) -> Result<Vec<ScalarValue
         .map_err(|e| RuntimeError::Invalid(e.to_string()))
 }
 
+/// The values of `arrays` at `row`, into `values` (cleared first).
+pub(super) fn scalars_into(arrays: &[ArrayRef], row: usize, values: &mut Vec<ScalarValue>) -> Result<()> {
+    values.clear();
+    for array in arrays {
+        values
+            .push(ScalarValue::try_from_array(array, row).map_err(|e| RuntimeError::Invalid(e.to_string()))?);
+    }
+    Ok(())
+}
+
 /// Fresh accumulators for one group.
 pub(super) fn accumulators(plan: &AggregationPlan) -> Result<Vec<Box<dyn Accumulator>>> {
     plan.aggregates

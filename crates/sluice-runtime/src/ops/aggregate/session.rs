@@ -51,6 +51,11 @@ pub struct SessionAggregate {
     late_records: u64,
     /// With HAVING: the result rows that passed it and were not deleted.
     present: HashSet<GroupId>,
+    /// At most the smallest end of the sessions held (a lower bound: merges
+    /// may remove the session that had it). While the close time is below it
+    /// no session can close, and `close` skips its pass over every group,
+    /// which otherwise ran for every input row.
+    min_end: i64,
 }
 
 impl SessionAggregate {
@@ -72,6 +77,7 @@ impl SessionAggregate {
             stream_time: i64::MIN,
             late_records: 0,
             present: HashSet::new(),
+            min_end: i64::MAX,
         })
     }
 
@@ -142,6 +148,7 @@ impl SessionAggregate {
         }
         let position = group.sessions.partition_point(|s| s.start < start);
         group.sessions.insert(position, session);
+        self.min_end = self.min_end.min(end);
         Ok(())
     }
 
@@ -152,6 +159,10 @@ impl SessionAggregate {
     /// Drops closed sessions; with EMIT FINAL emits them first, by end.
     fn close(&mut self, rows: &mut Rows) {
         let close_time = self.close_time();
+        // Sessions close when their end <= the close time: none can yet.
+        if close_time < self.min_end {
+            return;
+        }
         if self.emit_final {
             let mut due: Vec<(i64, i64, &Vec<ScalarValue>, &Session)> = Vec::new();
             for group in self.groups.values() {
@@ -168,6 +179,8 @@ impl SessionAggregate {
             group.sessions.retain(|s| s.end > close_time);
             !group.sessions.is_empty()
         });
+        self.min_end =
+            self.groups.values().flat_map(|g| g.sessions.iter().map(|s| s.end)).min().unwrap_or(i64::MAX);
     }
 }
 
