@@ -620,3 +620,28 @@ async fn headless_mode_runs_a_queries_file_and_takes_no_statements() {
     assert!(error.to_string().contains("line 2:1:"), "{error}");
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+#[tokio::test]
+async fn http2_cleartext_serves_inserts_and_query_stream() {
+    let (_server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    let h2 = reqwest::Client::builder().http2_prior_knowledge().build().expect("an HTTP/2 client");
+    let inserted = h2
+        .post(format!("{}/inserts-stream", client.base))
+        .body("{\"target\":\"pageviews\"}\n{\"id\":1,\"page\":\"a\"}\n")
+        .send()
+        .await
+        .expect("insert over HTTP/2");
+    assert_eq!(inserted.version(), reqwest::Version::HTTP_2);
+    let ack: Value = serde_json::from_str(inserted.text().await.expect("ack").trim()).expect("JSON ack");
+    assert_eq!(ack, json!({ "status": "ok", "seq": 0 }));
+    let pulled = h2
+        .post(format!("{}/query-stream", client.base))
+        .json(&json!({ "sql": "SELECT page FROM pageviews;" }))
+        .send()
+        .await
+        .expect("query over HTTP/2");
+    assert_eq!(pulled.version(), reqwest::Version::HTTP_2);
+    let text = pulled.text().await.expect("rows");
+    assert_eq!(text.lines().nth(1), Some("[\"a\"]"), "{text}");
+}

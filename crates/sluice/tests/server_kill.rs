@@ -18,8 +18,19 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
+/// A server process, killed when dropped so that a failing test leaves
+/// none behind.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the server and waits until it answers /info.
-fn start(port: u16, data_dir: &Path) -> Child {
+fn start(port: u16, data_dir: &Path) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_sluice"))
         .args(["server", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(data_dir)
@@ -27,12 +38,13 @@ fn start(port: u16, data_dir: &Path) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("the sluice binary starts");
+    let server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(60);
     while request(port, "GET", "/info", "").is_none() {
         assert!(Instant::now() < deadline, "the server did not answer /info");
         thread::sleep(Duration::from_millis(100));
     }
-    child
+    server
 }
 
 /// One request with `Connection: close`; the status and the (de-chunked)
@@ -163,14 +175,14 @@ fn acknowledged_inserts_and_queries_survive_sigkill() {
         assert!(Instant::now() < deadline, "no acknowledgements");
         thread::sleep(Duration::from_millis(5));
     }
-    server.kill().expect("SIGKILL");
-    server.wait().expect("the server is gone");
+    server.0.kill().expect("SIGKILL");
+    server.0.wait().expect("the server is gone");
     inserter.join().expect("the inserter ends");
     let acked = acked.load(Ordering::SeqCst);
     assert!(acked < 200_000, "the kill came before the end of the inserts");
 
     let port = free_port();
-    let mut server = start(port, &dir.0);
+    let server = start(port, &dir.0);
     assert_eq!(query_ids(port), queries, "the same persistent queries, with the same ids");
     let rows = pull_rows(port, "SELECT id FROM users;");
     // Acknowledgement n is for the row with id n: every one is there.
@@ -182,6 +194,5 @@ fn acknowledged_inserts_and_queries_survive_sigkill() {
         .filter_map(|r| r.rsplit(',').next().and_then(|n| n.parse::<u64>().ok()))
         .sum();
     assert_eq!(counted, rows.len() as u64);
-    server.kill().expect("stop");
-    let _ = server.wait();
+    drop(server);
 }
