@@ -182,7 +182,7 @@ mod tests {
     use sluice_sql::ast::SourceKind;
 
     fn sink(columns: Vec<Column>, window: Option<WindowInfo>) -> DataSource {
-        let json = FormatSpec { name: "JSON".into(), delimiter: None };
+        let json = FormatSpec { name: "JSON".into(), ..FormatSpec::default() };
         DataSource {
             name: "T".into(),
             kind: SourceKind::Table,
