@@ -91,7 +91,7 @@ pub fn show(
         ShowTarget::Topics { extended: true, .. } => {
             return Err(EntityError::NotSupportedYet("SHOW TOPICS EXTENDED".into()))
         }
-        ShowTarget::Functions => return Err(EntityError::NotSupportedYet("SHOW FUNCTIONS".into())),
+        ShowTarget::Functions => crate::functions::show_functions(text),
         ShowTarget::Connectors { .. } | ShowTarget::ConnectorPlugins => {
             return Err(EntityError::NotSupportedYet("Connectors".into()))
         }

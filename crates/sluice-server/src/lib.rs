@@ -16,6 +16,7 @@ mod content;
 mod endpoints;
 mod entities;
 mod error;
+mod functions;
 mod rows;
 mod runner;
 mod serving;

@@ -3,9 +3,8 @@
 //!
 //! Source and column names are refreshed by the session (at start and after every
 //! statement that may change them) into a list shared with the editor.
-//! Function names come from this build's function library, because the
-//! server does not answer SHOW FUNCTIONS yet: a server of another version
-//! may know a few more or fewer.
+//! Function names come from this build's function library (a server of
+//! another version may know a few more or fewer).
 
 use std::sync::{Arc, Mutex};
 

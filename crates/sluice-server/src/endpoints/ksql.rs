@@ -17,7 +17,7 @@ use sluice_sql::{parse_script, split_statements, ScriptStatement};
 
 use super::{json_response, parse_body, property_text};
 use crate::content::negotiate;
-use crate::entities::{self, EntityError, RequestView};
+use crate::entities::{self, RequestView};
 use crate::error::{code, ApiError};
 use crate::state::{AppState, CommandStatus};
 
@@ -110,9 +110,7 @@ fn execute_all(
             Statement::DescribeAll { kind, extended } => {
                 Some(Ok(entities::describe_all(engine.catalog(), *kind, *extended, &text)))
             }
-            Statement::DescribeFunction { .. } => {
-                Some(Err(EntityError::NotSupportedYet("DESCRIBE FUNCTION".into())))
-            }
+            Statement::DescribeFunction { name } => Some(crate::functions::describe(name.as_str(), &text)),
             // Over REST, SET and UNSET last for the rest of the request.
             Statement::SetProperty { name, value } => {
                 properties.insert(name.clone(), Value::String(value.clone()));
