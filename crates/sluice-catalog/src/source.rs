@@ -55,27 +55,21 @@ impl FormatSpec {
             }
             self.protobuf_nullable = Some(upper);
         }
-        let (id, name) = if key {
+        let (id_property, name) = if key {
             ("KEY_SCHEMA_ID", with.string("KEY_SCHEMA_FULL_NAME"))
         } else {
             let name =
                 with.string("VALUE_SCHEMA_FULL_NAME").or_else(|| with.string("VALUE_AVRO_SCHEMA_FULL_NAME"));
             ("VALUE_SCHEMA_ID", name)
         };
-        if let Some(id) = with.integer(id)? {
+        if let Some(id) = with.integer(id_property)? {
             let id = u32::try_from(id).map_err(|_| {
-                CatalogError::invalid(format!("Invalid value {id} for property {}", "SCHEMA_ID"))
+                CatalogError::invalid(format!("Invalid value {id} for property {id_property}"))
             })?;
             self.schema_id = Some(id);
         }
         self.schema_name = name.or(self.schema_name);
         Ok(self)
-    }
-
-    /// Whether the format keeps its schemas in a schema registry, so that a source's
-    /// columns can be read from there.
-    pub fn uses_schema_registry(&self) -> bool {
-        matches!(self.name.as_str(), "AVRO" | "PROTOBUF" | "JSON_SR")
     }
 }
 

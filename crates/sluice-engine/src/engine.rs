@@ -235,15 +235,15 @@ impl Engine {
         // The formats must be able to hold the columns. (A format Sluice
         // cannot read yet is refused when a query reads the source.)
         for check in [
-            sluice_runtime::key_decoder(&source, &self.registry).err(),
-            sluice_runtime::value_decoder(&source, &self.registry).err(),
+            sluice_runtime::decoder(&source, &self.registry, true).err(),
+            sluice_runtime::decoder(&source, &self.registry, false).err(),
         ] {
             match check.map(EngineError::from) {
                 Some(error) if !error.is_not_supported_yet() => return Err(error),
                 _ => {}
             }
         }
-        self.register_schemas(&source)?;
+        sluice_runtime::register_schemas(&source, &self.registry)?;
         if self.log.topic(&source.topic).is_none() {
             let Some(partitions) = source.partitions else {
                 return Err(EngineError::Invalid(format!(
@@ -269,27 +269,6 @@ impl Engine {
             )),
             Created::New | Created::Replaced => Outcome::message(format!("{kind} created")),
         })
-    }
-
-    /// Registers the schemas of a new source's AVRO and PROTOBUF sides whose subjects have none
-    /// yet, so producers and other sources can find them (as ksqlDB does).
-    fn register_schemas(&self, source: &DataSource) -> Result<()> {
-        for key in [true, false] {
-            let spec = if key { &source.key_format } else { &source.value_format };
-            let subject = sluice_runtime::schema_subject(source, &self.registry, key);
-            if spec.name == "AVRO"
-                && spec.schema_id.is_none()
-                && self.registry.latest(&subject.subject).is_none()
-            {
-                // Building the encoder registers its schema.
-                if key {
-                    sluice_runtime::key_encoder(source, &self.registry)?;
-                } else {
-                    sluice_runtime::value_encoder(source, &self.registry)?;
-                }
-            }
-        }
-        Ok(())
     }
 
     fn create_as_select(&mut self, create: &CreateAsSelect) -> Result<Outcome> {

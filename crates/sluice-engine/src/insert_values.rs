@@ -10,7 +10,7 @@ use sluice_catalog::{DataSource, Namespace};
 use sluice_formats::Registry;
 use sluice_log::{Log, Record};
 use sluice_planner::literal_value;
-use sluice_runtime::{key_encoder, value_encoder};
+use sluice_runtime::encoder;
 use sluice_sql::ast::{Expr, Ident, Literal, UnaryOp};
 
 use crate::error::{EngineError, Result};
@@ -82,8 +82,8 @@ pub fn insert_values(
             })
             .collect()
     };
-    let key = key_encoder(target, registry)?.encode(&side(Namespace::Key), 1);
-    let value = value_encoder(target, registry)?.encode(&side(Namespace::Value), 1);
+    let key = encoder(target, registry, true)?.encode(&side(Namespace::Key), 1);
+    let value = encoder(target, registry, false)?.encode(&side(Namespace::Value), 1);
     let (Some(key), Some(value)) = (key.into_iter().next(), value.into_iter().next()) else {
         return Err(EngineError::Invalid("the encoders returned no payload".into()));
     };

@@ -12,46 +12,25 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::datatypes::{Decimal128Type, Float64Type, Int32Type, Int64Type};
 use datafusion::arrow::error::ArrowError;
-use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::logical_expr::Expr;
 use sluice_functions::partial_timestamp::parse_partial_timestamp;
 use sluice_functions::scalar::java_string;
 
+use crate::array_fn;
+
 /// `CAST(expr AS STRING)` for a nested `expr`.
 pub(crate) fn nested_to_string(expr: Expr) -> Expr {
-    ScalarUDF::new_from_impl(NestedToString { signature: Signature::any(1, Volatility::Immutable) })
-        .call(vec![expr])
-}
-
-/// `CAST(expr AS DATE)` for a STRING `expr`: a date that is not one is null.
-pub(crate) fn string_to_date(expr: Expr) -> Expr {
-    let signature = Signature::exact(vec![DataType::Utf8], Volatility::Immutable);
-    ScalarUDF::new_from_impl(StringToDate { signature }).call(vec![expr])
+    array_fn::call("cast_to_string", expr, None, DataType::Utf8, (), |array, ()| {
+        let texts: StringArray = (0..array.len()).map(|row| java_string(array.as_ref(), row)).collect();
+        Ok(Arc::new(texts))
+    })
 }
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct StringToDate {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for StringToDate {
-    fn name(&self) -> &str {
-        "cast_to_date"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
-        Ok(DataType::Date32)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
-        let texts = args.args[0].to_array(args.number_rows)?;
+/// `CAST(expr AS DATE)` for a STRING `expr`: a date that is not one is null.
+pub(crate) fn string_to_date(expr: Expr) -> Expr {
+    array_fn::call("cast_to_date", expr, Some(DataType::Utf8), DataType::Date32, (), |texts, ()| {
         let days: Date32Array = texts
             .as_string::<i32>()
             .iter()
@@ -60,33 +39,8 @@ impl ScalarUDFImpl for StringToDate {
                 i32::try_from(millis.div_euclid(MILLIS_PER_DAY)).ok()
             })
             .collect();
-        Ok(ColumnarValue::Array(Arc::new(days)))
-    }
-}
-
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct NestedToString {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for NestedToString {
-    fn name(&self) -> &str {
-        "cast_to_string"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
-        let array = args.args[0].to_array(args.number_rows)?;
-        let texts: StringArray = (0..array.len()).map(|row| java_string(array.as_ref(), row)).collect();
-        Ok(ColumnarValue::Array(Arc::new(texts)))
-    }
+        Ok(Arc::new(days))
+    })
 }
 
 /// Whether casting `from` to `to` narrows a number somewhere (nested types too),
@@ -107,33 +61,7 @@ pub(crate) fn narrows(from: &DataType, to: &DataType) -> bool {
 
 /// `CAST(expr AS to)` with Java's narrowing conversions.
 pub(crate) fn java_cast(expr: Expr, to: DataType) -> Expr {
-    let udf = JavaCast { to, signature: Signature::any(1, Volatility::Immutable) };
-    ScalarUDF::new_from_impl(udf).call(vec![expr])
-}
-
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct JavaCast {
-    to: DataType,
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for JavaCast {
-    fn name(&self) -> &str {
-        "java_cast"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
-        Ok(self.to.clone())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
-        let array = args.args[0].to_array(args.number_rows)?;
-        Ok(ColumnarValue::Array(narrow(&array, &self.to)?))
-    }
+    array_fn::call("java_cast", expr, None, to.clone(), to, narrow)
 }
 
 /// `array` as `to`, narrowing numbers as Java does and casting the rest as Arrow does.

@@ -5,6 +5,7 @@
 //! SELECT into the filter and projection its operators run.
 
 mod aggregate;
+mod array_fn;
 mod cast;
 mod error;
 mod expr;

@@ -6,20 +6,24 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{AsArray, StringArray};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::logical_expr::Expr;
+
+use crate::array_fn;
 
 /// `pattern` with `escape` (or no) escape character, as a backslash-escaped pattern.
 pub(crate) fn with_escape(pattern: Expr, escape: Option<char>) -> Expr {
-    let udf = Escaped { escape, signature: Signature::exact(vec![DataType::Utf8], Volatility::Immutable) };
-    ScalarUDF::new_from_impl(udf).call(vec![pattern])
-}
-
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Escaped {
-    escape: Option<char>,
-    signature: Signature,
+    array_fn::call(
+        "like_escape",
+        pattern,
+        Some(DataType::Utf8),
+        DataType::Utf8,
+        escape,
+        |patterns, escape| {
+            let rewritten: StringArray =
+                patterns.as_string::<i32>().iter().map(|p| p.map(|p| rewrite(p, *escape))).collect();
+            Ok(Arc::new(rewritten))
+        },
+    )
 }
 
 /// The backslash form of `pattern`: `!%` becomes `\%`, `!!` a plain `!`, and a
@@ -42,27 +46,6 @@ fn rewrite(pattern: &str, escape: Option<char>) -> String {
         }
     }
     out
-}
-
-impl ScalarUDFImpl for Escaped {
-    fn name(&self) -> &str {
-        "like_escape"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
-        let patterns = args.args[0].to_array(args.number_rows)?;
-        let rewritten: StringArray =
-            patterns.as_string::<i32>().iter().map(|p| p.map(|p| rewrite(p, self.escape))).collect();
-        Ok(ColumnarValue::Array(Arc::new(rewritten)))
-    }
 }
 
 #[cfg(test)]

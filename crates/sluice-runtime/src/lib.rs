@@ -19,7 +19,7 @@ pub use batch::Batch;
 pub use error::{Result, RuntimeError};
 pub use processing_log::{ProcessingLog, ProcessingLogEntry};
 pub use query::{QueryOptions, RunningQuery};
-pub use serde::{key_decoder, key_encoder, schema_subject, side_unwrapped, value_decoder, value_encoder};
+pub use serde::{decoder, encoder, register_schemas, schema_subject, side_unwrapped};
 pub use sink::SinkWriter;
 pub use sluice_functions::aggregate::AggregateConfig;
 pub use source::SourceDecoder;

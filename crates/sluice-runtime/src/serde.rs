@@ -1,5 +1,6 @@
 //! Which format settings apply to a source's keys and values.
 
+use datafusion::arrow::datatypes::Fields;
 use sluice_catalog::{DataSource, FormatSpec};
 use sluice_formats::registry::{subject, ProtobufNulls};
 use sluice_formats::{Decoder, Encoder, Format, Registry, SchemaSubject};
@@ -54,34 +55,38 @@ pub fn schema_subject(source: &DataSource, registry: &Registry, key: bool) -> Sc
     }
 }
 
-pub fn key_decoder(source: &DataSource, registry: &Registry) -> Result<Decoder> {
-    let subject = schema_subject(source, registry, true);
-    Ok(Decoder::new(
-        &format(&source.key_format)?,
-        source.schema.key_fields(),
-        key_unwrapped(source),
-        Some(&subject),
-    )?)
+/// The format, columns and wrapping of one side (key or value) of `source`.
+fn side(source: &DataSource, key: bool) -> Result<(Format, Fields, bool)> {
+    Ok(if key {
+        (format(&source.key_format)?, source.schema.key_fields(), key_unwrapped(source))
+    } else {
+        (format(&source.value_format)?, source.schema.value_fields(), value_unwrapped(source))
+    })
 }
 
-pub fn value_decoder(source: &DataSource, registry: &Registry) -> Result<Decoder> {
-    let subject = schema_subject(source, registry, false);
-    let fields = source.schema.value_fields();
-    Ok(Decoder::new(&format(&source.value_format)?, fields, value_unwrapped(source), Some(&subject))?)
+/// The decoder of the key (or value) payloads of `source`'s topic.
+pub fn decoder(source: &DataSource, registry: &Registry, key: bool) -> Result<Decoder> {
+    let (format, fields, unwrapped) = side(source, key)?;
+    Ok(Decoder::new(&format, fields, unwrapped, Some(&schema_subject(source, registry, key)))?)
 }
 
-pub fn key_encoder(source: &DataSource, registry: &Registry) -> Result<Encoder> {
-    let subject = schema_subject(source, registry, true);
-    Ok(Encoder::new(
-        &format(&source.key_format)?,
-        source.schema.key_fields(),
-        key_unwrapped(source),
-        Some(&subject),
-    )?)
+/// The encoder of the key (or value) payloads of `source`'s topic. For a
+/// schema-registry format it registers the schema it writes with.
+pub fn encoder(source: &DataSource, registry: &Registry, key: bool) -> Result<Encoder> {
+    let (format, fields, unwrapped) = side(source, key)?;
+    Ok(Encoder::new(&format, fields, unwrapped, Some(&schema_subject(source, registry, key)))?)
 }
 
-pub fn value_encoder(source: &DataSource, registry: &Registry) -> Result<Encoder> {
-    let subject = schema_subject(source, registry, false);
-    let fields = source.schema.value_fields();
-    Ok(Encoder::new(&format(&source.value_format)?, fields, value_unwrapped(source), Some(&subject))?)
+/// Registers the schemas of `source`'s AVRO and PROTOBUF sides whose subjects have
+/// none yet (and that name no schema by id), as ksqlDB does for a new source.
+pub fn register_schemas(source: &DataSource, registry: &Registry) -> Result<()> {
+    for key in [true, false] {
+        let spec = if key { &source.key_format } else { &source.value_format };
+        let registers = matches!(spec.name.as_str(), "AVRO" | "PROTOBUF") && spec.schema_id.is_none();
+        if registers && registry.latest(&subject(&source.topic, key)).is_none() {
+            // Building the encoder registers its schema.
+            encoder(source, registry, key)?;
+        }
+    }
+    Ok(())
 }

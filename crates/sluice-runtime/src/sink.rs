@@ -14,7 +14,7 @@ use sluice_planner::{ROWTIME, WINDOWEND, WINDOWSTART};
 use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
-use crate::serde::{key_encoder, value_encoder};
+use crate::serde::encoder;
 use crate::window_key::append_window;
 
 /// Encodes output rows with the sink's formats and appends them to its topic.
@@ -28,6 +28,9 @@ pub struct SinkWriter {
     value: Encoder,
     key_names: Vec<String>,
     value_names: Vec<String>,
+    /// The sink's key and value columns as declared (what the encoders take).
+    key_fields: Fields,
+    value_fields: Fields,
     query_id: String,
 }
 
@@ -40,10 +43,12 @@ impl SinkWriter {
         Ok(SinkWriter {
             rekeyed,
             timestamp_pattern,
-            key: key_encoder(sink, registry)?,
-            value: value_encoder(sink, registry)?,
+            key: encoder(sink, registry, true)?,
+            value: encoder(sink, registry, false)?,
             key_names: sink.schema.key_columns().map(|c| c.name.clone()).collect(),
             value_names: sink.schema.value_columns().map(|c| c.name.clone()).collect(),
+            key_fields: sink.schema.key_fields(),
+            value_fields: sink.schema.value_fields(),
             sink: sink.clone(),
             query_id: query_id.to_string(),
         })
@@ -53,13 +58,10 @@ impl SinkWriter {
     /// null value. A row that cannot be encoded goes to the processing log.
     pub fn write(&self, batch: &Batch, log: &dyn Log, errors: &mut ProcessingLog) -> Result<()> {
         let rows = batch.num_rows();
-        let keys = self
-            .key
-            .encode(&as_declared(columns(batch, &self.key_names)?, &self.sink.schema.key_fields())?, rows);
-        let values = self.value.encode(
-            &as_declared(columns(batch, &self.value_names)?, &self.sink.schema.value_fields())?,
-            rows,
-        );
+        let key_columns = as_declared(columns(batch, &self.key_names)?, &self.key_fields)?;
+        let keys = self.key.encode(&key_columns, rows);
+        let values =
+            self.value.encode(&as_declared(columns(batch, &self.value_names)?, &self.value_fields)?, rows);
         // The record timestamp: ROWTIME, or the sink's TIMESTAMP column.
         let timestamp_column = self.sink.timestamp.as_ref().map(|t| t.column.as_str()).unwrap_or(ROWTIME);
         // The last column of the name: ROWTIME is carried after the projected columns,
@@ -86,7 +88,6 @@ impl SinkWriter {
             .ok_or_else(|| RuntimeError::Invalid("timestamps are not BIGINT".into()))?;
         // Every row goes to partition 0: partitioning by key comes with
         // multi-partition topics.
-        let key_columns = columns(batch, &self.key_names)?;
         let null_key = |row: usize| !key_columns.is_empty() && key_columns.iter().all(|c| c.is_null(row));
         let bounds = window_bounds(batch);
         for (row, (key, value)) in keys.into_iter().zip(values).enumerate() {

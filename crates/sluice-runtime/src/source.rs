@@ -19,7 +19,7 @@ use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
 use crate::query::QueryOptions;
-use crate::serde::{key_decoder, value_decoder};
+use crate::serde::decoder;
 use crate::window_key::split_window;
 
 /// Decodes records of one source's topic into batches of its columns.
@@ -49,8 +49,8 @@ impl SourceDecoder {
             options,
             timestamp_pattern,
             schema: source_batch_schema(source),
-            key: key_decoder(source, registry)?,
-            value: value_decoder(source, registry)?,
+            key: decoder(source, registry, true)?,
+            value: decoder(source, registry, false)?,
             source: source.clone(),
             query_id: query_id.to_string(),
         })

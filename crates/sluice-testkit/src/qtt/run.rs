@@ -17,8 +17,7 @@ use sluice_formats::{avro, protobuf};
 use sluice_formats::{Decoder, Encoder, Format, MemorySchemaRegistry, Registry, SchemaSubject};
 use sluice_log::{Header, Log, MemoryLog, Record, StoredRecord};
 use sluice_runtime::{
-    append_window, key_decoder, key_encoder, schema_subject, side_unwrapped, split_window, value_decoder,
-    value_encoder, AggregateConfig,
+    append_window, decoder, register_schemas, schema_subject, side_unwrapped, split_window, AggregateConfig,
 };
 use sluice_sql::ast::Statement;
 use sluice_sql::parse_script;
@@ -46,7 +45,7 @@ fn run(case: &QttCase) -> Result<CaseResult, String> {
     let log: Arc<MemoryLog> = Arc::new(MemoryLog::new());
     let registry = MemorySchemaRegistry::shared();
     register_statement_schemas(case, &statements, &registry);
-    let topic_schemas = register_schemas(case, &registry)?;
+    let topic_schemas = register_topic_schemas(case, &registry)?;
     let mut engine = Engine::with_registry(log.clone(), registry, config(case)?);
     create_topics(case, &statements, log.as_ref())?;
 
@@ -190,19 +189,12 @@ fn create_topics(case: &QttCase, statements: &[Statement], log: &dyn Log) -> Res
 /// those of the case's topics. A statement that does not hold up is left to fail
 /// when it runs.
 fn register_statement_schemas(case: &QttCase, statements: &[Statement], registry: &Registry) {
+    let Ok(config) = config(case) else { return };
     for statement in statements {
         let Statement::CreateSource(create) = statement else { continue };
-        let Ok(config) = config(case) else { return };
         let Ok(source) = DataSource::from_create(create, &|_| None, &config.formats) else { continue };
-        if case.topics.iter().any(|t| t.name == source.topic) {
-            continue;
-        }
-        for key in [true, false] {
-            let spec = if key { &source.key_format } else { &source.value_format };
-            if matches!(spec.name.as_str(), "AVRO" | "PROTOBUF") && spec.schema_id.is_none() {
-                // Building the encoder registers the schema of the columns.
-                let _ = if key { key_encoder(&source, registry) } else { value_encoder(&source, registry) };
-            }
+        if !case.topics.iter().any(|t| t.name == source.topic) {
+            let _ = register_schemas(&source, registry);
         }
     }
 }
@@ -210,7 +202,7 @@ fn register_statement_schemas(case: &QttCase, statements: &[Statement], registry
 /// The AVRO and PROTOBUF schemas the case's topics declare, registered as the test harness
 /// does before any statement runs (under the ids given, if any). Returns the id
 /// of each subject's schema: input records are written with it.
-fn register_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<String, u32>, String> {
+fn register_topic_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<String, u32>, String> {
     let mut ids = HashMap::new();
     for topic in &case.topics {
         let sides = [
@@ -525,8 +517,7 @@ fn decode_side(
         Format::Avro | Format::Protobuf | Format::ProtobufNoSr => {
             // Read the columns, then compare their JSON form.
             let key = namespace == Namespace::Key;
-            let decoder = if key { key_decoder(source, registry) } else { value_decoder(source, registry) };
-            let decoded = decoder.map_err(|e| e.to_string())?.decode(&[Some(payload)]);
+            let decoded = decoder(source, registry, key).map_err(|e| e.to_string())?.decode(&[Some(payload)]);
             if let Some((_, error)) = decoded.errors.first() {
                 return Ok(Some(ActualValue::String(format!("<undecodable: {error}>"))));
             }
