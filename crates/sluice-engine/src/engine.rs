@@ -20,7 +20,7 @@ use crate::insert_values::insert_values;
 use crate::sink::sink_source;
 
 mod transient;
-pub use transient::{TransientQuery, TRANSIENT_TOPIC_PREFIX};
+pub use transient::{ScanPosition, TransientQuery, TRANSIENT_TOPIC_PREFIX};
 
 /// Settings an engine starts with.
 #[derive(Debug, Clone)]

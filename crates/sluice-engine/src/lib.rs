@@ -8,6 +8,6 @@ mod infer;
 mod insert_values;
 mod sink;
 
-pub use engine::{Engine, EngineConfig, Outcome, TransientQuery, TRANSIENT_TOPIC_PREFIX};
+pub use engine::{Engine, EngineConfig, Outcome, ScanPosition, TransientQuery, TRANSIENT_TOPIC_PREFIX};
 pub use error::{EngineError, Result};
 pub use sluice_runtime::QueryOptions;

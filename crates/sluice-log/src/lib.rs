@@ -6,10 +6,12 @@
 //! implement the same trait.
 
 mod memory;
+mod partitioner;
 mod record;
 mod sled_log;
 
 pub use memory::MemoryLog;
+pub use partitioner::key_partition;
 pub use record::{Header, Record, StoredRecord};
 pub use sled_log::SledLog;
 

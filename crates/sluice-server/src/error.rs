@@ -33,6 +33,8 @@ pub enum ServerError {
     Log(#[from] sluice_log::LogError),
     #[error(transparent)]
     CommandLog(#[from] crate::command_log::CommandLogError),
+    #[error("the engine failed: {0}")]
+    Engine(String),
 }
 
 /// An error answered to a client: `generic_error`, or `statement_error`

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     /// deployment does, and serve only /info, /healthcheck and /status.
     /// The command log is not used then: the file is the application.
     pub queries_file: Option<PathBuf>,
+    /// Defaults for the properties of every request (`auto.offset.reset`
+    /// and the like); a request's own properties win.
+    pub properties: BTreeMap<String, String>,
 }
 
 impl Default for ServerConfig {
@@ -66,11 +69,11 @@ impl Default for ServerConfig {
             data_dir: None,
             service_id: "default_".into(),
             queries_file: None,
+            properties: BTreeMap::new(),
         }
     }
 }
 
-/// The routes of the REST API.
 /// The routes of the REST API. A headless server (one that runs a
 /// queries file) takes no statements, queries or rows from clients.
 fn router(state: AppState, headless: bool) -> Router {
@@ -124,7 +127,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         (None, None) => Replayed::default(),
     };
     let replay_errors = replayed.errors;
-    let state = AppState::new(engine, config.service_id, commands, replayed.last, replayed.statuses);
+    let state = AppState::new(engine, config.service_id, commands, replayed.last, replayed.statuses)
+        .with_default_properties(config.properties);
     let (stop, stopped) = watch::channel(false);
     let runner = tokio::spawn(runner::run(state.clone(), stopped.clone()));
     // Queries replayed above catch up in the runner's first pass.
@@ -223,6 +227,27 @@ impl RunningServer {
     /// The ids of the transient (push and pull) queries running now.
     pub async fn transient_query_ids(&self) -> Vec<String> {
         self.state.with_engine(|engine| engine.transient_ids()).await.unwrap_or_default()
+    }
+
+    /// Runs `work` on the server's engine, between requests. For harnesses
+    /// that stand in for the outside world: a producer writing records to
+    /// a topic, or a check of what a topic holds.
+    pub async fn with_engine<R, F>(&self, work: F) -> Result<R, ServerError>
+    where
+        F: FnOnce(&mut Engine) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.state.with_engine(work).await.map_err(|e| ServerError::Engine(e.message))
+    }
+
+    /// Runs every persistent and push query over what the log holds now,
+    /// until none has anything left to read, and lets push queries send
+    /// what that produced. Records appended before the call are processed
+    /// when it returns.
+    pub async fn catch_up(&self) -> Result<(), ServerError> {
+        let ran = self.with_engine(|engine| engine.run_until_idle().map_err(|e| e.to_string())).await?;
+        self.state.pass_done();
+        ran.map(|_| ()).map_err(ServerError::Engine)
     }
 
     /// Serves until the server fails or is stopped.

@@ -60,8 +60,9 @@ pub struct RowReader {
 impl RowReader {
     /// A reader of `sink`'s records that shows the `shown` columns (name
     /// in the sink, name shown), in that order; every column of the sink
-    /// when `shown` is empty.
-    pub fn new(sink: &DataSource, shown: &[(String, String)]) -> Self {
+    /// when `shown` is empty. With `window_bounds` (a `SELECT *`), a
+    /// windowed output shows its window bounds too.
+    pub fn new(sink: &DataSource, shown: &[(String, String)], window_bounds: bool) -> Self {
         let key_count = sink.schema.key_columns().count();
         let all: Vec<OutputColumn> = sink
             .schema
@@ -94,10 +95,9 @@ impl RowReader {
                 })
                 .collect()
         };
-        // A windowed output's rows carry their window after the key
-        // columns (wherever the SELECT put them), as ksqlDB shows them,
-        // unless the query selected the bounds itself.
-        if sink.window.is_some() {
+        // `SELECT *` of a windowed output shows the window after the key
+        // columns, as ksqlDB does (unless the bounds were selected too).
+        if sink.window.is_some() && window_bounds {
             let at = columns.iter().rposition(|c| c.is_key).map_or(0, |last| last + 1);
             let mut bounds = Vec::new();
             for (name, place) in [("WINDOWSTART", Place::WindowStart), ("WINDOWEND", Place::WindowEnd)] {
@@ -217,6 +217,7 @@ mod tests {
                 Some(window),
             ),
             &[],
+            true,
         );
         assert_eq!(
             reader.schema(true),
@@ -245,6 +246,7 @@ mod tests {
                 None,
             ),
             &[("V".to_string(), "V".to_string()), ("B".to_string(), "SHOWN_B".to_string())],
+            false,
         );
         let record = Record {
             key: Some(br#"{"B":"x","A":1}"#.to_vec()),

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 use sluice_catalog::Catalog;
-use sluice_engine::{Engine, TransientQuery};
+use sluice_engine::{Engine, ScanPosition, TransientQuery};
 use sluice_log::StoredRecord;
 use sluice_sql::ast::{Select, SourceKind, Statement};
 use tokio::sync::mpsc;
@@ -178,7 +178,7 @@ async fn push(state: AppState, request: QueryRequest, framing: Framing) -> Resul
         })
         .await??;
     state.wake_runner();
-    let reader = RowReader::new(&started.sink, &started.shown);
+    let reader = RowReader::new(&started.sink, &started.shown, started.selects_all);
     let header = header(framing, &started.id, &reader, false);
     let (sender, receiver) = mpsc::channel::<Result<String, Infallible>>(64);
     tokio::spawn(tail(state, started, reader, limit, framing.start(&header), framing, sender));
@@ -274,32 +274,41 @@ async fn follow(
 async fn pull(state: AppState, request: QueryRequest, framing: Framing) -> Result<Response, ApiError> {
     let QueryRequest { select, text, .. } = request;
     let limit = select.limit;
-    let (query, records) = state.with_engine(move |engine| run_pull(engine, &select, &text)).await??;
-    let reader = RowReader::new(&query.sink, &query.shown);
-    let mut rows: Vec<Row> = Vec::new();
-    for stored in &records {
+    let (query, records, positions) =
+        state.with_engine(move |engine| run_pull(engine, &select, &text)).await??;
+    let reader = RowReader::new(&query.sink, &query.shown, query.selects_all);
+    let mut rows: Vec<(Row, Option<ScanPosition>)> = Vec::new();
+    for (stored, position) in records.iter().zip(positions) {
         let row = reader.decode(&stored.record).map_err(|e| {
             ApiError::internal(format!("Query {} wrote a row Sluice cannot read: {e}", query.id))
         })?;
         if query.is_table {
             // A table's scan is its latest row per key; deleted keys drop out.
-            match rows.iter().position(|r| r.key == row.key) {
+            match rows.iter().position(|(r, _)| r.key == row.key) {
                 Some(found) if row.tombstone => {
                     rows.remove(found);
                 }
-                Some(found) => rows[found] = row,
-                None if !row.tombstone => rows.push(row),
+                Some(found) => rows[found] = (row, position),
+                None if !row.tombstone => rows.push((row, position)),
                 None => {}
             }
         } else {
-            rows.push(row);
+            rows.push((row, position));
         }
+    }
+    if query.is_table {
+        // In the order ksqlDB's state stores give them (a stable sort: a
+        // row without a position keeps its place).
+        rows.sort_by(|(_, a), (_, b)| match (a, b) {
+            (Some(a), Some(b)) => a.cmp(b),
+            _ => std::cmp::Ordering::Equal,
+        });
     }
     if let Some(limit) = limit {
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
     let mut body = framing.start(&header(framing, &query.id, &reader, query.is_table));
-    for row in &rows {
+    for (row, _) in &rows {
         body.push_str(&framing.row(row));
     }
     body.push_str(&match framing {
@@ -314,7 +323,7 @@ fn run_pull(
     engine: &mut Engine,
     select: &Select,
     text: &str,
-) -> Result<(TransientQuery, Vec<StoredRecord>), ApiError> {
+) -> Result<(TransientQuery, Vec<StoredRecord>, Vec<Option<ScanPosition>>), ApiError> {
     check_pull(engine.catalog(), select).map_err(|message| refused(message, text))?;
     let query = engine.start_transient(select, false).map_err(|e| refused(e.to_string(), text))?;
     let ran = engine.run_until_idle();
@@ -335,7 +344,9 @@ fn run_pull(
         return Err(ApiError::internal(format!("Query {} failed: {failure}", query.id)));
     }
     ran.map_err(|e| ApiError::internal(format!("Running the queries failed: {e}")))?;
-    Ok((query, records))
+    let keys: Vec<Option<&[u8]>> = records.iter().map(|r| r.record.key.as_deref()).collect();
+    let positions = if query.is_table { engine.scan_positions(&query, &keys) } else { vec![None; records.len()] };
+    Ok((query, records, positions))
 }
 
 /// What ksqlDB refuses in a pull query.

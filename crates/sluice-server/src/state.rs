@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 
 use sluice_engine::Engine;
+use serde_json::{Map, Value};
 use sluice_log::Log;
 use tokio::sync::{watch, Mutex, Notify};
 
@@ -37,6 +38,8 @@ struct Shared {
     /// The outcome of every command, by command id, for `/status`.
     statuses: StdMutex<BTreeMap<String, CommandStatus>>,
     service_id: String,
+    /// The server's defaults for request properties.
+    default_properties: Map<String, Value>,
 }
 
 /// What became of a command (ksqlDB's CommandStatus). Commands run before
@@ -68,8 +71,25 @@ impl AppState {
                 commands,
                 statuses: StdMutex::new(statuses),
                 service_id,
+                default_properties: Map::new(),
             }),
         }
+    }
+
+    /// Sets the server's defaults for request properties. Called before
+    /// the state is shared.
+    pub fn with_default_properties(mut self, defaults: BTreeMap<String, String>) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.inner) {
+            shared.default_properties = defaults.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        }
+        self
+    }
+
+    /// A request's properties over the server's defaults.
+    pub fn request_properties(&self, given: Map<String, Value>) -> Map<String, Value> {
+        let mut properties = self.inner.default_properties.clone();
+        properties.extend(given);
+        properties
     }
 
     /// Runs `work` on the engine, alone, on a blocking thread: the engine

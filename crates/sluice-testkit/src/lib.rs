@@ -5,6 +5,8 @@
 //!   [`QttCase`] per combination, with `{FORMAT}` and `{CONFIG}` substituted.
 //! - [`compare`]: ksqlDB's `ExpectedRecordComparator` and per-topic output
 //!   checks ([`compare_topic`], [`compare_outputs`]).
+//! - [`rqtt`]: REST query-validation tests, run against a real server over
+//!   HTTP.
 //! - [`report`]: the `PASS`/`FAIL` lines, the summary line, and the ratchet
 //!   list of passing case names.
 //!
@@ -19,6 +21,7 @@ mod error;
 pub mod jsonc;
 pub mod qtt;
 pub mod report;
+pub mod rqtt;
 
 pub use compare::{
     actual_matches, compare_outputs, compare_topic, compare_topic_with, record_mismatch, value_mismatch,
@@ -30,6 +33,7 @@ pub use qtt::{
     load_qtt, run_case, ExpectedException, Loaded, PostConditions, PostSource, PostTopic, PostTopics,
     QttCase, RecordHeader, TestRecord, TopicSpec, WindowKind, WindowSpec,
 };
+pub use rqtt::{load_rqtt, run_rqtt_case, RqttCase};
 pub use report::{
     message_summary, ratchet_additions, ratchet_regressions, read_ratchet, write_ratchet, write_report,
     CaseResult, Summary,

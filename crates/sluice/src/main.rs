@@ -131,6 +131,21 @@ enum TestCommand {
         #[arg(long, value_name = "FILE")]
         write_ratchet: Option<PathBuf>,
     },
+    /// Run ksqlDB REST query-validation (RQTT) cases against a real server
+    /// over HTTP: files or directories of them.
+    ///
+    /// Each case gets a fresh in-memory server on a free local port. The
+    /// output and exit status are those of `test qtt`.
+    Rqtt {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// A file of case names that must pass (one per line).
+        #[arg(long, value_name = "FILE")]
+        ratchet: Option<PathBuf>,
+        /// Write the names of the passing cases to this file.
+        #[arg(long, value_name = "FILE")]
+        write_ratchet: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -142,6 +157,7 @@ fn main() -> ExitCode {
                 data_dir: Some(data_dir),
                 service_id,
                 queries_file,
+                ..sluice_server::ServerConfig::default()
             })
         }
         Command::Shell { server, embedded, execute, file, output, defines } => {
@@ -153,7 +169,10 @@ fn main() -> ExitCode {
         }
         Command::Check { files } => check::run(&files),
         Command::Test(TestCommand::Qtt { paths, ratchet, write_ratchet }) => {
-            test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet })
+            test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet }, test_qtt::Suite::Qtt)
+        }
+        Command::Test(TestCommand::Rqtt { paths, ratchet, write_ratchet }) => {
+            test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet }, test_qtt::Suite::Rqtt)
         }
         Command::Bench { workload, input, check } => bench::run(&bench::Options { workload, input, check }),
     }

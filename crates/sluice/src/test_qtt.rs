@@ -1,4 +1,6 @@
-//! `sluice test qtt PATH...`: run ksqlDB query-validation cases.
+//! `sluice test qtt PATH...` and `sluice test rqtt PATH...`: run ksqlDB's
+//! query-validation cases, in process (QTT) or against a server over HTTP
+//! (RQTT), with one report and ratchet format for both.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -6,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use sluice_testkit::{
-    load_qtt, message_summary, ratchet_regressions, read_ratchet, run_case, write_ratchet, CaseResult,
+    load_qtt, load_rqtt, message_summary, run_rqtt_case, ratchet_regressions, read_ratchet, run_case, write_ratchet, CaseResult,
     Summary,
 };
 
@@ -18,15 +20,39 @@ pub struct Options {
     pub write_ratchet: Option<PathBuf>,
 }
 
-pub fn run(options: &Options) -> ExitCode {
-    let loaded = match load_qtt(&options.paths) {
-        Ok(loaded) => loaded,
+/// Which suite the paths hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    Qtt,
+    Rqtt,
+}
+
+pub fn run(options: &Options, suite: Suite) -> ExitCode {
+    let outcome = match suite {
+        Suite::Qtt => load_qtt(&options.paths).map(|loaded| {
+            (loaded.cases.iter().map(run_case).collect::<Vec<_>>(), loaded.skipped.len())
+        }),
+        Suite::Rqtt => load_rqtt(&options.paths).map(|(cases, skipped)| {
+            // Each case starts a server on this runtime.
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    let failed = |case: &sluice_testkit::RqttCase| {
+                        CaseResult::fail(&case.case.name, format!("cannot start the async runtime: {e}"))
+                    };
+                    return (cases.iter().map(failed).collect(), skipped.len());
+                }
+            };
+            (cases.iter().map(|case| runtime.block_on(run_rqtt_case(case))).collect(), skipped.len())
+        }),
+    };
+    let (results, skipped): (Vec<CaseResult>, usize) = match outcome {
+        Ok(done) => done,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let results: Vec<CaseResult> = loaded.cases.iter().map(run_case).collect();
     let mut out = io::stdout().lock();
     // A closed stdout is no reason to panic; the exit status still tells.
     for result in &results {
@@ -35,7 +61,7 @@ pub fn run(options: &Options) -> ExitCode {
     if let Some(messages) = message_summary(&results) {
         let _ = writeln!(out, "{messages}");
     }
-    let _ = writeln!(out, "{}", Summary::of(&results, loaded.skipped.len()));
+    let _ = writeln!(out, "{}", Summary::of(&results, skipped));
     let _ = out.flush();
 
     if let Some(path) = &options.write_ratchet {

@@ -24,6 +24,14 @@ const PSEUDO_ALIAS_PREFIX: &str = "SLUICE_PSEUDO_";
 /// The value column added to a query that selects only key columns.
 const HIDDEN_VALUE: &str = "SLUICE_HIDDEN_ROWTIME";
 
+/// Where a table scan meets a row (see [`Engine::scan_positions`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScanPosition {
+    pub partition: u32,
+    pub key: Vec<u8>,
+    pub window_start: i64,
+}
+
 /// A running transient query; [`Engine::close_transient`] stops it and
 /// deletes its topic.
 #[derive(Debug, Clone)]
@@ -40,6 +48,11 @@ pub struct TransientQuery {
     /// in `sink`, and the name to show. Columns of `sink` not listed were
     /// added to satisfy the rules above.
     pub shown: Vec<(String, String)>,
+    /// The source the query reads (the first, for a join).
+    pub source: String,
+    /// The query selects `*`: a windowed output then shows its window
+    /// bounds too.
+    pub selects_all: bool,
 }
 
 impl Engine {
@@ -47,7 +60,20 @@ impl Engine {
     /// already in its source topics (`auto.offset.reset=latest`).
     pub fn start_transient(&mut self, select: &Select, from_end: bool) -> Result<TransientQuery> {
         let source = select.from.source.name.as_str();
-        let id = format!("transient_{source}_{}", self.next_transient_number);
+        // ksqlDB serves a push query that only filters and projects what a
+        // persistent query writes, from now on, as a "scalable" push query
+        // that taps the persistent query's output; its id says so.
+        let scalable = from_end
+            && select.from.joins.is_empty()
+            && select.group_by.is_empty()
+            && select.partition_by.is_empty()
+            && select.window.is_none()
+            && self.catalog.source(source).is_some_and(|s| s.from_query);
+        let id = if scalable {
+            format!("SCALABLE_PUSH_QUERY_{}", self.next_transient_number)
+        } else {
+            format!("transient_{source}_{}", self.next_transient_number)
+        };
         let mut select = select.clone();
         // (name in the sink, name shown) of every selected item that is a
         // pseudo column or aliased like one.
@@ -123,7 +149,51 @@ impl Engine {
         self.log.create_topic(&sink.topic, 1)?;
         self.next_transient_number += 1;
         self.transient.push(query);
-        Ok(TransientQuery { id, sink, is_table, shown })
+        let selects_all = select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
+        Ok(TransientQuery { id, sink, is_table, shown, source: source.to_string(), selects_all })
+    }
+
+    /// Where a table scan finds each of a pull query's rows, from the keys
+    /// of the query's records (its sink's JSON keys): the partition of the
+    /// source's topic that holds the key, the key as the source serializes
+    /// it, and the window start. Sorting by it gives ksqlDB's scan order:
+    /// its state is kept per partition and read partition by partition,
+    /// each in the order of its serialized keys. None for a key that
+    /// cannot be placed (the row then keeps its place).
+    pub fn scan_positions(&self, query: &TransientQuery, keys: &[Option<&[u8]>]) -> Vec<Option<ScanPosition>> {
+        let none = || vec![None; keys.len()];
+        let Some(source) = self.catalog.source(&query.source) else { return none() };
+        let Some(topic) = self.log.topic(&source.topic) else { return none() };
+        let (Ok(decoder), Ok(encoder)) = (
+            sluice_runtime::decoder(&query.sink, &self.registry, true),
+            sluice_runtime::encoder(source, &self.registry, true),
+        ) else {
+            return none();
+        };
+        let split: Vec<(Option<&[u8]>, i64)> = keys
+            .iter()
+            .map(|key| match (key, &query.sink.window) {
+                (Some(key), Some(window)) => match sluice_runtime::split_window(key, window) {
+                    Some((inner, start, _)) => (Some(inner), start),
+                    None => (Some(*key), 0),
+                },
+                (key, _) => (*key, 0),
+            })
+            .collect();
+        let decoded = decoder.decode(&split.iter().map(|(k, _)| *k).collect::<Vec<_>>());
+        if !decoded.errors.is_empty() {
+            return none();
+        }
+        encoder
+            .encode(&decoded.columns, keys.len())
+            .into_iter()
+            .zip(&split)
+            .map(|(encoded, (_, start))| {
+                let bytes = encoded.ok().flatten()?;
+                let partition = sluice_log::key_partition(&bytes, topic.partitions);
+                Some(ScanPosition { partition, key: bytes, window_start: *start })
+            })
+            .collect()
     }
 
     /// Stops a transient query and deletes its topic. Returns whether it

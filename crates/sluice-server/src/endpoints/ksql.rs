@@ -44,7 +44,7 @@ async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Respon
     let ksql = request.ksql.ok_or_else(|| ApiError::bad_request("The request has no \"ksql\" field."))?;
     let mut variables = session_variables(&request.session_variables);
     let statements = parse_all(&ksql, &mut variables)?;
-    let properties = request.streams_properties;
+    let properties = state.request_properties(request.streams_properties);
     let worker = state.clone();
     let entities = state
         .with_engine(move |engine| execute_all(engine, &worker, statements, properties, &variables))

@@ -85,8 +85,10 @@ pub(crate) fn parse_test(test: &Value) -> Result<ParsedTest, String> {
     if statements.is_empty() {
         return Err("'statements' is missing or empty".into());
     }
-    if fields.expected_exception.is_none() && inputs.is_empty() && outputs.is_empty() {
-        return Err("no inputs, outputs or expectedException".into());
+    // REST cases (RQTT) check `responses` or an `expectedError` instead.
+    let checks_rest = test.get("responses").is_some() || test.get("expectedError").is_some();
+    if fields.expected_exception.is_none() && inputs.is_empty() && outputs.is_empty() && !checks_rest {
+        return Err("no inputs, outputs, expectedException, responses or expectedError".into());
     }
     Ok(ParsedTest {
         name,

@@ -97,7 +97,7 @@ fn run(case: &QttCase) -> Result<CaseResult, String> {
 }
 
 /// `use.exact.numeric.comparison=false` compares numbers as doubles.
-fn number_mode(case: &QttCase) -> NumberMode {
+pub(crate) fn number_mode(case: &QttCase) -> NumberMode {
     let exact = case.properties.get("use.exact.numeric.comparison");
     let inexact = matches!(exact, Some(Value::Bool(false))) || exact.and_then(Value::as_str) == Some("false");
     if inexact {
@@ -120,7 +120,7 @@ fn rejected(case: &QttCase, message: &str, was_last: bool) -> CaseResult {
     }
 }
 
-fn parse_statements(case: &QttCase) -> Result<Vec<Statement>, String> {
+pub(crate) fn parse_statements(case: &QttCase) -> Result<Vec<Statement>, String> {
     let mut variables = HashMap::new();
     let mut statements = Vec::new();
     for text in &case.statements {
@@ -188,7 +188,7 @@ fn create_topics(case: &QttCase, statements: &[Statement], log: &dyn Log) -> Res
 /// statements declare (and the case does not) first, so their ids come before
 /// those of the case's topics. A statement that does not hold up is left to fail
 /// when it runs.
-fn register_statement_schemas(case: &QttCase, statements: &[Statement], registry: &Registry) {
+pub(crate) fn register_statement_schemas(case: &QttCase, statements: &[Statement], registry: &Registry) {
     let Ok(config) = config(case) else { return };
     for statement in statements {
         let Statement::CreateSource(create) = statement else { continue };
@@ -202,7 +202,7 @@ fn register_statement_schemas(case: &QttCase, statements: &[Statement], registry
 /// The AVRO and PROTOBUF schemas the case's topics declare, registered as the test harness
 /// does before any statement runs (under the ids given, if any). Returns the id
 /// of each subject's schema: input records are written with it.
-fn register_topic_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<String, u32>, String> {
+pub(crate) fn register_topic_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<String, u32>, String> {
     let mut ids = HashMap::new();
     for topic in &case.topics {
         let sides = [
@@ -265,7 +265,7 @@ fn format(spec: &sluice_catalog::FormatSpec) -> Result<Format, String> {
 
 /// Serializes a test record the way the topic's source expects it (or, for
 /// AVRO, with the schema the case gives the topic).
-fn encode_input(
+pub(crate) fn encode_input(
     input: &TestRecord,
     engine: &Engine,
     topic_schemas: &HashMap<String, u32>,
@@ -423,7 +423,7 @@ fn encode_side(
 }
 
 /// Reads a topic back as the records the comparison expects.
-fn read_topic(topic: &str, engine: &Engine, numbers: NumberMode) -> Result<Vec<ActualRecord>, String> {
+pub(crate) fn read_topic(topic: &str, engine: &Engine, numbers: NumberMode) -> Result<Vec<ActualRecord>, String> {
     let log = engine.log();
     let Some(info) = log.topic(topic) else { return Ok(Vec::new()) };
     let mut records: Vec<StoredRecord> = Vec::new();
