@@ -272,6 +272,12 @@ impl Engine {
     }
 
     fn create_as_select(&mut self, create: &CreateAsSelect) -> Result<Outcome> {
+        if create.query.limit.is_some() {
+            return Err(EngineError::Invalid(format!(
+                "CREATE {} AS SELECT statements don't support LIMIT clause.",
+                create.kind
+            )));
+        }
         let plan = plan_select(&create.query, &self.catalog, &self.compiler, create.name.as_str())?;
         let sink = sink_source(create, &plan, &self.config.formats)?;
         check_registered_schemas(&sink, &self.registry)?;

@@ -201,7 +201,7 @@ pub fn plan_aggregation(
     let intermediate_schema: SchemaRef = Arc::new(Schema::new(fields));
 
     let having = having
-        .map(|h| compiler.compile(&h, &intermediate_schema).map_err(|e| e.in_clause("HAVING")))
+        .map(|h| compiler.compile(&h, &intermediate_schema).map_err(|e| e.in_clause("HAVING", &h)))
         .transpose()?;
 
     let mut names = OutputNames::new(items);

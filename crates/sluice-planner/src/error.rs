@@ -21,11 +21,12 @@ pub enum PlanError {
 pub type Result<T> = std::result::Result<T, PlanError>;
 
 impl PlanError {
-    /// Names the clause (`WHERE`, `HAVING`) an expression error came from, as ksqlDB does.
-    pub fn in_clause(self, clause: &str) -> PlanError {
+    /// Names the clause (`WHERE`, `HAVING`) an expression error came from,
+    /// and the clause's expression, as ksqlDB does.
+    pub fn in_clause(self, clause: &str, expression: &dyn std::fmt::Display) -> PlanError {
         match self {
             PlanError::Comparison(message) => {
-                PlanError::Invalid(format!("Error in {clause} expression: {message}"))
+                PlanError::Invalid(format!("Error in {clause} expression: {message}\nStatement: {expression}"))
             }
             other => other,
         }

@@ -634,8 +634,8 @@ mod tests {
     #[test]
     fn comparisons_need_comparable_types() {
         assert_eq!(
-            eval("id >= 'x'").unwrap_err().in_clause("WHERE").to_string(),
-            "Error in WHERE expression: Cannot compare ID (INTEGER) to 'x' (STRING) with GREATER_THAN_OR_EQUAL."
+            eval("id >= 'x'").unwrap_err().in_clause("WHERE", &"(ID >= 'x')").to_string(),
+            "Error in WHERE expression: Cannot compare ID (INTEGER) to 'x' (STRING) with GREATER_THAN_OR_EQUAL.\nStatement: (ID >= 'x')"
         );
         assert!(eval("id = TRUE").is_err());
         assert!(eval("ARRAY[1] < ARRAY[2]").is_err());

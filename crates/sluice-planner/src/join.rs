@@ -303,7 +303,7 @@ pub fn plan_join(
     }
     let filter = match &select.where_clause {
         Some(condition) => {
-            Some(compiler.compile(&resolve(condition)?, &joined_schema).map_err(|e| e.in_clause("WHERE"))?)
+            Some(compiler.compile(&resolve(condition)?, &joined_schema).map_err(|e| e.in_clause("WHERE", condition))?)
         }
         None => None,
     };

@@ -16,16 +16,16 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
-use sluice_catalog::Catalog;
 use sluice_engine::{Engine, ScanPosition, TransientQuery};
 use sluice_log::StoredRecord;
-use sluice_sql::ast::{Select, SourceKind, Statement};
+use sluice_sql::ast::{Select, Statement};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::endpoints::ksql::parse_all;
 use crate::endpoints::property_text;
 use crate::error::{code, ApiError};
+use crate::pull_check::check_pull;
 use crate::rows::{Row, RowReader};
 use crate::state::AppState;
 
@@ -112,6 +112,8 @@ pub struct QueryRequest {
     pub text: String,
     /// `auto.offset.reset` is `latest` (the default for push queries).
     pub from_end: bool,
+    /// The request's properties (over the server's defaults).
+    pub properties: Map<String, Value>,
 }
 
 impl QueryRequest {
@@ -151,7 +153,7 @@ impl QueryRequest {
                 )))
             }
         };
-        Ok(QueryRequest { select, text, from_end })
+        Ok(QueryRequest { select, text, from_end, properties: properties.clone() })
     }
 
     /// Runs the query and answers it in `framing`.
@@ -170,7 +172,7 @@ fn refused(message: impl Into<String>, text: &str) -> ApiError {
 }
 
 async fn push(state: AppState, request: QueryRequest, framing: Framing) -> Result<Response, ApiError> {
-    let QueryRequest { select, text, from_end } = request;
+    let QueryRequest { select, text, from_end, .. } = request;
     let limit = select.limit;
     let started = state
         .with_engine(move |engine| {
@@ -272,10 +274,10 @@ async fn follow(
 }
 
 async fn pull(state: AppState, request: QueryRequest, framing: Framing) -> Result<Response, ApiError> {
-    let QueryRequest { select, text, .. } = request;
+    let QueryRequest { select, text, properties, .. } = request;
     let limit = select.limit;
     let (query, records, positions) =
-        state.with_engine(move |engine| run_pull(engine, &select, &text)).await??;
+        state.with_engine(move |engine| run_pull(engine, &select, &text, &properties)).await??;
     let reader = RowReader::new(&query.sink, &query.shown, query.selects_all);
     let mut rows: Vec<(Row, Option<ScanPosition>)> = Vec::new();
     for (stored, position) in records.iter().zip(positions) {
@@ -323,8 +325,9 @@ fn run_pull(
     engine: &mut Engine,
     select: &Select,
     text: &str,
+    properties: &Map<String, Value>,
 ) -> Result<(TransientQuery, Vec<StoredRecord>, Vec<Option<ScanPosition>>), ApiError> {
-    check_pull(engine.catalog(), select).map_err(|message| refused(message, text))?;
+    check_pull(engine.catalog(), select, properties).map_err(|message| refused(message, text))?;
     let query = engine.start_transient(select, false).map_err(|e| refused(e.to_string(), text))?;
     let ran = engine.run_until_idle();
     let failure = engine.transient_failure(&query.id).map(str::to_string);
@@ -347,37 +350,4 @@ fn run_pull(
     let keys: Vec<Option<&[u8]>> = records.iter().map(|r| r.record.key.as_deref()).collect();
     let positions = if query.is_table { engine.scan_positions(&query, &keys) } else { vec![None; records.len()] };
     Ok((query, records, positions))
-}
-
-/// What ksqlDB refuses in a pull query.
-fn check_pull(catalog: &Catalog, select: &Select) -> Result<(), String> {
-    let refuse = |clause: &str| {
-        Err(format!(
-            "Pull queries don't support {clause} clauses. See https://cnfl.io/queries for more info.\n\
-             Add EMIT CHANGES if you intended to issue a push query."
-        ))
-    };
-    if !select.from.joins.is_empty() {
-        return refuse("JOIN");
-    }
-    if select.window.is_some() {
-        return refuse("WINDOW");
-    }
-    if !select.group_by.is_empty() {
-        return refuse("GROUP BY");
-    }
-    if !select.partition_by.is_empty() {
-        return refuse("PARTITION BY");
-    }
-    let name = select.from.source.name.as_str();
-    let Some(source) = catalog.source(name) else {
-        return Err(format!("{name} does not exist."));
-    };
-    if source.kind == SourceKind::Table && !source.from_query && !source.is_source {
-        return Err(format!(
-            "The `{name}` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE \
-             QUERYABLE_{name} AS SELECT * FROM {name}'. See https://cnfl.io/queries for more info."
-        ));
-    }
-    Ok(())
 }
