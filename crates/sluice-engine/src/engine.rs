@@ -157,7 +157,15 @@ impl Engine {
                     )));
                 }
                 let timestamp = if self.wall_clock_inserts { now_millis() } else { 0 };
-                insert_values(source, columns, values, timestamp, self.log.as_ref(), &self.registry)?;
+                insert_values(
+                    source,
+                    columns,
+                    values,
+                    timestamp,
+                    self.log.as_ref(),
+                    &self.registry,
+                    &self.compiler,
+                )?;
                 Ok(Outcome::message(""))
             }
             Statement::DropSource { kind, if_exists, name, delete_topic } => {

@@ -128,6 +128,9 @@ impl ExprCompiler {
                 } else {
                     (boxed(left)?, boxed(right)?)
                 };
+                if !is_comparison(*op) && !matches!(op, ast::BinaryOp::And | ast::BinaryOp::Or) {
+                    check_null_arithmetic(left, &left_expr, *op, right, &right_expr, schema)?;
+                }
                 if is_comparison(*op) {
                     if let (Ok(l), Ok(r)) = (left_expr.get_type(schema), right_expr.get_type(schema)) {
                         check_comparable(left, &l, *op, right, &r)?;
@@ -336,6 +339,52 @@ fn comparable(left: &DataType, right: &DataType, equality: bool) -> bool {
         (Time, Text) | (Text, Time) => true,
         (Nested, Nested) => equality && sql_type_name(left) == sql_type_name(right),
         (l, r) => l == r,
+    }
+}
+
+/// ksqlDB refuses arithmetic with a bare NULL operand.
+fn check_null_arithmetic(
+    left: &ast::Expr,
+    left_expr: &Expr,
+    op: ast::BinaryOp,
+    right: &ast::Expr,
+    right_expr: &Expr,
+    schema: &DFSchema,
+) -> Result<()> {
+    let is_null = |e: &ast::Expr| matches!(e, ast::Expr::Literal(ast::Literal::Null));
+    if !is_null(left) && !is_null(right) {
+        return Ok(());
+    }
+    let type_name = |e: &ast::Expr, logical: &Expr| {
+        if is_null(e) {
+            "null".to_string()
+        } else {
+            logical.get_type(schema).map(|t| sql_type_name(&t)).unwrap_or_else(|_| "?".into())
+        }
+    };
+    Err(PlanError::Invalid(format!(
+        "Error processing expression: ({} {op} {}). Arithmetic on types {} and {} are not supported.",
+        ksql_text(left),
+        ksql_text(right),
+        type_name(left, left_expr),
+        type_name(right, right_expr)
+    )))
+}
+
+/// An expression as ksqlDB's messages print it, where that differs from
+/// Sluice's own printing: `null` in lower case, `MAP(k:=v)`.
+fn ksql_text(expr: &ast::Expr) -> String {
+    match expr {
+        ast::Expr::Literal(ast::Literal::Null) => "null".into(),
+        ast::Expr::Map(entries) => format!(
+            "MAP({})",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}:={}", ksql_text(k), ksql_text(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
     }
 }
 

@@ -17,6 +17,7 @@ mod endpoints;
 mod entities;
 mod error;
 mod functions;
+mod key_lookup;
 mod pull_check;
 mod rows;
 mod runner;

@@ -211,7 +211,12 @@ fn comparison(expr: &Expr) -> Option<(&Expr, &Expr, Option<BinaryOp>)> {
         Expr::Binary { left, op, right }
             if matches!(
                 op,
-                BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+                BinaryOp::Eq
+                    | BinaryOp::NotEq
+                    | BinaryOp::Lt
+                    | BinaryOp::LtEq
+                    | BinaryOp::Gt
+                    | BinaryOp::GtEq
             ) =>
         {
             Some((left, right, Some(*op)))

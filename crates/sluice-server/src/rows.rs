@@ -2,8 +2,9 @@
 //! them with JSON keys and values (see `sluice_engine::TransientQuery`),
 //! and this turns each record into the row's columns as JSON values.
 
+use chrono::{DateTime, NaiveTime, Timelike};
 use serde_json::{Map, Value};
-use sluice_catalog::{DataSource, Namespace, WindowInfo, WINDOW_BOUNDS_COLUMNS};
+use sluice_catalog::{DataSource, Namespace, SqlType, WindowInfo, WINDOW_BOUNDS_COLUMNS};
 use sluice_log::Record;
 use sluice_runtime::split_window;
 
@@ -20,6 +21,8 @@ enum Place {
 struct OutputColumn {
     name: String,
     sql_type: String,
+    /// The type, to show TIMESTAMP, DATE and TIME values as text.
+    shown_as: SqlType,
     is_key: bool,
     place: Place,
 }
@@ -30,6 +33,9 @@ pub struct Row {
     /// The record's key bytes (window included): a table's rows with equal
     /// keys update each other.
     pub key: Option<Vec<u8>>,
+    /// The key as JSON (a single key column's value, or an object of
+    /// them), without its window.
+    pub key_value: Value,
     pub columns: Vec<Value>,
     /// The row deletes its key from a table.
     pub tombstone: bool,
@@ -71,6 +77,7 @@ impl RowReader {
             .map(|column| OutputColumn {
                 name: column.name.clone(),
                 sql_type: column.sql_type.to_string(),
+                shown_as: column.sql_type.clone(),
                 is_key: column.namespace == Namespace::Key,
                 place: match column.namespace {
                     Namespace::Key => Place::Key(column.name.clone()),
@@ -105,6 +112,7 @@ impl RowReader {
                     bounds.push(OutputColumn {
                         name: name.into(),
                         sql_type: "BIGINT".into(),
+                        shown_as: SqlType::Bigint,
                         is_key: true,
                         place,
                     });
@@ -164,14 +172,77 @@ impl RowReader {
             .iter()
             .map(|c| match &c.place {
                 // A single key column's value is the key itself.
-                Place::Key(_) if self.key_count == 1 => key.clone(),
-                Place::Key(name) => key.get(name).cloned().unwrap_or(Value::Null),
-                Place::Value(name) => value.get(name).cloned().unwrap_or(Value::Null),
+                Place::Key(_) if self.key_count == 1 => shown(key.clone(), &c.shown_as),
+                Place::Key(name) => shown(key.get(name).cloned().unwrap_or(Value::Null), &c.shown_as),
+                Place::Value(name) => shown(value.get(name).cloned().unwrap_or(Value::Null), &c.shown_as),
                 Place::WindowStart => window.map(|w| Value::from(w.0)).unwrap_or(Value::Null),
                 Place::WindowEnd => window.map(|w| Value::from(w.1)).unwrap_or(Value::Null),
             })
             .collect();
-        Ok(Row { key: record.key.clone(), columns, tombstone: record.value.is_none() })
+        Ok(Row { key: record.key.clone(), key_value: key, columns, tombstone: record.value.is_none() })
+    }
+}
+
+/// A value as ksqlDB's REST API shows it: the JSON format writes
+/// TIMESTAMP, DATE and TIME as numbers (milliseconds since the epoch, days
+/// since the epoch, milliseconds of the day); clients get ISO-8601 text,
+/// `2021-01-31T10:15:00.000`, `2021-01-31` and `10:15`, in UTC.
+fn shown(value: Value, sql_type: &SqlType) -> Value {
+    match (sql_type, value) {
+        (SqlType::Timestamp, Value::Number(n)) => {
+            match n.as_i64().and_then(DateTime::from_timestamp_millis) {
+                Some(t) => Value::String(t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()),
+                None => Value::Number(n),
+            }
+        }
+        (SqlType::Date, Value::Number(n)) => {
+            let date = n.as_i64().and_then(|days| DateTime::from_timestamp(days.checked_mul(86_400)?, 0));
+            match date {
+                Some(d) => Value::String(d.format("%Y-%m-%d").to_string()),
+                None => Value::Number(n),
+            }
+        }
+        (SqlType::Time, Value::Number(n)) => {
+            let time = n.as_i64().and_then(|ms| {
+                let ms = u32::try_from(ms).ok()?;
+                NaiveTime::from_num_seconds_from_midnight_opt(ms / 1000, (ms % 1000) * 1_000_000)
+            });
+            match time {
+                Some(t) => Value::String(java_local_time(t)),
+                None => Value::Number(n),
+            }
+        }
+        (SqlType::Array(element), Value::Array(items)) => {
+            Value::Array(items.into_iter().map(|item| shown(item, element)).collect())
+        }
+        (SqlType::Map(_, element), Value::Object(entries)) => {
+            Value::Object(entries.into_iter().map(|(k, v)| (k, shown(v, element))).collect())
+        }
+        (SqlType::Struct(fields), Value::Object(entries)) => Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let shown_value = match fields.iter().find(|(name, _)| *name == k) {
+                        Some((_, field_type)) => shown(v, field_type),
+                        None => v,
+                    };
+                    (k, shown_value)
+                })
+                .collect(),
+        ),
+        (_, other) => other,
+    }
+}
+
+/// A time of day as Java's LocalTime prints it: `HH:mm`, with seconds and
+/// milliseconds only when they are not zero.
+fn java_local_time(t: NaiveTime) -> String {
+    if t.nanosecond() != 0 {
+        t.format("%H:%M:%S%.3f").to_string()
+    } else if t.second() != 0 {
+        t.format("%H:%M:%S").to_string()
+    } else {
+        t.format("%H:%M").to_string()
     }
 }
 
@@ -232,6 +303,20 @@ mod tests {
         assert_eq!(row.to_json().to_string(), r#"{"row":{"columns":["a",20,30,3]}}"#);
         let deleted = reader.decode(&Record { key: Some(key), value: None, ..Record::default() }).unwrap();
         assert_eq!(deleted.to_json().to_string(), r#"{"row":{"columns":["a",20,30,null],"tombstone":true}}"#);
+    }
+
+    #[test]
+    fn shows_temporal_values_as_iso_text() {
+        assert_eq!(shown(Value::from(1_612_088_100_005i64), &SqlType::Timestamp), "2021-01-31T10:15:00.005");
+        assert_eq!(shown(Value::from(18_658), &SqlType::Date), "2021-01-31");
+        assert_eq!(shown(Value::from(36_900_000), &SqlType::Time), "10:15");
+        assert_eq!(shown(Value::from(36_901_500), &SqlType::Time), "10:15:01.500");
+        let nested = SqlType::Struct(vec![("T".into(), SqlType::Array(Box::new(SqlType::Timestamp)))]);
+        assert_eq!(
+            shown(serde_json::json!({"T": [0, null]}), &nested),
+            serde_json::json!({"T": ["1970-01-01T00:00:00.000", null]})
+        );
+        assert_eq!(shown(Value::from(7), &SqlType::Bigint), 7);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use crate::endpoints::ksql::parse_all;
 use crate::endpoints::property_text;
 use crate::error::{code, ApiError};
+use crate::key_lookup::{looked_up_keys, lookup_position};
 use crate::pull_check::check_pull;
 use crate::rows::{Row, RowReader};
 use crate::state::AppState;
@@ -234,6 +235,11 @@ async fn follow(
                     // The engine wrote it: unreadable would be a bug, not
                     // the client's mistake; the row is skipped.
                     let Ok(row) = reader.decode(&record.record) else { continue };
+                    // A stream's record without a value is no row for a
+                    // client (ksqlDB ignores it); a table's is a deletion.
+                    if row.tombstone && !query.is_table {
+                        continue;
+                    }
                     if sender.send(Ok(framing.row(&row))).await.is_err() {
                         return Ending::ClientGone;
                     }
@@ -276,8 +282,15 @@ async fn follow(
 async fn pull(state: AppState, request: QueryRequest, framing: Framing) -> Result<Response, ApiError> {
     let QueryRequest { select, text, properties, .. } = request;
     let limit = select.limit;
-    let (query, records, positions) =
-        state.with_engine(move |engine| run_pull(engine, &select, &text, &properties)).await??;
+    let (query, records, positions, looked_up) = state
+        .with_engine(move |engine| {
+            let looked_up = engine
+                .catalog()
+                .source(select.from.source.name.as_str())
+                .and_then(|source| looked_up_keys(source, &select));
+            run_pull(engine, &select, &text, &properties).map(|(q, r, p)| (q, r, p, looked_up))
+        })
+        .await??;
     let reader = RowReader::new(&query.sink, &query.shown, query.selects_all);
     let mut rows: Vec<(Row, Option<ScanPosition>)> = Vec::new();
     for (stored, position) in records.iter().zip(positions) {
@@ -300,11 +313,15 @@ async fn pull(state: AppState, request: QueryRequest, framing: Framing) -> Resul
     }
     if query.is_table {
         // In the order ksqlDB's state stores give them (a stable sort: a
-        // row without a position keeps its place).
+        // row without a position keeps its place), or for key lookups in
+        // the order the keys were named.
         rows.sort_by(|(_, a), (_, b)| match (a, b) {
             (Some(a), Some(b)) => a.cmp(b),
             _ => std::cmp::Ordering::Equal,
         });
+        if let Some(keys) = &looked_up {
+            rows.sort_by_key(|(row, _)| lookup_position(keys, &row.key_value));
+        }
     }
     if let Some(limit) = limit {
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -348,6 +365,7 @@ fn run_pull(
     }
     ran.map_err(|e| ApiError::internal(format!("Running the queries failed: {e}")))?;
     let keys: Vec<Option<&[u8]>> = records.iter().map(|r| r.record.key.as_deref()).collect();
-    let positions = if query.is_table { engine.scan_positions(&query, &keys) } else { vec![None; records.len()] };
+    let positions =
+        if query.is_table { engine.scan_positions(&query, &keys) } else { vec![None; records.len()] };
     Ok((query, records, positions))
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 
-use sluice_engine::Engine;
 use serde_json::{Map, Value};
+use sluice_engine::Engine;
 use sluice_log::Log;
 use tokio::sync::{watch, Mutex, Notify};
 

@@ -460,9 +460,10 @@ async fn a_restart_on_the_same_data_dir_brings_back_sources_queries_and_rows() {
     let home = pull_rows(&client, "SELECT * FROM home;").await;
     assert_eq!(home.len(), 2);
     let counts = pull_rows(&client, "SELECT * FROM counts;").await;
+    // A table scan reads keys in the order of their serialized bytes.
     assert_eq!(
         counts,
-        [json!({ "row": { "columns": ["home", 2] } }), json!({ "row": { "columns": ["about", 1] } })]
+        [json!({ "row": { "columns": ["about", 1] } }), json!({ "row": { "columns": ["home", 2] } })]
     );
     server.stop().await.expect("stops");
 
@@ -479,7 +480,7 @@ async fn a_restart_on_the_same_data_dir_brings_back_sources_queries_and_rows() {
     client.run("INSERT INTO pageviews (id, page, ms) VALUES (4, 'home', 4);").await;
     assert_eq!(pull_rows(&client, "SELECT * FROM home;").await.len(), 3);
     let counts = pull_rows(&client, "SELECT * FROM counts;").await;
-    assert_eq!(counts[0], json!({ "row": { "columns": ["home", 3] } }));
+    assert_eq!(counts[1], json!({ "row": { "columns": ["home", 3] } }));
     // Sequence numbers go on from the replayed ones (3 commands before).
     let created = client
         .run("CREATE STREAM other (v INT) WITH (kafka_topic='other', value_format='JSON', partitions=1);")
@@ -578,7 +579,9 @@ async fn pull_queries_on_windowed_tables_show_the_window_bounds() {
     );
     let (_, bounded) =
         client.query("SELECT id, count FROM aggregate WHERE WINDOWSTART >= 13000;", "earliest").await;
-    assert_eq!(rest(&bounded), [json!({ "row": { "columns": ["10", 13000, 14000, 1] } })]);
+    // Only `SELECT *` adds the window bounds to what was selected.
+    assert_eq!(bounded[0]["header"]["schema"], "`ID` STRING KEY, `COUNT` BIGINT");
+    assert_eq!(rest(&bounded), [json!({ "row": { "columns": ["10", 1] } })]);
     let (_, selected) = client
         .query("SELECT id, WINDOWSTART, WINDOWEND, count FROM aggregate WHERE id = '10' AND WindowStart = 12000;", "earliest")
         .await;

@@ -115,7 +115,7 @@ pub fn read_ratchet(path: &Path) -> Result<BTreeSet<String>, TestkitError> {
 pub fn render_ratchet<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let names: BTreeSet<&str> = names.into_iter().collect();
     let mut text = String::from(
-        "# QTT cases that pass: one full case name per line, sorted.\n\
+        "# Conformance cases that pass: one full case name per line, sorted.\n\
          # CI fails when a case listed here stops passing. Regenerate with the\n\
          # conformance runner; do not edit by hand except to remove a case.\n",
     );

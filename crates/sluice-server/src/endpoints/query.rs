@@ -37,7 +37,12 @@ async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Respon
     let request: Request = parse_body(body)?;
     let ksql = request.ksql.ok_or_else(|| ApiError::bad_request("The request has no \"ksql\" field."))?;
     let variables = session_variables(&request.session_variables);
-    let query = QueryRequest::parse(&ksql, &state.request_properties(request.streams_properties), variables, "/query")?;
+    let query = QueryRequest::parse(
+        &ksql,
+        &state.request_properties(request.streams_properties),
+        variables,
+        "/query",
+    )?;
     let mut response = query.answer(state, Framing::Query).await?;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(response)

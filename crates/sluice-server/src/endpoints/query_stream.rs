@@ -62,7 +62,8 @@ async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Respon
         .sql
         .ok_or_else(|| ApiError::generic(StatusCode::BAD_REQUEST, code::BAD_REQUEST, "No sql in request"))?;
     let variables = session_variables(&request.session_variables);
-    let query = QueryRequest::parse(&sql, &state.request_properties(request.properties), variables, "/query-stream")?;
+    let query =
+        QueryRequest::parse(&sql, &state.request_properties(request.properties), variables, "/query-stream")?;
     let mut response = query.answer(state, framing).await?;
     let content_type = if framing == Framing::JsonArray { JSON } else { DELIMITED };
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
