@@ -194,5 +194,26 @@ fn acknowledged_inserts_and_queries_survive_sigkill() {
         .filter_map(|r| r.rsplit(',').next().and_then(|n| n.parse::<u64>().ok()))
         .sum();
     assert_eq!(counted, rows.len() as u64);
+    // The windowed table holds what a run without the kill computes from the
+    // same rows: the count per name and minute.
+    let mut expected: std::collections::BTreeMap<(String, i64), u64> = Default::default();
+    for row in pull_rows(port, "SELECT name, ROWTIME FROM users;") {
+        let (name, rowtime) = row.split_once(',').expect("name, rowtime");
+        let rowtime: i64 = rowtime.parse().expect("a ROWTIME");
+        *expected.entry((name.trim_matches('"').to_string(), rowtime - rowtime % 60_000)).or_default() += 1;
+    }
+    let windowed: std::collections::BTreeMap<(String, i64), u64> =
+        pull_rows(port, "SELECT name, WINDOWSTART, n FROM per_minute;")
+            .iter()
+            .map(|row| {
+                let parts: Vec<&str> = row.split(',').collect();
+                let [name, start, n] = parts[..] else { panic!("name, WINDOWSTART, n: {row}") };
+                (
+                    (name.trim_matches('"').to_string(), start.parse().expect("a start")),
+                    n.parse().expect("a count"),
+                )
+            })
+            .collect();
+    assert_eq!(windowed, expected, "the windowed table after the restart");
     drop(server);
 }
