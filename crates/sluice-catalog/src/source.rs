@@ -146,6 +146,8 @@ pub struct DataSource {
     pub from_query: bool,
     pub partitions: Option<u32>,
     pub replicas: Option<u32>,
+    /// RETENTION_MS: how long the topic keeps records (-1: forever).
+    pub retention_ms: Option<i64>,
     /// The statement that created the source, as canonical SQL.
     pub sql: String,
 }
@@ -184,6 +186,7 @@ impl DataSource {
             from_query: false,
             partitions: count(&with, "PARTITIONS")?,
             replicas: count(&with, "REPLICAS")?,
+            retention_ms: with.integer("RETENTION_MS")?,
             sql: sluice_sql::ast::Statement::CreateSource(create.clone()).to_string(),
         })
     }

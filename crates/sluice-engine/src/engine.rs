@@ -9,7 +9,7 @@ use sluice_catalog::{
     kind_name, Catalog, Created, DataSource, FormatDefaults, LogicalSchema, QueryInfo, SqlType,
 };
 use sluice_formats::{MemorySchemaRegistry, Registry};
-use sluice_log::Log;
+use sluice_log::{Cleanup, Log};
 use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
 use sluice_runtime::{QueryOptions, RunningQuery};
 use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
@@ -224,6 +224,42 @@ impl Engine {
             }
             total += read;
         }
+    }
+
+    /// Applies each topic's cleanup at `now_ms`, as Kafka's log cleaner
+    /// would: RETENTION_MS removes old records, and the topic of a
+    /// (non-windowed) table that no stream reads is compacted to the latest
+    /// record per key. When several sources read a topic, the one that
+    /// keeps the most wins. Returns the number of records removed.
+    pub fn clean_log(&self, now_ms: i64) -> Result<u64> {
+        let mut policies: BTreeMap<&str, Cleanup> = BTreeMap::new();
+        let mut read_by_stream: Vec<&str> = Vec::new();
+        for source in self.catalog.sources() {
+            let cleanup = Cleanup {
+                retention_ms: source.retention_ms.filter(|ms| *ms >= 0),
+                retention_bytes: None,
+                compact: source.kind == SourceKind::Table && source.window.is_none(),
+            };
+            if source.kind == SourceKind::Stream {
+                read_by_stream.push(&source.topic);
+            }
+            policies
+                .entry(&source.topic)
+                .and_modify(|kept| {
+                    kept.retention_ms = kept.retention_ms.zip(cleanup.retention_ms).map(|(a, b)| a.max(b));
+                    kept.compact &= cleanup.compact;
+                })
+                .or_insert(cleanup);
+        }
+        let mut removed = 0;
+        for (topic, mut cleanup) in policies {
+            cleanup.compact &= !read_by_stream.contains(&topic);
+            if cleanup.keeps_everything() || self.log.topic(topic).is_none() {
+                continue;
+            }
+            removed += self.log.clean(topic, &cleanup, now_ms)?;
+        }
+        Ok(removed)
     }
 
     fn existing(&self, name: &str) -> Result<&DataSource> {

@@ -98,6 +98,7 @@ pub fn sink_source(
         from_query: true,
         partitions: count("PARTITIONS")?,
         replicas: count("REPLICAS")?,
+        retention_ms: with.integer("RETENTION_MS")?,
         sql: Statement::CreateAsSelect(create.clone()).to_string(),
     })
 }

@@ -122,3 +122,33 @@ fn an_expression_that_fails_on_a_row_is_logged_and_the_query_goes_on() {
         assert!(errors.entries()[0].message.contains("five"), "{:?}", errors.entries()[0]);
     }
 }
+
+#[test]
+fn retention_and_compaction_clean_topics_as_kafka_would() {
+    let (mut engine, log) = engine(
+        "CREATE STREAM clicks (user STRING KEY, page STRING) \
+           WITH (kafka_topic='clicks', value_format='JSON', partitions=1, retention_ms=1000);
+         CREATE TABLE last_page AS SELECT user, LATEST_BY_OFFSET(page) AS page FROM clicks GROUP BY user;",
+    );
+    let click = |user: &str, page: &str, ts: i64| Record {
+        key: Some(user.as_bytes().to_vec()),
+        ..value(&format!(r#"{{"PAGE": "{page}"}}"#), ts)
+    };
+    for (user, page, ts) in [("ann", "a", 0), ("bob", "b", 10), ("ann", "c", 2000), ("ann", "d", 2500)] {
+        log.append("clicks", 0, click(user, page, ts)).unwrap();
+    }
+    engine.run_until_idle().unwrap();
+    let table_before = values(&log, "LAST_PAGE");
+    assert_eq!(table_before.len(), 4);
+
+    // At 3000 the stream keeps records from 2000 on; the table's topic keeps
+    // the latest record per user.
+    let removed = engine.clean_log(3000).unwrap();
+    assert_eq!(removed, 2 + 2);
+    assert_eq!(values(&log, "clicks").len(), 2);
+    assert_eq!(values(&log, "LAST_PAGE"), [r#"{"PAGE":"b"}"#, r#"{"PAGE":"d"}"#]);
+    // The queries go on from where they were.
+    log.append("clicks", 0, click("bob", "e", 3000)).unwrap();
+    engine.run_until_idle().unwrap();
+    assert_eq!(values(&log, "LAST_PAGE").last().map(String::as_str), Some(r#"{"PAGE":"e"}"#));
+}

@@ -5,11 +5,13 @@
 //! [`SledLog`] keeps topics on local disk in a sled database; Kafka will
 //! implement the same trait.
 
+mod cleanup;
 mod memory;
 mod partitioner;
 mod record;
 mod sled_log;
 
+pub use cleanup::Cleanup;
 pub use memory::MemoryLog;
 pub use partitioner::key_partition;
 pub use record::{Header, Record, StoredRecord};
@@ -60,6 +62,12 @@ pub trait Log: Send + Sync {
 
     /// The offset the next appended record of the partition will get.
     fn end_offset(&self, topic: &str, partition: u32) -> Result<u64>;
+
+    /// Removes the records of `topic` that `cleanup` no longer keeps at
+    /// `now_ms` (milliseconds since the epoch). Offsets do not change: a
+    /// read from a removed offset starts at the next record kept. Returns
+    /// the number of records removed.
+    fn clean(&self, topic: &str, cleanup: &Cleanup, now_ms: i64) -> Result<u64>;
 
     /// Makes every record appended so far survive a crash of the process.
     /// Logs that keep nothing, or that write through, have nothing to do.

@@ -1,7 +1,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use crate::{Log, LogError, Record, Result, StoredRecord, TopicInfo};
+use crate::cleanup::{removable, Kept};
+use crate::{Cleanup, Log, LogError, Record, Result, StoredRecord, TopicInfo};
 
 /// A log held in memory: nothing survives the process.
 #[derive(Debug, Default)]
@@ -11,8 +12,15 @@ pub struct MemoryLog {
 
 #[derive(Debug, Default)]
 struct State {
+    /// Each partition's records in offset order; cleanup leaves gaps in the
+    /// offsets, but never removes a partition's last record.
     topics: BTreeMap<String, Vec<Vec<StoredRecord>>>,
     next_sequence: u64,
+}
+
+/// The offset the next record of `records` gets.
+fn end_of(records: &[StoredRecord]) -> u64 {
+    records.last().map_or(0, |r| r.offset + 1)
 }
 
 impl MemoryLog {
@@ -79,7 +87,7 @@ impl Log for MemoryLog {
         let mut state = self.state();
         let sequence = state.next_sequence;
         let records = state.partition(topic, partition)?;
-        let offset = records.len() as u64;
+        let offset = end_of(records);
         records.push(StoredRecord { record, partition, offset, sequence });
         state.next_sequence += 1;
         Ok(offset)
@@ -88,13 +96,38 @@ impl Log for MemoryLog {
     fn read(&self, topic: &str, partition: u32, offset: u64, max: usize) -> Result<Vec<StoredRecord>> {
         let mut state = self.state();
         let records = state.partition(topic, partition)?;
-        let start = (offset as usize).min(records.len());
+        let start = records.partition_point(|r| r.offset < offset);
         let end = start.saturating_add(max).min(records.len());
         Ok(records[start..end].to_vec())
     }
 
     fn end_offset(&self, topic: &str, partition: u32) -> Result<u64> {
-        Ok(self.state().partition(topic, partition)?.len() as u64)
+        Ok(end_of(self.state().partition(topic, partition)?))
+    }
+
+    fn clean(&self, topic: &str, cleanup: &Cleanup, now_ms: i64) -> Result<u64> {
+        let mut state = self.state();
+        let partitions =
+            state.topics.get_mut(topic).ok_or_else(|| LogError::UnknownTopic(topic.to_string()))?;
+        let mut removed = 0;
+        for records in partitions.iter_mut() {
+            let kept: Vec<Kept<'_>> = records
+                .iter()
+                .map(|r| Kept {
+                    offset: r.offset,
+                    timestamp: r.record.timestamp,
+                    key: r.record.key.as_deref(),
+                    size: r.record.size(),
+                })
+                .collect();
+            let gone = removable(&kept, cleanup, now_ms);
+            if gone.is_empty() {
+                continue;
+            }
+            removed += gone.len() as u64;
+            records.retain(|r| gone.binary_search(&r.offset).is_err());
+        }
+        Ok(removed)
     }
 }
 
@@ -104,6 +137,23 @@ mod tests {
 
     fn record(value: &str, timestamp: i64) -> Record {
         Record { value: Some(value.as_bytes().to_vec()), timestamp, ..Record::default() }
+    }
+
+    #[test]
+    fn cleaned_offsets_are_skipped_and_the_end_stays() {
+        let log = MemoryLog::new();
+        log.create_topic("t", 1).unwrap();
+        for (i, key) in ["a", "b", "a", "a"].iter().enumerate() {
+            let record = Record { key: Some(key.as_bytes().to_vec()), ..record("v", i as i64) };
+            log.append("t", 0, record).unwrap();
+        }
+        let compact = Cleanup { compact: true, ..Cleanup::default() };
+        assert_eq!(log.clean("t", &compact, 0).unwrap(), 2);
+        let offsets: Vec<u64> = log.read("t", 0, 0, 10).unwrap().iter().map(|r| r.offset).collect();
+        assert_eq!(offsets, vec![1, 3]);
+        assert_eq!(log.read("t", 0, 2, 10).unwrap()[0].offset, 3);
+        assert_eq!(log.end_offset("t", 0).unwrap(), 4);
+        assert_eq!(log.append("t", 0, record("w", 9)).unwrap(), 4);
     }
 
     #[test]

@@ -16,6 +16,16 @@ pub struct Record {
     pub headers: Vec<Header>,
 }
 
+impl Record {
+    /// The bytes of its key, value and headers: what size retention counts.
+    pub fn size(&self) -> u64 {
+        let bytes = |b: &Option<Vec<u8>>| b.as_ref().map_or(0, Vec::len) as u64;
+        bytes(&self.key)
+            + bytes(&self.value)
+            + self.headers.iter().map(|h| h.key.len() as u64 + bytes(&h.value)).sum::<u64>()
+    }
+}
+
 /// A record in a topic, with its address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRecord {

@@ -13,7 +13,8 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use crate::{Header, Log, LogError, Record, Result, StoredRecord, TopicInfo};
+use crate::cleanup::{removable, Kept};
+use crate::{Cleanup, Header, Log, LogError, Record, Result, StoredRecord, TopicInfo};
 
 const TOPICS: &str = "topics";
 const META: &str = "meta";
@@ -169,6 +170,35 @@ impl Log for SledLog {
         next_offset(&self.partition(topic, partition)?)
     }
 
+    fn clean(&self, topic: &str, cleanup: &Cleanup, now_ms: i64) -> Result<u64> {
+        let partitions = self.partitions(topic)?.ok_or_else(|| LogError::UnknownTopic(topic.to_string()))?;
+        let mut removed = 0;
+        for partition in 0..partitions {
+            let tree = self.partition(topic, partition)?;
+            // Read without the append lock: appends only add after the last
+            // record, which cleanup never removes.
+            let mut stored: Vec<(u64, Record)> = Vec::new();
+            for entry in tree.iter() {
+                let (key, bytes) = entry.map_err(storage)?;
+                stored.push((u64_from(&key)?, decode(&bytes)?.1));
+            }
+            let kept: Vec<Kept<'_>> = stored
+                .iter()
+                .map(|(offset, r)| Kept {
+                    offset: *offset,
+                    timestamp: r.timestamp,
+                    key: r.key.as_deref(),
+                    size: r.size(),
+                })
+                .collect();
+            for offset in removable(&kept, cleanup, now_ms) {
+                tree.remove(offset.to_be_bytes()).map_err(storage)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     fn flush(&self) -> Result<()> {
         self.db.flush().map(|_| ()).map_err(storage)
     }
@@ -292,6 +322,22 @@ mod tests {
         // A topic created again under the same name starts empty.
         log.create_topic("b", 1).unwrap();
         assert_eq!(log.end_offset("b", 0).unwrap(), 0);
+    }
+
+    #[test]
+    fn time_retention_removes_old_records_but_keeps_the_end() {
+        let log = SledLog::temporary().unwrap();
+        log.create_topic("t", 1).unwrap();
+        for ts in [100, 200, 900, 150] {
+            log.append("t", 0, record("v", ts)).unwrap();
+        }
+        let retention = Cleanup { retention_ms: Some(500), ..Cleanup::default() };
+        assert_eq!(log.clean("t", &retention, 1000).unwrap(), 2);
+        let offsets: Vec<u64> = log.read("t", 0, 0, 10).unwrap().iter().map(|r| r.offset).collect();
+        // The last record (offset 3) is old too, but holds the end offset.
+        assert_eq!(offsets, vec![2, 3]);
+        assert_eq!(log.append("t", 0, record("w", 1000)).unwrap(), 4);
+        assert!(log.clean("nope", &retention, 0).is_err());
     }
 
     #[test]

@@ -268,6 +268,7 @@ mod tests {
             from_query: true,
             partitions: Some(1),
             replicas: None,
+            retention_ms: None,
             sql: String::new(),
         }
     }

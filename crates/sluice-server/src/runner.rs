@@ -1,8 +1,9 @@
 //! The background loop that keeps persistent and push queries running:
 //! after every append (and at least every [`PASS_INTERVAL`]) it runs the
-//! engine's queries until they have nothing left to read.
+//! engine's queries until they have nothing left to read. Every
+//! [`CLEAN_INTERVAL`] it applies the topics' retention and compaction.
 
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
@@ -11,12 +12,15 @@ use crate::state::AppState;
 /// A pass happens at least this often even when nobody woke the runner, so
 /// that nothing waits forever on a missed wake-up.
 const PASS_INTERVAL: Duration = Duration::from_millis(200);
+/// How often topics' retention and compaction are applied.
+const CLEAN_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Runs passes until `stop` changes (or its sender is dropped).
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     // The last error reported, so that a query failing on every pass does
     // not flood the output.
     let mut last_error: Option<String> = None;
+    let mut last_clean = Instant::now();
     loop {
         tokio::select! {
             _ = state.woken() => {}
@@ -33,5 +37,14 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             }
         }
         state.pass_done();
+        if last_clean.elapsed() >= CLEAN_INTERVAL {
+            last_clean = Instant::now();
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+            if let Ok(Err(message)) =
+                state.with_engine(move |engine| engine.clean_log(now).map_err(|e| e.to_string())).await
+            {
+                eprintln!("sluice server: cleaning the log failed: {message}");
+            }
+        }
     }
 }

@@ -130,6 +130,7 @@ impl Engine {
             from_query: true,
             partitions: Some(1),
             replicas: None,
+            retention_ms: None,
             sql: Statement::Query(Box::new(select.clone())).to_string(),
         };
         let mut query = self.new_query(&id, &plan, &sink)?;
