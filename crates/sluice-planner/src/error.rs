@@ -25,9 +25,9 @@ impl PlanError {
     /// and the clause's expression, as ksqlDB does.
     pub fn in_clause(self, clause: &str, expression: &dyn std::fmt::Display) -> PlanError {
         match self {
-            PlanError::Comparison(message) => {
-                PlanError::Invalid(format!("Error in {clause} expression: {message}\nStatement: {expression}"))
-            }
+            PlanError::Comparison(message) => PlanError::Invalid(format!(
+                "Error in {clause} expression: {message}\nStatement: {expression}"
+            )),
             other => other,
         }
     }

@@ -302,9 +302,11 @@ pub fn plan_join(
         }
     }
     let filter = match &select.where_clause {
-        Some(condition) => {
-            Some(compiler.compile(&resolve(condition)?, &joined_schema).map_err(|e| e.in_clause("WHERE", condition))?)
-        }
+        Some(condition) => Some(
+            compiler
+                .compile(&resolve(condition)?, &joined_schema)
+                .map_err(|e| e.in_clause("WHERE", condition))?,
+        ),
         None => None,
     };
 

@@ -202,7 +202,8 @@ fn plan(
 
     let filter = match &select.where_clause {
         Some(condition) => {
-            let compiled = compiler.compile(condition, &input_schema).map_err(|e| e.in_clause("WHERE", condition))?;
+            let compiled =
+                compiler.compile(condition, &input_schema).map_err(|e| e.in_clause("WHERE", condition))?;
             if compiled.data_type() != &DataType::Boolean && compiled.data_type() != &DataType::Null {
                 return Err(PlanError::Invalid(format!(
                     "Type error in WHERE expression: Should evaluate to boolean but is {condition} ({}) instead.",

@@ -33,8 +33,8 @@ pub use qtt::{
     load_qtt, run_case, ExpectedException, Loaded, PostConditions, PostSource, PostTopic, PostTopics,
     QttCase, RecordHeader, TestRecord, TopicSpec, WindowKind, WindowSpec,
 };
-pub use rqtt::{load_rqtt, run_rqtt_case, RqttCase};
 pub use report::{
     message_summary, ratchet_additions, ratchet_regressions, read_ratchet, write_ratchet, write_report,
     CaseResult, Summary,
 };
+pub use rqtt::{load_rqtt, run_rqtt_case, RqttCase};

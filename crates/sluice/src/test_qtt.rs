@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use sluice_testkit::{
-    load_qtt, load_rqtt, message_summary, run_rqtt_case, ratchet_regressions, read_ratchet, run_case, write_ratchet, CaseResult,
-    Summary,
+    load_qtt, load_rqtt, message_summary, ratchet_regressions, read_ratchet, run_case, run_rqtt_case,
+    write_ratchet, CaseResult, Summary,
 };
 
 pub struct Options {
@@ -29,9 +29,8 @@ pub enum Suite {
 
 pub fn run(options: &Options, suite: Suite) -> ExitCode {
     let outcome = match suite {
-        Suite::Qtt => load_qtt(&options.paths).map(|loaded| {
-            (loaded.cases.iter().map(run_case).collect::<Vec<_>>(), loaded.skipped.len())
-        }),
+        Suite::Qtt => load_qtt(&options.paths)
+            .map(|loaded| (loaded.cases.iter().map(run_case).collect::<Vec<_>>(), loaded.skipped.len())),
         Suite::Rqtt => load_rqtt(&options.paths).map(|(cases, skipped)| {
             // Each case starts a server on this runtime.
             let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -160,7 +160,11 @@ impl Engine {
     /// its state is kept per partition and read partition by partition,
     /// each in the order of its serialized keys. None for a key that
     /// cannot be placed (the row then keeps its place).
-    pub fn scan_positions(&self, query: &TransientQuery, keys: &[Option<&[u8]>]) -> Vec<Option<ScanPosition>> {
+    pub fn scan_positions(
+        &self,
+        query: &TransientQuery,
+        keys: &[Option<&[u8]>],
+    ) -> Vec<Option<ScanPosition>> {
         let none = || vec![None; keys.len()];
         let Some(source) = self.catalog.source(&query.source) else { return none() };
         let Some(topic) = self.log.topic(&source.topic) else { return none() };

@@ -13,7 +13,9 @@ pub use model::{
     RecordHeader, TestRecord, TopicSpec, WindowKind, WindowSpec,
 };
 pub use run::run_case;
-pub(crate) use run::{encode_input, number_mode, read_topic, register_statement_schemas, register_topic_schemas};
+pub(crate) use run::{
+    encode_input, number_mode, read_topic, register_statement_schemas, register_topic_schemas,
+};
 
 #[cfg(test)]
 mod tests;

@@ -202,7 +202,10 @@ pub(crate) fn register_statement_schemas(case: &QttCase, statements: &[Statement
 /// The AVRO and PROTOBUF schemas the case's topics declare, registered as the test harness
 /// does before any statement runs (under the ids given, if any). Returns the id
 /// of each subject's schema: input records are written with it.
-pub(crate) fn register_topic_schemas(case: &QttCase, registry: &Registry) -> Result<HashMap<String, u32>, String> {
+pub(crate) fn register_topic_schemas(
+    case: &QttCase,
+    registry: &Registry,
+) -> Result<HashMap<String, u32>, String> {
     let mut ids = HashMap::new();
     for topic in &case.topics {
         let sides = [
@@ -423,7 +426,11 @@ fn encode_side(
 }
 
 /// Reads a topic back as the records the comparison expects.
-pub(crate) fn read_topic(topic: &str, engine: &Engine, numbers: NumberMode) -> Result<Vec<ActualRecord>, String> {
+pub(crate) fn read_topic(
+    topic: &str,
+    engine: &Engine,
+    numbers: NumberMode,
+) -> Result<Vec<ActualRecord>, String> {
     let log = engine.log();
     let Some(info) = log.topic(topic) else { return Ok(Vec::new()) };
     let mut records: Vec<StoredRecord> = Vec::new();

@@ -201,7 +201,10 @@ fn errors_name_the_file_and_the_test() {
     assert!(err.starts_with("dir/my-file.json:3:3: invalid JSON"), "{err}");
 
     let err = parse_err(r#"{"tests": [{"name": "n", "statements": ["X;"]}]}"#);
-    assert_eq!(err, "dir/my-file.json: test 'n': no inputs, outputs, expectedException, responses or expectedError");
+    assert_eq!(
+        err,
+        "dir/my-file.json: test 'n': no inputs, outputs, expectedException, responses or expectedError"
+    );
 
     let err =
         parse_err(r#"{"tests": [{"name": "n", "statements": [], "outputs": [{"topic": "o", "value": 1}]}]}"#);

@@ -15,7 +15,12 @@ use serde_json::{Map, Value};
 use super::ExpectedError;
 
 /// Why `actual` does not hold what `expected` asks for, or None.
-pub fn fields_mismatch(actual: &Value, expected: &Map<String, Value>, statement: &str, path: &str) -> Option<String> {
+pub fn fields_mismatch(
+    actual: &Value,
+    expected: &Map<String, Value>,
+    statement: &str,
+    path: &str,
+) -> Option<String> {
     let Value::Object(actual) = actual else {
         return Some(format!("{path}: expected an object, got {actual}"));
     };
@@ -35,9 +40,8 @@ pub fn fields_mismatch(actual: &Value, expected: &Map<String, Value>, statement:
         };
         let mismatch = match (&wanted, got) {
             (Value::Object(wanted), _) => fields_mismatch(got, wanted, statement, &here),
-            (Value::String(wanted), Value::String(got)) if starts_with => {
-                (!got.starts_with(wanted.as_str())).then(|| format!("{here}: {got:?} does not start with {wanted:?}"))
-            }
+            (Value::String(wanted), Value::String(got)) if starts_with => (!got.starts_with(wanted.as_str()))
+                .then(|| format!("{here}: {got:?} does not start with {wanted:?}")),
             _ => (!json_equal(&wanted, got)).then(|| format!("{here}: expected {wanted}, got {got}")),
         };
         if mismatch.is_some() {
@@ -51,7 +55,9 @@ pub fn fields_mismatch(actual: &Value, expected: &Map<String, Value>, statement:
 pub fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(a), Value::Number(b)) => numbers_equal(&a.to_string(), &b.to_string()),
-        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(a, b)| json_equal(a, b)),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| json_equal(a, b))
+        }
         (Value::Object(a), Value::Object(b)) => {
             a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| json_equal(v, w)))
         }
@@ -74,7 +80,12 @@ fn numbers_equal(a: &str, b: &str) -> bool {
 /// Why an error answer (`status` and body) is not the one expected, or
 /// None. `statement` is the last statement of the case, which a statement
 /// error must name.
-pub fn error_mismatch(expected: &ExpectedError, status: u16, body: &Value, statement: &str) -> Option<String> {
+pub fn error_mismatch(
+    expected: &ExpectedError,
+    status: u16,
+    body: &Value,
+    statement: &str,
+) -> Option<String> {
     if let Some(wanted) = expected.status {
         if wanted != status {
             return Some(format!("expected status {wanted}, got {status}: {body}"));
@@ -120,7 +131,8 @@ mod tests {
 
     #[test]
     fn only_expected_fields_are_checked() {
-        let actual = json!({"@type": "currentStatus", "commandStatus": {"status": "SUCCESS", "message": "x"}});
+        let actual =
+            json!({"@type": "currentStatus", "commandStatus": {"status": "SUCCESS", "message": "x"}});
         assert_eq!(fields_mismatch(&actual, &object(json!({"@type": "currentStatus"})), "", "r"), None);
         let nested = object(json!({"commandStatus": {"status": "ERROR"}}));
         assert!(fields_mismatch(&actual, &nested, "", "r").is_some());
@@ -129,7 +141,8 @@ mod tests {
 
     #[test]
     fn starts_with_and_statement_macro() {
-        let actual = json!({"statementText": "CREATE STREAM S (A INT) WITH (X=1);", "message": "Created query"});
+        let actual =
+            json!({"statementText": "CREATE STREAM S (A INT) WITH (X=1);", "message": "Created query"});
         let expected = object(json!({"statementText": "{STATEMENT}", "message|startsWith": "Created"}));
         assert_eq!(fields_mismatch(&actual, &expected, "CREATE STREAM S (A INT) WITH (X=1);", "r"), None);
         let wrong = object(json!({"message|startsWith": "Dropped"}));
@@ -146,7 +159,8 @@ mod tests {
 
     #[test]
     fn errors_check_status_message_and_type() {
-        let body = json!({"@type": "statement_error", "message": "Bad thing: x", "statementText": "SELECT 1;"});
+        let body =
+            json!({"@type": "statement_error", "message": "Bad thing: x", "statementText": "SELECT 1;"});
         let expected = ExpectedError {
             type_: Some("io.confluent.ksql.rest.entity.KsqlStatementErrorMessage".into()),
             message: Some("Bad thing".into()),

@@ -72,13 +72,12 @@ pub fn load_rqtt(paths: &[PathBuf]) -> Result<(Vec<RqttCase>, Vec<String>), Test
         .cases
         .into_iter()
         .map(|case| {
-            let fields: RestFields = serde_json::from_value(case.raw.clone()).map_err(|e| {
-                TestkitError::InvalidCase {
+            let fields: RestFields =
+                serde_json::from_value(case.raw.clone()).map_err(|e| TestkitError::InvalidCase {
                     path: PathBuf::from(&case.file),
                     test: case.name.clone(),
                     message: e.to_string(),
-                }
-            })?;
+                })?;
             Ok(RqttCase {
                 responses: fields.responses,
                 expected_error: fields.expected_error,

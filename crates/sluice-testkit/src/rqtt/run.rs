@@ -73,7 +73,8 @@ async fn run(case: &RqttCase, server: &RunningServer) -> Result<(), String> {
     let properties = Value::Object(qtt.properties.clone());
     let schemas = set_up_topics(qtt, server).await?;
 
-    let first_query = qtt.statements.iter().position(|s| s.starts_with("SELECT ")).unwrap_or(qtt.statements.len());
+    let first_query =
+        qtt.statements.iter().position(|s| s.starts_with("SELECT ")).unwrap_or(qtt.statements.len());
     let (admin, queries) = qtt.statements.split_at(first_query);
     let last_statement = qtt.statements.last().cloned().unwrap_or_default();
     // Whether the expected error has been seen (and matched).
@@ -123,7 +124,10 @@ async fn run(case: &RqttCase, server: &RunningServer) -> Result<(), String> {
     }
     match &case.expected_error {
         Some(expected) if !errored => {
-            return Err(format!("expected an error ({}), but every request succeeded", expected.message.as_deref().unwrap_or("?")))
+            return Err(format!(
+                "expected an error ({}), but every request succeeded",
+                expected.message.as_deref().unwrap_or("?")
+            ))
         }
         Some(_) => return Ok(()),
         None => {}
@@ -151,13 +155,17 @@ fn check_responses(actual: &[Response], expected: &[Value], statements: &[String
         };
         match (kind.as_str(), actual) {
             ("admin", Response::Admin(entity)) => {
-                let Value::Object(wanted) = payload else { return Err(format!("{path}: admin must be an object")) };
+                let Value::Object(wanted) = payload else {
+                    return Err(format!("{path}: admin must be an object"));
+                };
                 if let Some(why) = fields_mismatch(entity, wanted, statement, &format!("{path}->admin")) {
                     return Err(why);
                 }
             }
             ("query", Response::Query(rows)) => {
-                let Value::Array(wanted) = payload else { return Err(format!("{path}: query must be a list")) };
+                let Value::Array(wanted) = payload else {
+                    return Err(format!("{path}: query must be a list"));
+                };
                 if rows.len() != wanted.len() {
                     return Err(format!(
                         "{path}: {} items, expected {}: got {}",
@@ -167,8 +175,11 @@ fn check_responses(actual: &[Response], expected: &[Value], statements: &[String
                     ));
                 }
                 for (i, (row, wanted)) in rows.iter().zip(wanted).enumerate() {
-                    let Value::Object(wanted) = wanted else { return Err(format!("{path}: rows must be objects")) };
-                    if let Some(why) = fields_mismatch(row, wanted, statement, &format!("{path}->query[{i}]")) {
+                    let Value::Object(wanted) = wanted else {
+                        return Err(format!("{path}: rows must be objects"));
+                    };
+                    if let Some(why) = fields_mismatch(row, wanted, statement, &format!("{path}->query[{i}]"))
+                    {
                         return Err(why);
                     }
                 }
@@ -176,8 +187,12 @@ fn check_responses(actual: &[Response], expected: &[Value], statements: &[String
             ("queryProto", _) => {
                 return Err(format!("{path}: pull query answers in PROTOBUF are not supported yet by Sluice"))
             }
-            (kind, Response::Admin(entity)) => return Err(format!("{path}: expected a {kind} response, got entity {entity}")),
-            (kind, Response::Query(_)) => return Err(format!("{path}: expected a {kind} response, got a query answer")),
+            (kind, Response::Admin(entity)) => {
+                return Err(format!("{path}: expected a {kind} response, got entity {entity}"))
+            }
+            (kind, Response::Query(_)) => {
+                return Err(format!("{path}: expected a {kind} response, got a query answer"))
+            }
         }
     }
     Ok(())
@@ -207,7 +222,8 @@ async fn query_after_header(
     server: &RunningServer,
 ) -> Result<Answer, String> {
     let read = async {
-        let mut response = client.post(url).json(request).send().await.map_err(|e| format!("POST {url}: {e}"))?;
+        let mut response =
+            client.post(url).json(request).send().await.map_err(|e| format!("POST {url}: {e}"))?;
         let status = response.status().as_u16();
         let mut text = String::new();
         let mut produced = false;
@@ -221,7 +237,9 @@ async fn query_after_header(
         }
         answer(status, &text)
     };
-    tokio::time::timeout(QUERY_TIMEOUT, read).await.map_err(|_| format!("no complete answer to {request} within {QUERY_TIMEOUT:?}"))?
+    tokio::time::timeout(QUERY_TIMEOUT, read)
+        .await
+        .map_err(|_| format!("no complete answer to {request} within {QUERY_TIMEOUT:?}"))?
 }
 
 /// Registers the case's schemas and creates its topics, as the harness
@@ -237,7 +255,8 @@ async fn set_up_topics(case: &QttCase, server: &RunningServer) -> Result<Schemas
             let log = engine.log();
             let create = |name: &str, partitions: Option<u32>| -> Result<(), String> {
                 if log.topic(name).is_none() {
-                    log.create_topic(name, partitions.unwrap_or(DEFAULT_PARTITIONS).max(1)).map_err(|e| e.to_string())?;
+                    log.create_topic(name, partitions.unwrap_or(DEFAULT_PARTITIONS).max(1))
+                        .map_err(|e| e.to_string())?;
                 }
                 Ok(())
             };
