@@ -31,6 +31,13 @@ impl CommandLog {
         Ok(())
     }
 
+    /// Forgets every statement, durably: the next start replays nothing.
+    pub fn clear(&self) -> Result<(), CommandLogError> {
+        self.db.clear()?;
+        self.db.flush()?;
+        Ok(())
+    }
+
     /// Every statement, by sequence number.
     pub fn entries(&self) -> Result<Vec<(i64, String)>, CommandLogError> {
         self.db
@@ -65,7 +72,9 @@ mod tests {
             entries,
             vec![(1, "CREATE STREAM A".into()), (2, "CREATE STREAM B".into()), (10, "DROP STREAM A".into())]
         );
+        log.clear().unwrap();
         drop(log);
+        assert_eq!(CommandLog::open(&dir).unwrap().entries().unwrap(), vec![]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

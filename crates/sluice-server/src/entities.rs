@@ -9,10 +9,15 @@ use sluice_catalog::{Catalog, DataSource, Namespace, QueryInfo, SqlType, WindowT
 use sluice_engine::{Engine, TRANSIENT_TOPIC_PREFIX};
 use sluice_sql::ast::{ShowTarget, SourceKind};
 
+use crate::endpoints::property_text;
+use crate::properties::{is_request_property, REQUEST_PROPERTIES, SERVICE_ID};
+
 /// What a request carries that SHOW can list.
 pub struct RequestView<'a> {
     /// `streamsProperties` and what SET changed in this request.
     pub properties: &'a Map<String, Value>,
+    /// The server's defaults for request properties (from its config).
+    pub defaults: &'a Map<String, Value>,
     pub variables: &'a HashMap<String, String>,
     pub service_id: &'a str,
 }
@@ -239,27 +244,36 @@ pub fn schema_info(ty: &SqlType) -> Value {
     info
 }
 
-/// `SHOW PROPERTIES`: the few settings the server has, and the request's
-/// own properties as overrides.
+/// `SHOW PROPERTIES`: the server's settings, the properties a request may
+/// set with their server defaults (see [`crate::properties`]), and what
+/// this request set over them.
 fn properties(text: &str, request: &RequestView) -> Value {
-    let server = [
-        ("ksql.service.id", request.service_id.to_string()),
-        ("ksql.streams.auto.offset.reset", "latest".to_string()),
-        ("ksql.persistence.default.format.key", "KAFKA".to_string()),
-    ];
-    let mut items: Vec<Value> = server
+    let item = |name: &str, value: String, editable: bool, level: &str| json!({ "name": name, "scope": "KSQL", "value": value, "editable": editable, "level": level });
+    // The request's properties hold the server's defaults too.
+    let overridden = |name: &str| {
+        request.properties.get(name).is_some_and(|value| request.defaults.get(name) != Some(value))
+    };
+    let mut items = vec![item(SERVICE_ID, request.service_id.to_string(), false, "SERVER")];
+    let defaults = REQUEST_PROPERTIES
         .iter()
-        .filter(|(name, _)| !request.properties.contains_key(*name))
-        .map(|(name, value)| {
-            json!({ "name": name, "scope": "KSQL", "value": value, "editable": false, "level": "SERVER" })
+        .map(|p| {
+            (p.name.to_string(), request.defaults.get(p.name).map(property_text).unwrap_or(p.default.into()))
         })
-        .collect();
-    let mut overwritten = Vec::new();
-    for (name, value) in request.properties {
-        let value = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
-        items.push(
-            json!({ "name": name, "scope": "KSQL", "value": value, "editable": true, "level": "QUERY" }),
+        .chain(
+            request
+                .defaults
+                .iter()
+                .filter(|(name, _)| !is_request_property(name))
+                .map(|(name, value)| (name.clone(), property_text(value))),
         );
+    for (name, value) in defaults {
+        if !overridden(&name) {
+            items.push(item(&name, value, true, "SERVER"));
+        }
+    }
+    let mut overwritten = Vec::new();
+    for (name, value) in request.properties.iter().filter(|(name, _)| overridden(name)) {
+        items.push(item(name, property_text(value), true, "QUERY"));
         overwritten.push(name.clone());
     }
     json!({

@@ -13,6 +13,7 @@ pub mod code {
     pub const BAD_STATEMENT: u32 = 40001;
     pub const QUERY_ENDPOINT: u32 = 40002;
     pub const NOT_FOUND: u32 = 40400;
+    pub const METHOD_NOT_ALLOWED: u32 = 40500;
     pub const NOT_ACCEPTABLE: u32 = 40600;
     pub const UNSUPPORTED_MEDIA_TYPE: u32 = 41500;
     pub const SERVER_ERROR: u32 = 50000;

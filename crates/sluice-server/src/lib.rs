@@ -12,12 +12,15 @@
 //! at start-up; without one, everything is in memory.
 
 mod command_log;
+pub mod config_file;
 mod content;
 mod endpoints;
 mod entities;
 mod error;
 mod functions;
 mod key_lookup;
+mod print_topic;
+mod properties;
 mod pull_check;
 mod rows;
 mod runner;
@@ -83,16 +86,22 @@ fn router(state: AppState, headless: bool) -> Router {
         .route("/info", get(endpoints::info::handle))
         .route("/healthcheck", get(endpoints::healthcheck::handle))
         .route("/status", get(endpoints::status::all))
-        .route("/status/{kind}/{entity}/{action}", get(endpoints::status::one));
+        .route("/status/{kind}/{entity}/{action}", get(endpoints::status::one))
+        .route("/is_valid_property/{property}", get(endpoints::is_valid_property::handle));
     if !headless {
         router = router
             .route("/ksql", post(endpoints::ksql::handle))
+            .route("/ksql/terminate", post(endpoints::terminate_cluster::handle))
+            .route("/ws/query", get(endpoints::ws_query::handle))
             .route("/query", post(endpoints::query::handle))
             .route("/query-stream", post(endpoints::query_stream::handle))
             .route("/close-query", post(endpoints::close_query::handle))
             .route("/inserts-stream", post(endpoints::inserts_stream::handle));
     }
-    router.fallback(endpoints::not_found).with_state(state)
+    router
+        .fallback(endpoints::not_found)
+        .method_not_allowed_fallback(endpoints::method_not_allowed)
+        .with_state(state)
 }
 
 /// A server accepting requests, until [`RunningServer::stop`].

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use sluice_catalog::{Catalog, DataSource, SqlType};
 use sluice_sql::ast::{BinaryOp, Expr, Literal, Select, SelectItem, SourceKind};
 
-use crate::endpoints::property_text;
+use crate::properties::{enabled, PULL_RANGE_SCAN_ENABLED, PULL_TABLE_SCAN_ENABLED};
 
 /// Pseudo columns a pull query cannot use (ROWTIME it can).
 const UNSUPPORTED_PSEUDO_COLUMNS: &[&str] = &["ROWPARTITION", "ROWOFFSET"];
@@ -64,18 +64,12 @@ pub fn check_pull(catalog: &Catalog, select: &Select, properties: &Map<String, V
         if let Some(condition) = &select.where_clause {
             check_key_values(source, condition)?;
         }
-        if !enabled(properties, "ksql.query.pull.table.scan.enabled") {
-            let ranges = enabled(properties, "ksql.query.pull.range.scan.enabled");
+        if !enabled(properties, PULL_TABLE_SCAN_ENABLED) {
+            let ranges = enabled(properties, PULL_RANGE_SCAN_ENABLED);
             check_lookups(source, select.where_clause.as_ref(), ranges)?;
         }
     }
     Ok(())
-}
-
-/// A boolean property, true unless it says otherwise (both scan settings
-/// default to on in ksqlDB).
-fn enabled(properties: &Map<String, Value>, name: &str) -> bool {
-    properties.get(name).map(property_text).is_none_or(|v| !v.eq_ignore_ascii_case("false"))
 }
 
 fn unsupported_pseudo_columns(exprs: &[&Expr], clause: &str) -> Result<(), String> {

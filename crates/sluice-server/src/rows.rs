@@ -8,6 +8,8 @@ use sluice_catalog::{DataSource, Namespace, SqlType, WindowInfo, WINDOW_BOUNDS_C
 use sluice_log::Record;
 use sluice_runtime::split_window;
 
+use crate::entities::schema_info;
+
 /// Where a column's value is found in a record.
 #[derive(Debug, Clone)]
 enum Place {
@@ -20,9 +22,7 @@ enum Place {
 #[derive(Debug, Clone)]
 struct OutputColumn {
     name: String,
-    sql_type: String,
-    /// The type, to show TIMESTAMP, DATE and TIME values as text.
-    shown_as: SqlType,
+    sql_type: SqlType,
     is_key: bool,
     place: Place,
 }
@@ -76,8 +76,7 @@ impl RowReader {
             .iter()
             .map(|column| OutputColumn {
                 name: column.name.clone(),
-                sql_type: column.sql_type.to_string(),
-                shown_as: column.sql_type.clone(),
+                sql_type: column.sql_type.clone(),
                 is_key: column.namespace == Namespace::Key,
                 place: match column.namespace {
                     Namespace::Key => Place::Key(column.name.clone()),
@@ -111,8 +110,7 @@ impl RowReader {
                 if !columns.iter().any(|c| c.name == name) {
                     bounds.push(OutputColumn {
                         name: name.into(),
-                        sql_type: "BIGINT".into(),
-                        shown_as: SqlType::Bigint,
+                        sql_type: SqlType::Bigint,
                         is_key: true,
                         place,
                     });
@@ -143,7 +141,23 @@ impl RowReader {
 
     /// The shown columns' SQL types, e.g. `INTEGER`, `ARRAY<STRING>`.
     pub fn column_types(&self) -> Vec<String> {
-        self.columns.iter().map(|c| c.sql_type.clone()).collect()
+        self.columns.iter().map(|c| c.sql_type.to_string()).collect()
+    }
+
+    /// The shown columns as ksqlDB's FieldInfo list (`/ws/query`'s first
+    /// message): `[{"name","schema":{"type",..}}, ..]`, with `"type":"KEY"`
+    /// on key columns when `mark_keys`.
+    pub fn fields(&self, mark_keys: bool) -> Value {
+        let fields = self.columns.iter().map(|c| {
+            let mut field = Map::new();
+            field.insert("name".into(), Value::String(c.name.clone()));
+            field.insert("schema".into(), schema_info(&c.sql_type));
+            if mark_keys && c.is_key {
+                field.insert("type".into(), Value::String("KEY".into()));
+            }
+            Value::Object(field)
+        });
+        Value::Array(fields.collect())
     }
 
     pub fn decode(&self, record: &Record) -> Result<Row, String> {
@@ -172,9 +186,9 @@ impl RowReader {
             .iter()
             .map(|c| match &c.place {
                 // A single key column's value is the key itself.
-                Place::Key(_) if self.key_count == 1 => shown(key.clone(), &c.shown_as),
-                Place::Key(name) => shown(key.get(name).cloned().unwrap_or(Value::Null), &c.shown_as),
-                Place::Value(name) => shown(value.get(name).cloned().unwrap_or(Value::Null), &c.shown_as),
+                Place::Key(_) if self.key_count == 1 => shown(key.clone(), &c.sql_type),
+                Place::Key(name) => shown(key.get(name).cloned().unwrap_or(Value::Null), &c.sql_type),
+                Place::Value(name) => shown(value.get(name).cloned().unwrap_or(Value::Null), &c.sql_type),
                 Place::WindowStart => window.map(|w| Value::from(w.0)).unwrap_or(Value::Null),
                 Place::WindowEnd => window.map(|w| Value::from(w.1)).unwrap_or(Value::Null),
             })
@@ -249,7 +263,7 @@ fn java_local_time(t: NaiveTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sluice_catalog::{Column, FormatSpec, LogicalSchema, SqlType, WindowType};
+    use sluice_catalog::{Column, FormatSpec, LogicalSchema, WindowType};
     use sluice_sql::ast::SourceKind;
 
     fn sink(columns: Vec<Column>, window: Option<WindowInfo>) -> DataSource {
@@ -296,6 +310,12 @@ mod tests {
             "`K` STRING KEY, `WINDOWSTART` BIGINT KEY, `WINDOWEND` BIGINT KEY, `C` BIGINT"
         );
         assert_eq!(reader.schema(false), "`K` STRING, `WINDOWSTART` BIGINT, `WINDOWEND` BIGINT, `C` BIGINT");
+        let bigint = serde_json::json!({ "type": "BIGINT", "fields": null, "memberSchema": null });
+        assert_eq!(
+            reader.fields(true)[1],
+            serde_json::json!({ "name": "WINDOWSTART", "schema": bigint, "type": "KEY" })
+        );
+        assert_eq!(reader.fields(false)[3], serde_json::json!({ "name": "C", "schema": bigint }));
         let mut key = b"\"a\"".to_vec();
         sluice_runtime::append_window(&mut key, &window, 20, 30);
         let record =

@@ -1,12 +1,13 @@
-//! Serving a client's SELECT, shared by `/query` and `/query-stream`: a
-//! push query (`EMIT CHANGES`) streams rows until its LIMIT, until it is
-//! closed, or until the client goes away; a pull query (no EMIT) answers
-//! what its source holds now and ends.
+//! Serving a client's query, shared by `/query`, `/query-stream` and
+//! `/ws/query`: a push query (`EMIT CHANGES`) streams rows until its LIMIT,
+//! until it is closed, or until the client goes away; a pull query (no
+//! EMIT) answers what its source holds now and ends.
 //!
 //! Both run as the engine's transient queries: the query writes its rows
 //! to a topic of its own, and the server reads them back from the log.
-//! The endpoints differ only in how they frame the header and the rows
-//! ([`Framing`]).
+//! Starting a query gives an [`Answer`]: its header and then its
+//! [`Event`]s. The HTTP endpoints write it as a body in their
+//! [`Framing`]; `/ws/query` sends it as WebSocket messages.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -18,26 +19,27 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 use sluice_engine::{Engine, ScanPosition, TransientQuery};
 use sluice_log::StoredRecord;
-use sluice_sql::ast::{Select, Statement};
+use sluice_sql::ast::{Print, Select, Statement};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::StreamExt;
 
 use crate::endpoints::ksql::parse_all;
-use crate::endpoints::property_text;
 use crate::error::{code, ApiError};
 use crate::key_lookup::{looked_up_keys, lookup_position};
+use crate::properties::starts_at_end;
 use crate::pull_check::check_pull;
 use crate::rows::{Row, RowReader};
 use crate::state::AppState;
 
-/// While a `/query` push query has nothing to send, a newline goes out this
-/// often: JSON allows the whitespace, and it keeps proxies from timing the
-/// connection out.
-const KEEP_ALIVE: Duration = Duration::from_secs(1);
-/// Records read from a transient topic at a time.
-const READ_SIZE: usize = 500;
+/// While a push query has nothing to send, it says so this often: `/query`
+/// sends a newline (JSON allows the whitespace, and it keeps proxies from
+/// timing the connection out), which also notices a closed connection.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(1);
+/// Records read from a topic at a time.
+pub const READ_SIZE: usize = 500;
 
-/// How an endpoint writes a query's answer.
+/// How an HTTP endpoint writes a query's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
     /// `/query`: a JSON array of `{"header":..}`, `{"row":{"columns":..}}`
@@ -51,28 +53,91 @@ pub enum Framing {
     JsonArray,
 }
 
-/// Why a push query's stream ended.
-enum Ending {
-    Limit,
-    /// Closed by `/close-query`.
-    Closed,
-    Failed(String),
-    ClientGone,
+/// What a started query produces after its header, in order.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Row(Row),
+    /// Nothing happened for [`KEEP_ALIVE`].
+    Idle,
+    /// The last event.
+    End(Ending),
 }
 
-/// The header: `/query`'s schema string, or `/query-stream`'s names and types.
-fn header(framing: Framing, id: &str, reader: &RowReader, mark_keys: bool) -> Value {
-    match framing {
-        Framing::Query => json!({ "header": { "queryId": id, "schema": reader.schema(mark_keys) } }),
-        Framing::Delimited | Framing::JsonArray => json!({
-            "queryId": id,
-            "columnNames": reader.column_names(),
-            "columnTypes": reader.column_types(),
-        }),
+/// How a query's answer ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// A push query sent its LIMIT of rows.
+    Limit,
+    /// A pull query on a stream read it to the end.
+    Completed,
+    /// Closed by `/close-query`, or a pull query on a table answered.
+    Done,
+    Failed(String),
+}
+
+/// A query that has started: its header, then its events.
+pub struct Answer {
+    pub query_id: String,
+    pub reader: RowReader,
+    /// Pull queries on tables mark their key columns in the header.
+    pub mark_keys: bool,
+    events: Events,
+}
+
+enum Events {
+    /// A push query's events, sent by the task that follows it: dropping
+    /// the receiver (the client went away) stops the query.
+    Live(mpsc::Receiver<Event>),
+    /// A pull query's events, all there already.
+    Ready(std::vec::IntoIter<Event>),
+}
+
+impl Answer {
+    /// The next event; None after the [`Event::End`].
+    pub async fn next(&mut self) -> Option<Event> {
+        match &mut self.events {
+            Events::Live(receiver) => receiver.recv().await,
+            Events::Ready(events) => events.next(),
+        }
+    }
+
+    /// The answer as an HTTP body in `framing`: whole for a pull query,
+    /// chunked as the rows come for a push query.
+    pub fn into_response(self, framing: Framing) -> Response {
+        let start = framing.start(&framing.header(&self.query_id, &self.reader, self.mark_keys));
+        let body = match self.events {
+            Events::Ready(events) => {
+                let mut body = start;
+                for event in events {
+                    body.push_str(&framing.render(&event));
+                }
+                Body::from(body)
+            }
+            Events::Live(receiver) => {
+                let rest = ReceiverStream::new(receiver).map(move |event| framing.render(&event));
+                // Empty chunks are left out: a chunked body must not have one.
+                let chunks = tokio_stream::once(start).chain(rest).filter(|chunk| !chunk.is_empty());
+                Body::from_stream(chunks.map(Ok::<_, Infallible>))
+            }
+        };
+        (StatusCode::OK, body).into_response()
     }
 }
 
 impl Framing {
+    /// The header: `/query`'s schema string, or `/query-stream`'s names
+    /// and types.
+    fn header(self, id: &str, reader: &RowReader, mark_keys: bool) -> Value {
+        match self {
+            Framing::Query => json!({ "header": { "queryId": id, "schema": reader.schema(mark_keys) } }),
+            Framing::Delimited | Framing::JsonArray => json!({
+                "queryId": id,
+                "columnNames": reader.column_names(),
+                "columnTypes": reader.column_types(),
+            }),
+        }
+    }
+
     fn start(self, header: &Value) -> String {
         match self {
             Framing::Query | Framing::JsonArray => format!("[{header}"),
@@ -80,21 +145,26 @@ impl Framing {
         }
     }
 
-    fn row(self, row: &Row) -> String {
-        match self {
-            Framing::Query => format!(",\n{}", row.to_json()),
-            Framing::Delimited => format!("{}\n", Value::Array(row.columns.clone())),
-            Framing::JsonArray => format!(",{}", Value::Array(row.columns.clone())),
+    fn render(self, event: &Event) -> String {
+        match event {
+            Event::Row(row) => match self {
+                Framing::Query => format!(",\n{}", row.to_json()),
+                Framing::Delimited => format!("{}\n", Value::Array(row.columns.clone())),
+                Framing::JsonArray => format!(",{}", Value::Array(row.columns.clone())),
+            },
+            Event::Idle if self == Framing::Query => "\n".into(),
+            Event::Idle => String::new(),
+            Event::End(ending) => self.end(ending),
         }
     }
 
-    /// What closes the answer; None when the client is gone.
-    fn end(self, ending: &Ending) -> Option<String> {
+    /// What closes the answer.
+    fn end(self, ending: &Ending) -> String {
         let error = |message: &str| json!({ "@type": "generic_error", "error_code": code::SERVER_ERROR, "message": message });
-        Some(match (self, ending) {
-            (_, Ending::ClientGone) => return None,
+        match (self, ending) {
             (Framing::Query, Ending::Limit) => ",\n{\"finalMessage\":\"Limit Reached\"}]\n".into(),
-            (Framing::Query, Ending::Closed) => "]\n".into(),
+            (Framing::Query, Ending::Completed) => ",\n{\"finalMessage\":\"Query Completed\"}]\n".into(),
+            (Framing::Query, Ending::Done) => "]\n".into(),
             (Framing::Query, Ending::Failed(why)) => {
                 format!(",\n{}]\n", json!({ "errorMessage": error(why) }))
             }
@@ -102,23 +172,19 @@ impl Framing {
             (Framing::Delimited, _) => String::new(),
             (Framing::JsonArray, Ending::Failed(why)) => format!(",{}]", error(why)),
             (Framing::JsonArray, _) => "]".into(),
-        })
+        }
     }
 }
 
-/// The one SELECT of a query request, and how to start it.
-pub struct QueryRequest {
-    pub select: Select,
-    /// The statement's text, for errors.
-    pub text: String,
-    /// `auto.offset.reset` is `latest` (the default for push queries).
-    pub from_end: bool,
-    /// The request's properties (over the server's defaults).
-    pub properties: Map<String, Value>,
+/// The one statement of a query request.
+pub enum QueryStatement {
+    Select(Box<QueryRequest>),
+    /// `PRINT 'topic' ..`, with its text.
+    Print(Print, String),
 }
 
-impl QueryRequest {
-    /// Parses the request's SQL: exactly one SELECT.
+impl QueryStatement {
+    /// Parses the request's SQL: exactly one SELECT or PRINT.
     pub fn parse(
         sql: &str,
         properties: &Map<String, Value>,
@@ -137,7 +203,7 @@ impl QueryRequest {
         let text = format!("{};", statement.text);
         let select = match statement.statement {
             Statement::Query(select) => *select,
-            Statement::Print(_) => return Err(refused("PRINT is not supported yet by Sluice.", &text)),
+            Statement::Print(print) => return Ok(QueryStatement::Print(print, text)),
             other => {
                 return Err(refused(
                     format!("Statement type `{}' not supported for this resource", other.kind()),
@@ -145,24 +211,34 @@ impl QueryRequest {
                 ))
             }
         };
-        let from_end = match properties.get("auto.offset.reset").map(property_text).as_deref() {
-            None | Some("latest") => true,
-            Some("earliest") => false,
-            Some(other) => {
-                return Err(ApiError::bad_request(format!(
-                    "Invalid value {other} for configuration auto.offset.reset: String must be one of: latest, earliest, none"
-                )))
-            }
-        };
-        Ok(QueryRequest { select, text, from_end, properties: properties.clone() })
+        let from_end = starts_at_end(properties).map_err(ApiError::bad_request)?;
+        Ok(QueryStatement::Select(Box::new(QueryRequest {
+            select,
+            text,
+            from_end,
+            properties: properties.clone(),
+        })))
     }
+}
 
-    /// Runs the query and answers it in `framing`.
-    pub async fn answer(self, state: AppState, framing: Framing) -> Result<Response, ApiError> {
+/// A SELECT of a query request, and how to start it.
+pub struct QueryRequest {
+    pub select: Select,
+    /// The statement's text, for errors.
+    pub text: String,
+    /// `auto.offset.reset` is `latest` (the default for push queries).
+    pub from_end: bool,
+    /// The request's properties (over the server's defaults).
+    pub properties: Map<String, Value>,
+}
+
+impl QueryRequest {
+    /// Starts the query (a push query) or runs it (a pull query).
+    pub async fn start(self, state: AppState) -> Result<Answer, ApiError> {
         if self.select.emit.is_some() {
-            push(state, self, framing).await
+            push(state, self).await
         } else {
-            pull(state, self, framing).await
+            pull(state, self).await
         }
     }
 }
@@ -172,7 +248,7 @@ fn refused(message: impl Into<String>, text: &str) -> ApiError {
     ApiError::statement(code::BAD_STATEMENT, message, text, Vec::new())
 }
 
-async fn push(state: AppState, request: QueryRequest, framing: Framing) -> Result<Response, ApiError> {
+async fn push(state: AppState, request: QueryRequest) -> Result<Answer, ApiError> {
     let QueryRequest { select, text, from_end, .. } = request;
     let limit = select.limit;
     let started = state
@@ -182,10 +258,10 @@ async fn push(state: AppState, request: QueryRequest, framing: Framing) -> Resul
         .await??;
     state.wake_runner();
     let reader = RowReader::new(&started.sink, &started.shown, started.selects_all);
-    let header = header(framing, &started.id, &reader, false);
-    let (sender, receiver) = mpsc::channel::<Result<String, Infallible>>(64);
-    tokio::spawn(tail(state, started, reader, limit, framing.start(&header), framing, sender));
-    Ok((StatusCode::OK, Body::from_stream(ReceiverStream::new(receiver))).into_response())
+    let query_id = started.id.clone();
+    let (sender, receiver) = mpsc::channel::<Event>(64);
+    tokio::spawn(tail(state, started, reader.clone(), limit, sender));
+    Ok(Answer { query_id, reader, mark_keys: false, events: Events::Live(receiver) })
 }
 
 /// Sends a push query's rows as they arrive, then stops the query.
@@ -194,35 +270,28 @@ async fn tail(
     query: TransientQuery,
     reader: RowReader,
     limit: Option<u64>,
-    start: String,
-    framing: Framing,
-    sender: mpsc::Sender<Result<String, Infallible>>,
+    sender: mpsc::Sender<Event>,
 ) {
-    let ending = follow(&state, &query, &reader, limit, start, framing, &sender).await;
-    if let Some(end) = framing.end(&ending) {
-        let _ = sender.send(Ok(end)).await;
+    if let Some(ending) = follow(&state, &query, &reader, limit, &sender).await {
+        let _ = sender.send(Event::End(ending)).await;
     }
     let id = query.id;
     let _ = state.with_engine(move |engine| engine.close_transient(&id)).await;
 }
 
+/// Sends the query's rows until it ends; None when the client went away.
 async fn follow(
     state: &AppState,
     query: &TransientQuery,
     reader: &RowReader,
     limit: Option<u64>,
-    start: String,
-    framing: Framing,
-    sender: &mpsc::Sender<Result<String, Infallible>>,
-) -> Ending {
+    sender: &mpsc::Sender<Event>,
+) -> Option<Ending> {
     let mut passes = state.passes();
     let mut offset = 0;
     let mut sent: u64 = 0;
-    if sender.send(Ok(start)).await.is_err() {
-        return Ending::ClientGone;
-    }
     if limit == Some(0) {
-        return Ending::Limit;
+        return Some(Ending::Limit);
     }
     loop {
         // Marks the runner's passes so far as seen before reading, so that
@@ -240,12 +309,10 @@ async fn follow(
                     if row.tombstone && !query.is_table {
                         continue;
                     }
-                    if sender.send(Ok(framing.row(&row))).await.is_err() {
-                        return Ending::ClientGone;
-                    }
+                    sender.send(Event::Row(row)).await.ok()?;
                     sent += 1;
                     if limit.is_some_and(|limit| sent >= limit) {
-                        return Ending::Limit;
+                        return Some(Ending::Limit);
                     }
                 }
                 continue;
@@ -260,26 +327,22 @@ async fn follow(
                     .await
                     .ok()
                     .flatten();
-                return match failure {
+                return Some(match failure {
                     Some(why) => Ending::Failed(format!("Query {} failed: {why}", query.id)),
-                    None => Ending::Closed,
-                };
+                    None => Ending::Done,
+                });
             }
         }
         let keep_alive = tokio::time::sleep(KEEP_ALIVE);
         tokio::select! {
-            changed = passes.changed() => if changed.is_err() { return Ending::ClientGone },
-            _ = keep_alive => {
-                if framing == Framing::Query && sender.send(Ok("\n".into())).await.is_err() {
-                    return Ending::ClientGone;
-                }
-            }
-            _ = sender.closed() => return Ending::ClientGone,
+            changed = passes.changed() => changed.ok()?,
+            _ = keep_alive => sender.send(Event::Idle).await.ok()?,
+            _ = sender.closed() => return None,
         }
     }
 }
 
-async fn pull(state: AppState, request: QueryRequest, framing: Framing) -> Result<Response, ApiError> {
+async fn pull(state: AppState, request: QueryRequest) -> Result<Answer, ApiError> {
     let QueryRequest { select, text, properties, .. } = request;
     let limit = select.limit;
     let (query, records, positions, looked_up) = state
@@ -326,16 +389,19 @@ async fn pull(state: AppState, request: QueryRequest, framing: Framing) -> Resul
     if let Some(limit) = limit {
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
-    let mut body = framing.start(&header(framing, &query.id, &reader, query.is_table));
-    for (row, _) in &rows {
-        body.push_str(&framing.row(row));
-    }
-    body.push_str(&match framing {
-        Framing::Query if !query.is_table => ",\n{\"finalMessage\":\"Query Completed\"}]\n".to_string(),
-        other => other.end(&Ending::Closed).unwrap_or_default(),
-    });
-    Ok((StatusCode::OK, body).into_response())
+    let mut events: Vec<Event> = rows.into_iter().map(|(row, _)| Event::Row(row)).collect();
+    events.push(Event::End(if query.is_table { Ending::Done } else { Ending::Completed }));
+    Ok(Answer {
+        query_id: query.id,
+        reader,
+        mark_keys: query.is_table,
+        events: Events::Ready(events.into_iter()),
+    })
 }
+
+/// A finished pull query, the records it wrote, and where each sits in
+/// its table's scan order (None for streams).
+type PullOutput = (TransientQuery, Vec<StoredRecord>, Vec<Option<ScanPosition>>);
 
 /// Runs a pull query to the end of its source and returns what it wrote.
 fn run_pull(
@@ -343,7 +409,7 @@ fn run_pull(
     select: &Select,
     text: &str,
     properties: &Map<String, Value>,
-) -> Result<(TransientQuery, Vec<StoredRecord>, Vec<Option<ScanPosition>>), ApiError> {
+) -> Result<PullOutput, ApiError> {
     check_pull(engine.catalog(), select, properties).map_err(|message| refused(message, text))?;
     let query = engine.start_transient(select, false).map_err(|e| refused(e.to_string(), text))?;
     let ran = engine.run_until_idle();

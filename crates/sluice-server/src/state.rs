@@ -12,6 +12,7 @@ use tokio::sync::{watch, Mutex, Notify};
 
 use crate::command_log::CommandLog;
 use crate::error::ApiError;
+use crate::properties::check_overrides;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -85,11 +86,18 @@ impl AppState {
         self
     }
 
-    /// A request's properties over the server's defaults.
-    pub fn request_properties(&self, given: Map<String, Value>) -> Map<String, Value> {
+    /// A request's properties over the server's defaults. A request may
+    /// not set the server's own settings (400, as ksqlDB's deny-list).
+    pub fn request_properties(&self, given: Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
+        check_overrides(given.keys()).map_err(|e| ApiError::bad_request(e.to_string()))?;
         let mut properties = self.inner.default_properties.clone();
         properties.extend(given);
-        properties
+        Ok(properties)
+    }
+
+    /// The server's defaults for request properties (from its config).
+    pub fn default_properties(&self) -> &Map<String, Value> {
+        &self.inner.default_properties
     }
 
     /// Runs `work` on the engine, alone, on a blocking thread: the engine
@@ -138,6 +146,18 @@ impl AppState {
         commands.append(sequence, statement).map_err(|e| {
             ApiError::internal(format!(
                 "The statement was executed but not recorded ({e}): it will be missing after a restart."
+            ))
+        })
+    }
+
+    /// Forgets every command, in the command log and in `/status`: what
+    /// a terminated cluster leaves behind.
+    pub fn forget_commands(&self) -> Result<(), ApiError> {
+        self.statuses().clear();
+        let Some(commands) = &self.inner.commands else { return Ok(()) };
+        commands.clear().map_err(|e| {
+            ApiError::internal(format!(
+                "The command log could not be emptied ({e}): a restart would replay it."
             ))
         })
     }

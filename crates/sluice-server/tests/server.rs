@@ -94,14 +94,28 @@ async fn info_and_healthcheck_describe_the_server() {
 }
 
 #[tokio::test]
-async fn unknown_endpoints_are_404() {
+async fn unknown_endpoints_are_404_and_wrong_methods_405() {
     let (_server, client) = start().await;
-    for path in ["/nope", "/clusterStatus", "/ws/query", "/ksql/terminate"] {
+    for path in ["/nope", "/clusterStatus", "/heartbeat"] {
         let response = client.http.post(format!("{}{path}", client.base)).send().await.expect("request");
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         let body: Value = response.json().await.expect("JSON");
         assert_eq!(body["error_code"], 40400, "{path}");
         assert_eq!(body["@type"], "generic_error");
+    }
+    for (method, path) in [(reqwest::Method::POST, "/ws/query"), (reqwest::Method::GET, "/ksql/terminate")] {
+        let response = client
+            .http
+            .request(method.clone(), format!("{}{path}", client.base))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(
+            (body["@type"].as_str(), body["error_code"].as_i64()),
+            (Some("generic_error"), Some(40500))
+        );
     }
 }
 
@@ -612,10 +626,19 @@ async fn headless_mode_runs_a_queries_file_and_takes_no_statements() {
     assert_eq!(status, StatusCode::OK);
     assert!(home["queryId"].as_str().is_some_and(|id| id.starts_with("CSAS_HOME_")), "{home}");
     assert_eq!(client.get("/info").await.0, StatusCode::OK);
-    for path in ["/ksql", "/query", "/query-stream", "/inserts-stream", "/close-query"] {
+    for path in [
+        "/ksql",
+        "/query",
+        "/query-stream",
+        "/inserts-stream",
+        "/close-query",
+        "/ksql/terminate",
+        "/ws/query",
+    ] {
         let (status, _) = client.post_raw(path, &json!({ "ksql": "SHOW STREAMS;" })).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
+    assert_eq!(client.get("/is_valid_property/auto.offset.reset").await, (StatusCode::OK, json!(true)));
 
     std::fs::write(&app, format!("{PAGEVIEWS}\nCREATE STREAM bad AS SELECT nope FROM pageviews;\n"))
         .expect("file");
@@ -647,4 +670,272 @@ async fn http2_cleartext_serves_inserts_and_query_stream() {
     assert_eq!(pulled.version(), reqwest::Version::HTTP_2);
     let text = pulled.text().await.expect("rows");
     assert_eq!(text.lines().nth(1), Some("[\"a\"]"), "{text}");
+}
+
+#[tokio::test]
+async fn is_valid_property_answers_true_or_a_400_and_requests_cannot_set_server_settings() {
+    let (_server, client) = start().await;
+    for property in
+        ["auto.offset.reset", "ksql.streams.auto.offset.reset", "ksql.query.pull.table.scan.enabled"]
+    {
+        assert_eq!(
+            client.get(&format!("/is_valid_property/{property}")).await,
+            (StatusCode::OK, json!(true))
+        );
+    }
+    let (status, denied) = client.get("/is_valid_property/ksql.service.id").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        denied,
+        json!({
+            "@type": "generic_error",
+            "error_code": 40000,
+            "message": "One or more properties overrides set locally are prohibited by the KSQL server \
+                        (use UNSET to reset their default value): [ksql.service.id]",
+        })
+    );
+    let (status, unknown) = client.get("/is_valid_property/no.such.property").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(unknown["@type"], "generic_error");
+    assert_eq!(
+        unknown["message"],
+        "Not recognizable as ksql, streams, consumer, or producer property: 'no.such.property'"
+    );
+
+    // What the endpoint denies, a request cannot set either.
+    let (status, error) = client.ksql("SET 'ksql.service.id'='other'; SHOW STREAMS;").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["@type"], "statement_error");
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("[ksql.service.id]")), "{error}");
+    let body = json!({ "ksql": "SHOW STREAMS;", "streamsProperties": { "listeners": "http://0.0.0.0:1" } });
+    let (status, error) = client.post_json("/ksql", &body).await;
+    assert_eq!((status, error["error_code"].as_i64()), (StatusCode::BAD_REQUEST, Some(40000)), "{error}");
+    // Properties Sluice does not know are let through.
+    let body =
+        json!({ "ksql": "SHOW PROPERTIES;", "streamsProperties": { "ksql.streams.num.stream.threads": 4 } });
+    let (status, shown) = client.post_json("/ksql", &body).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown[0]["overwrittenProperties"], json!(["ksql.streams.num.stream.threads"]));
+}
+
+#[tokio::test]
+async fn terminate_drops_everything_deletes_matching_sink_topics_and_is_not_replayed() {
+    let dir = std::env::temp_dir().join(format!("sluice-server-terminate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        data_dir: Some(dir.clone()),
+        ..ServerConfig::default()
+    };
+    let (server, client) = start_with(config.clone()).await;
+    client
+        .run(&format!(
+            "{PAGEVIEWS}
+             CREATE TYPE address AS STRUCT<street STRING>;
+             CREATE STREAM home AS SELECT id, ms FROM pageviews WHERE page = 'home';
+             CREATE TABLE counts AS SELECT page, COUNT(*) AS n FROM pageviews GROUP BY page;
+             INSERT INTO pageviews (id, page, ms) VALUES (1, 'home', 10);"
+        ))
+        .await;
+    // A push query is running too: terminating ends it.
+    let push = json!({ "sql": "SELECT * FROM pageviews EMIT CHANGES;" });
+    let mut stream =
+        client.http.post(format!("{}/query-stream", client.base)).json(&push).send().await.expect("request");
+    assert!(stream.chunk().await.expect("chunk").is_some(), "the header");
+
+    let (status, error) = client.post_json("/ksql/terminate", &json!({ "deleteTopicList": ["("] })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error,
+        json!({ "@type": "generic_error", "error_code": 40000, "message": "Invalid pattern: (" })
+    );
+    assert_eq!(
+        client.run("SHOW STREAMS;").await[0]["streams"].as_array().map(Vec::len),
+        Some(2),
+        "nothing done"
+    );
+
+    // `page.*` matches the source topic, which ksqlDB leaves alone.
+    let body = json!({ "deleteTopicList": ["HOME", "COUNT.*", "page.*"] });
+    let (status, answer) = client.post_json("/ksql/terminate", &body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let terminated = &answer[0];
+    assert_eq!(terminated["@type"], "currentStatus");
+    assert_eq!(terminated["statementText"], "TERMINATE CLUSTER;");
+    assert_eq!(terminated["commandId"], "cluster/TerminateCluster/terminate");
+    assert_eq!(terminated["commandStatus"]["status"], "SUCCESS");
+    assert_eq!(
+        terminated["commandStatus"]["message"],
+        "Cluster terminated: 2 persistent queries terminated, 3 streams and tables and 1 types dropped, \
+         topics deleted: COUNTS, HOME."
+    );
+    assert_eq!(terminated["commandSequenceNumber"], 5, "four commands before: {terminated}");
+    let rest =
+        tokio::time::timeout(Duration::from_secs(10), stream.text()).await.expect("the push query ends");
+    assert_eq!(rest.expect("body"), "");
+    eventually_no_transient_queries(&server).await;
+
+    let listed = client.run("SHOW STREAMS; SHOW TABLES; SHOW QUERIES; SHOW TYPES; SHOW TOPICS;").await;
+    assert_eq!(listed[0]["streams"], json!([]));
+    assert_eq!(listed[1]["tables"], json!([]));
+    assert_eq!(listed[2]["queries"], json!([]));
+    assert_eq!(listed[3]["types"], json!({}));
+    assert_eq!(names(&listed[4]["topics"]), ["pageviews"]);
+    let (_, statuses) = client.get("/status").await;
+    assert_eq!(statuses, json!({ "commandStatuses": { "cluster/TerminateCluster/terminate": "SUCCESS" } }));
+    // The server goes on, empty; and after a restart nothing comes back.
+    client.run(PAGEVIEWS).await;
+    client.post_json("/ksql/terminate", &json!({})).await;
+    server.stop().await.expect("stops");
+    let (server, client) = start_with(config).await;
+    assert_eq!(client.run("SHOW STREAMS;").await[0]["streams"], json!([]));
+    server.stop().await.expect("stops");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+/// `s` with everything but ASCII letters and digits percent-encoded.
+fn url_encoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+type WebSocket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn ws_query(client: &Client, request: &Value) -> WebSocket {
+    let address = client.base.replace("http://", "ws://");
+    let url = format!("{address}/ws/query?request={}", url_encoded(&request.to_string()));
+    let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("a WebSocket");
+    socket
+}
+
+/// What the server sends next: a text message as JSON, or the close frame's
+/// code and reason.
+async fn next_message(socket: &mut WebSocket) -> Result<Value, (u16, String)> {
+    use tokio_stream::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message in time")
+            .expect("the socket is open")
+            .expect("a message");
+        match message {
+            Message::Text(text) => return Ok(serde_json::from_str(&text).expect("JSON")),
+            Message::Close(frame) => {
+                return Err(frame
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((1005, String::new())))
+            }
+            _ => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn ws_query_sends_the_columns_then_rows_and_closes_when_the_query_ends() {
+    let (server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    client.run("INSERT INTO pageviews (id, page, ms) VALUES (1, 'a', 10); INSERT INTO pageviews (id, page, ms) VALUES (2, 'b', 20);").await;
+    let push = json!({
+        "ksql": "SELECT id, page FROM pageviews EMIT CHANGES LIMIT 2;",
+        "streamsProperties": { "auto.offset.reset": "earliest" },
+    });
+    let mut socket = ws_query(&client, &push).await;
+    let string = json!({ "type": "STRING", "fields": null, "memberSchema": null });
+    let integer = json!({ "type": "INTEGER", "fields": null, "memberSchema": null });
+    assert_eq!(
+        next_message(&mut socket).await,
+        Ok(json!([{ "name": "ID", "schema": integer }, { "name": "PAGE", "schema": string }]))
+    );
+    assert_eq!(next_message(&mut socket).await, Ok(json!({ "row": { "columns": [1, "a"] } })));
+    assert_eq!(next_message(&mut socket).await, Ok(json!({ "row": { "columns": [2, "b"] } })));
+    assert_eq!(next_message(&mut socket).await, Err((1000, "done".to_string())));
+    eventually_no_transient_queries(&server).await;
+
+    let mut pull = ws_query(&client, &json!({ "ksql": "SELECT page FROM pageviews WHERE id = 2;" })).await;
+    assert_eq!(next_message(&mut pull).await, Ok(json!([{ "name": "PAGE", "schema": string }])));
+    assert_eq!(next_message(&mut pull).await, Ok(json!({ "row": { "columns": ["b"] } })));
+    assert_eq!(next_message(&mut pull).await, Err((1000, "done".to_string())));
+
+    let mut bad = ws_query(&client, &json!({ "ksql": "SELECT * FROM nope EMIT CHANGES;" })).await;
+    let (code, reason) = next_message(&mut bad).await.expect_err("closed");
+    assert_eq!(code, 1003);
+    assert!(reason.contains("NOPE"), "{reason}");
+    let mut denied =
+        ws_query(&client, &json!({ "ksql": "SELECT * FROM pageviews EMIT CHANGES;", "streamsProperties": { "ksql.service.id": "x" } }))
+            .await;
+    assert_eq!(next_message(&mut denied).await.map_err(|(code, _)| code), Err(1003));
+
+    // Not a WebSocket handshake: a ksqlDB-shaped error.
+    let plain =
+        client.http.get(format!("{}/ws/query?request=%7B%7D", client.base)).send().await.expect("request");
+    assert!(plain.status().is_client_error(), "{}", plain.status());
+    let error: Value = plain.json().await.expect("JSON");
+    assert_eq!(error["@type"], "generic_error");
+}
+
+#[tokio::test]
+async fn ws_query_stops_the_push_query_when_the_client_goes_away() {
+    let (server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    let mut socket = ws_query(&client, &json!({ "ksql": "SELECT * FROM pageviews EMIT CHANGES;" })).await;
+    assert!(next_message(&mut socket).await.is_ok_and(|columns| columns.is_array()));
+    client.run("INSERT INTO pageviews (id, page, ms) VALUES (5, 'new', 50);").await;
+    assert_eq!(next_message(&mut socket).await, Ok(json!({ "row": { "columns": [5, "new", 50] } })));
+    assert_eq!(server.transient_query_ids().await.len(), 1);
+    drop(socket);
+    eventually_no_transient_queries(&server).await;
+}
+
+/// A PRINT over /query: status and body, read to the end.
+async fn print(client: &Client, statement: &str) -> (StatusCode, String) {
+    let (status, body) = client.post_raw("/query", &json!({ "ksql": statement })).await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn print_shows_a_topics_records_with_their_formats_interval_and_limit() {
+    let (_server, client) = start().await;
+    client.run(PAGEVIEWS).await;
+    client
+        .run(
+            "INSERT INTO pageviews (ROWTIME, id, page, ms) VALUES (12345, 1, 'a', 10);
+             INSERT INTO pageviews (ROWTIME, id, page, ms) VALUES (12346, 2, 'b', 20);
+             INSERT INTO pageviews (ROWTIME, id, page, ms) VALUES (12347, 3, 'c', 30);",
+        )
+        .await;
+    let (status, body) = print(&client, "PRINT 'pageviews' FROM BEGINNING INTERVAL 2 LIMIT 2;").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lines: Vec<&str> = body.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "{body}");
+    assert_eq!(lines[0], "Key format: KAFKA_INT or KAFKA_STRING");
+    assert_eq!(lines[1], "Value format: JSON or KAFKA_STRING");
+    // Every second record, up to two.
+    assert!(lines[2].starts_with("rowtime: 1970/01/01 00:00:12.345 Z, key: 1, value: {"), "{}", lines[2]);
+    assert!(lines[2].contains("\"PAGE\":\"a\"") && lines[2].ends_with(", partition: 0"), "{}", lines[2]);
+    assert!(lines[3].starts_with("rowtime: 1970/01/01 00:00:12.347 Z, key: 3, value: {"), "{}", lines[3]);
+
+    // Without FROM BEGINNING, only records written after the PRINT started.
+    let body = json!({ "ksql": "PRINT pageviews LIMIT 1;" });
+    let response =
+        client.http.post(format!("{}/query", client.base)).json(&body).send().await.expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    client.run("INSERT INTO pageviews (ROWTIME, id, page, ms) VALUES (99000, 4, 'd', 40);").await;
+    let text =
+        tokio::time::timeout(Duration::from_secs(10), response.text()).await.expect("ends at its limit");
+    let printed: Vec<String> =
+        text.expect("body").lines().filter(|l| l.starts_with("rowtime")).map(String::from).collect();
+    assert_eq!(printed.len(), 1, "{printed:?}");
+    assert!(printed[0].starts_with("rowtime: 1970/01/01 00:01:39.000 Z, key: 4,"), "{}", printed[0]);
+
+    let (status, error) = client.post_json("/query", &json!({ "ksql": "PRINT PAGEVIEWS;" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["@type"], "generic_error");
+    let message = error["message"].as_str().expect("message");
+    assert!(message.starts_with("Could not find topic 'PAGEVIEWS'"), "{message}");
+    assert!(message.ends_with("Did you mean:\n\tprint pageviews;"), "{message}");
+    let (status, error) =
+        client.post_json("/query", &json!({ "ksql": "PRINT 'pageviews' INTERVAL 0;" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
 }

@@ -25,23 +25,32 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve ksqlDB's REST API (/info, /healthcheck, /ksql, /query,
-    /// /query-stream, /close-query, /inserts-stream, /status).
+    /// Serve ksqlDB's REST API (/info, /healthcheck, /status, /ksql,
+    /// /ksql/terminate, /query, /query-stream, /ws/query, /close-query,
+    /// /inserts-stream, /is_valid_property).
     ///
     /// Topics live in an embedded log under --data-dir, and accepted
     /// statements in a command log there that is replayed at start-up.
+    /// Settings come from the flags, then from --config, then from the
+    /// defaults shown.
     Server {
-        /// The address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8088", value_name = "HOST:PORT")]
-        listen: SocketAddr,
-        /// Where topics and the command log are kept.
-        #[arg(long, default_value = "./sluice-data", value_name = "DIR")]
-        data_dir: PathBuf,
-        /// ksqlDB's ksql.service.id.
-        #[arg(long, default_value = "default_", value_name = "ID")]
-        service_id: String,
+        /// A ksqlDB-style properties file (ksql-server.properties):
+        /// `listeners=http://HOST:PORT`, `ksql.service.id`,
+        /// `sluice.data.dir`, `ksql.queries.file`; every other key is a
+        /// default for the properties of requests.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The address to listen on [default: 127.0.0.1:8088].
+        #[arg(long, value_name = "HOST:PORT")]
+        listen: Option<SocketAddr>,
+        /// Where topics and the command log are kept [default: ./sluice-data].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// ksqlDB's ksql.service.id [default: default_].
+        #[arg(long, value_name = "ID")]
+        service_id: Option<String>,
         /// Headless mode: run this file's statements at start-up and serve
-        /// only /info, /healthcheck and /status.
+        /// only /info, /healthcheck, /status and /is_valid_property.
         #[arg(long, value_name = "FILE")]
         queries_file: Option<PathBuf>,
     },
@@ -151,14 +160,9 @@ enum TestCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Server { listen, data_dir, service_id, queries_file } => {
-            server::run(sluice_server::ServerConfig {
-                listen,
-                data_dir: Some(data_dir),
-                service_id,
-                queries_file,
-                ..sluice_server::ServerConfig::default()
-            })
+        Command::Server { config, listen, data_dir, service_id, queries_file } => {
+            let flags = server::Flags { listen, data_dir, service_id, queries_file };
+            server::run(config.as_deref(), flags)
         }
         Command::Shell { server, embedded, execute, file, output, defines } => {
             let output = match output {

@@ -3,81 +3,32 @@
 //! what came back. Plain HTTP/1.1 over std's TcpStream: the point is the
 //! process, not the client.
 
+mod common;
+
+use std::ffi::OsStr;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    // The port is free once the listener is dropped; the server binds it
-    // right after (another process taking it in between is unlikely here).
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
-}
+use common::{free_port, json_string, request, Server, TempDir};
 
-/// A server process, killed when dropped so that a failing test leaves
-/// none behind.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the server and waits until it answers /info.
+/// Starts the server on `port` with its data in `data_dir`.
 fn start(port: u16, data_dir: &Path) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(["server", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the sluice binary starts");
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while request(port, "GET", "/info", "").is_none() {
-        assert!(Instant::now() < deadline, "the server did not answer /info");
-        thread::sleep(Duration::from_millis(100));
-    }
-    server
-}
-
-/// One request with `Connection: close`; the status and the (de-chunked)
-/// body, or None when the server cannot be reached.
-fn request(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(body.as_bytes()).ok()?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).ok()?;
-    let answer = String::from_utf8(answer).ok()?;
-    let (head, body) = answer.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
-    Some((status, if chunked { dechunk(body) } else { body.to_string() }))
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        body = rest[size..].trim_start_matches("\r\n");
-    }
-    out
+    let listen = format!("127.0.0.1:{port}");
+    Server::start(
+        port,
+        [
+            OsStr::new("server"),
+            OsStr::new("--listen"),
+            OsStr::new(&listen),
+            OsStr::new("--data-dir"),
+            data_dir.as_os_str(),
+        ],
+    )
 }
 
 fn ksql(port: u16, ksql: &str) -> String {
@@ -99,10 +50,6 @@ fn pull_rows(port: u16, query: &str) -> Vec<String> {
         .collect()
 }
 
-fn json_string(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
-}
-
 /// The query ids `SHOW QUERIES` lists.
 fn query_ids(port: u16) -> Vec<String> {
     let answer = ksql(port, "SHOW QUERIES;");
@@ -113,14 +60,6 @@ fn query_ids(port: u16) -> Vec<String> {
         .collect();
     ids.sort();
     ids
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]

@@ -19,6 +19,7 @@ use super::{json_response, parse_body, property_text};
 use crate::content::negotiate;
 use crate::entities::{self, RequestView};
 use crate::error::{code, ApiError};
+use crate::properties::check_overrides;
 use crate::state::{AppState, CommandStatus};
 
 #[derive(Debug, Deserialize)]
@@ -44,7 +45,7 @@ async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Respon
     let ksql = request.ksql.ok_or_else(|| ApiError::bad_request("The request has no \"ksql\" field."))?;
     let mut variables = session_variables(&request.session_variables);
     let statements = parse_all(&ksql, &mut variables)?;
-    let properties = state.request_properties(request.streams_properties);
+    let properties = state.request_properties(request.streams_properties)?;
     let worker = state.clone();
     let entities = state
         .with_engine(move |engine| execute_all(engine, &worker, statements, properties, &variables))
@@ -93,7 +94,12 @@ fn execute_all(
         let fail = |message: String, entities: Vec<Value>| {
             ApiError::statement(code::BAD_STATEMENT, message, &text, entities)
         };
-        let view = RequestView { properties: &properties, variables, service_id: state.service_id() };
+        let view = RequestView {
+            properties: &properties,
+            defaults: state.default_properties(),
+            variables,
+            service_id: state.service_id(),
+        };
         let entity = match &statement.statement {
             Statement::Query(_) | Statement::Print(_) => {
                 return Err(ApiError::statement(
@@ -113,6 +119,9 @@ fn execute_all(
             Statement::DescribeFunction { name } => Some(crate::functions::describe(name.as_str(), &text)),
             // Over REST, SET and UNSET last for the rest of the request.
             Statement::SetProperty { name, value } => {
+                if let Err(denied) = check_overrides([name]) {
+                    return Err(fail(denied.to_string(), entities));
+                }
                 properties.insert(name.clone(), Value::String(value.clone()));
                 None
             }

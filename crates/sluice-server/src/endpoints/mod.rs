@@ -1,15 +1,19 @@
-//! One file per endpoint. Paths that are not routed answer 404.
+//! One file per endpoint. Paths that are not routed answer 404; a method
+//! a path does not take answers 405.
 
 pub mod close_query;
 pub mod healthcheck;
 pub mod info;
 pub mod inserts_stream;
+pub mod is_valid_property;
 pub mod ksql;
 pub mod query;
 pub mod query_stream;
 pub mod status;
+pub mod terminate_cluster;
+pub mod ws_query;
 
-use axum::http::{StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -20,6 +24,16 @@ use crate::error::{code, ApiError};
 pub async fn not_found(uri: Uri) -> Response {
     ApiError::generic(StatusCode::NOT_FOUND, code::NOT_FOUND, format!("Not Found: {}", uri.path()))
         .into_response()
+}
+
+/// A path the server serves, with a method it does not take there.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    ApiError::generic(
+        StatusCode::METHOD_NOT_ALLOWED,
+        code::METHOD_NOT_ALLOWED,
+        format!("Method Not Allowed: {method} {}", uri.path()),
+    )
+    .into_response()
 }
 
 /// Reads a JSON request body, answering ksqlDB's 400 when it is malformed.

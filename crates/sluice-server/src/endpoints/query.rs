@@ -1,5 +1,6 @@
 //! `POST /query`: one SELECT, answered as ksqlDB's chunked JSON array (see
-//! [`crate::serving`]).
+//! [`crate::serving`]), or one PRINT, answered with the topic's records as
+//! lines of text (see [`crate::print_topic`]).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -12,7 +13,8 @@ use super::ksql::session_variables;
 use super::parse_body;
 use crate::content::negotiate;
 use crate::error::ApiError;
-use crate::serving::{Framing, QueryRequest};
+use crate::print_topic;
+use crate::serving::{Framing, QueryStatement};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -37,13 +39,11 @@ async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Respon
     let request: Request = parse_body(body)?;
     let ksql = request.ksql.ok_or_else(|| ApiError::bad_request("The request has no \"ksql\" field."))?;
     let variables = session_variables(&request.session_variables);
-    let query = QueryRequest::parse(
-        &ksql,
-        &state.request_properties(request.streams_properties),
-        variables,
-        "/query",
-    )?;
-    let mut response = query.answer(state, Framing::Query).await?;
+    let properties = state.request_properties(request.streams_properties)?;
+    let mut response = match QueryStatement::parse(&ksql, &properties, variables, "/query")? {
+        QueryStatement::Select(query) => query.start(state).await?.into_response(Framing::Query),
+        QueryStatement::Print(print, text) => print_topic::answer(state, &print, &text)?,
+    };
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(response)
 }

@@ -15,7 +15,7 @@ use super::ksql::session_variables;
 use super::parse_body;
 use crate::content::{negotiate, DELIMITED, JSON};
 use crate::error::{code, ApiError};
-use crate::serving::{Framing, QueryRequest};
+use crate::serving::{Framing, QueryStatement};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -62,9 +62,19 @@ async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Respon
         .sql
         .ok_or_else(|| ApiError::generic(StatusCode::BAD_REQUEST, code::BAD_REQUEST, "No sql in request"))?;
     let variables = session_variables(&request.session_variables);
-    let query =
-        QueryRequest::parse(&sql, &state.request_properties(request.properties), variables, "/query-stream")?;
-    let mut response = query.answer(state, framing).await?;
+    let properties = state.request_properties(request.properties)?;
+    let query = match QueryStatement::parse(&sql, &properties, variables, "/query-stream")? {
+        QueryStatement::Select(query) => query,
+        QueryStatement::Print(_, text) => {
+            return Err(ApiError::statement(
+                code::BAD_STATEMENT,
+                "PRINT on /query-stream is not supported yet by Sluice: send it to /query.",
+                &text,
+                Vec::new(),
+            ))
+        }
+    };
+    let mut response = query.start(state).await?.into_response(framing);
     let content_type = if framing == Framing::JsonArray { JSON } else { DELIMITED };
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(response)

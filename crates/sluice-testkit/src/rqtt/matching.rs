@@ -143,9 +143,9 @@ mod tests {
     fn starts_with_and_statement_macro() {
         let actual =
             json!({"statementText": "CREATE STREAM S (A INT) WITH (X=1);", "message": "Created query"});
-        let expected = object(json!({"statementText": "{STATEMENT}", "message|startsWith": "Created"}));
+        let expected = object(json!({"statementText": "{STATEMENT}", "message|starts_with": "Created"}));
         assert_eq!(fields_mismatch(&actual, &expected, "CREATE STREAM S (A INT) WITH (X=1);", "r"), None);
-        let wrong = object(json!({"message|startsWith": "Dropped"}));
+        let wrong = object(json!({"message|starts_with": "Dropped"}));
         assert!(fields_mismatch(&actual, &wrong, "", "r").is_some());
     }
 
