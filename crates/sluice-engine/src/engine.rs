@@ -16,6 +16,7 @@ use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceK
 
 use crate::error::{EngineError, Result};
 use crate::infer::{check_registered_schemas, with_inferred_columns};
+use crate::insert_rows::insert_json_rows;
 use crate::insert_values::insert_values;
 use crate::sink::sink_source;
 
@@ -206,6 +207,26 @@ impl Engine {
             Statement::DefineVariable { .. } | Statement::UndefineVariable { .. } => Ok(Outcome::message("")),
             other => Err(EngineError::NotSupportedYet(format!("The {} statement", other.kind()))),
         }
+    }
+
+    /// Inserts rows given as JSON objects into the stream or table
+    /// `target`, as a batch (see [`crate::insert_rows`]); each row's outcome
+    /// in order. Stamped with the wall clock or 0, as INSERT VALUES is.
+    pub fn insert_json_rows(
+        &mut self,
+        target: &str,
+        rows: &[&[u8]],
+    ) -> Result<Vec<std::result::Result<(), String>>> {
+        let source = self.existing(target)?;
+        if source.is_source {
+            return Err(EngineError::Invalid(format!(
+                "Cannot insert values into read-only {}: {}",
+                source.kind_name().to_lowercase(),
+                source.name
+            )));
+        }
+        let timestamp = if self.wall_clock_inserts { now_millis() } else { 0 };
+        insert_json_rows(source, rows, timestamp, self.log.as_ref(), &self.registry)
     }
 
     /// Runs every query over the records that have arrived, in the order

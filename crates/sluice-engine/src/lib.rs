@@ -5,6 +5,7 @@
 mod engine;
 mod error;
 mod infer;
+mod insert_rows;
 mod insert_values;
 mod sink;
 

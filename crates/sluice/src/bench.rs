@@ -45,7 +45,7 @@ const WINDOW_MS: i64 = 10_000;
 
 impl Workload {
     /// The input stream and the workload's persistent query.
-    fn sql(self) -> String {
+    pub fn sql(self) -> String {
         // Windowed workloads run on event time (`ts`); W1 does not need it.
         let timestamp = if self == Workload::W1 { "" } else { ", timestamp='ts'" };
         let source = format!(

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_latency;
 mod check;
 mod server;
 mod test_qtt;
@@ -90,24 +91,46 @@ enum Command {
     /// Run conformance cases.
     #[command(subcommand)]
     Test(TestCommand),
-    /// Run a benchmark workload over an NDJSON file of events.
+    /// Run a benchmark workload over an NDJSON file of events, or measure
+    /// latency through the server.
     ///
-    /// Loads the file into a topic of the in-memory log, runs the workload's
-    /// persistent query to the end and reports ingest and query throughput,
-    /// CPU time and peak memory. The last line is `throughput: N events/s`.
+    /// w1..w4 load the file into a topic of the in-memory log, run the
+    /// workload's persistent query to the end and report ingest and query
+    /// throughput, CPU time and peak memory; the last line is
+    /// `throughput: N events/s`. `latency` runs a server in process, sends
+    /// events at --rate through /inserts-stream into W3 and reports the
+    /// time from each acknowledgement to the push query's row (p50, p99,
+    /// max); the last line is `p99 latency: N ms`.
     Bench {
         /// w1: filter/projection; w2: tumbling EMIT FINAL; w3: tumbling EMIT
-        /// CHANGES; w4: session windows.
+        /// CHANGES; w4: session windows; latency: W3 through the server.
         #[arg(value_enum)]
-        workload: bench::Workload,
-        /// Events, one JSON object per line (`../shared/bench/gen.py`).
+        workload: BenchTarget,
+        /// Events, one JSON object per line (`../shared/bench/gen.py`); for
+        /// w1..w4.
         #[arg(long, value_name = "FILE")]
-        input: PathBuf,
+        input: Option<PathBuf>,
         /// Verify the output against the same computation done directly on
         /// the file (W2 only). Exits with status 1 on a difference.
         #[arg(long)]
         check: bool,
+        /// latency: events per second the producer sends.
+        #[arg(long, value_name = "N")]
+        rate: Option<u64>,
+        /// latency: how long the producer sends.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+        seconds: u64,
     },
+}
+
+/// What `sluice bench` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BenchTarget {
+    W1,
+    W2,
+    W3,
+    W4,
+    Latency,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -178,6 +201,24 @@ fn main() -> ExitCode {
         Command::Test(TestCommand::Rqtt { paths, ratchet, write_ratchet }) => {
             test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet }, test_qtt::Suite::Rqtt)
         }
-        Command::Bench { workload, input, check } => bench::run(&bench::Options { workload, input, check }),
+        Command::Bench { workload, input, check, rate, seconds } => {
+            let workload = match workload {
+                BenchTarget::Latency => {
+                    let rate = rate.unwrap_or(100_000);
+                    return bench_latency::run(&bench_latency::Options { rate, seconds });
+                }
+                BenchTarget::W1 => bench::Workload::W1,
+                BenchTarget::W2 => bench::Workload::W2,
+                BenchTarget::W3 => bench::Workload::W3,
+                BenchTarget::W4 => bench::Workload::W4,
+            };
+            match input {
+                Some(input) => bench::run(&bench::Options { workload, input, check }),
+                None => {
+                    eprintln!("error: sluice bench {workload:?} needs --input FILE");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }

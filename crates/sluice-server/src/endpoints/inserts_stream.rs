@@ -2,7 +2,8 @@
 //! line `{"target":"S"}` followed by one JSON object per line, each a row
 //! to insert; the answer is one line per row, `{"status":"ok","seq":n}` or
 //! `{"status":"error","seq":n,"error_code":..,"message":..}`, written as
-//! the rows are inserted.
+//! the rows are inserted. The rows received so far are inserted as one
+//! batch (`Engine::insert_json_rows`) and flushed to disk once.
 
 use std::convert::Infallible;
 
@@ -11,8 +12,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
-use sluice_sql::ast::{Expr, Ident, Literal, Statement, UnaryOp};
+use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
@@ -35,6 +35,18 @@ struct Lines {
 }
 
 impl Lines {
+    /// The next non-blank line already received, without waiting for more
+    /// of the body.
+    fn next_received(&mut self) -> Option<Vec<u8>> {
+        while let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.buffer.drain(..=end).collect();
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                return Some(line);
+            }
+        }
+        None
+    }
+
     /// The next non-blank line, or None at the end of the body.
     async fn next(&mut self) -> Result<Option<Vec<u8>>, ApiError> {
         loop {
@@ -82,20 +94,15 @@ async fn run(state: AppState, headers: &HeaderMap, body: Body) -> Result<Respons
         lines.next().await?.ok_or_else(|| ApiError::bad_request("The request has no target line."))?;
     let request: InsertsRequest = parse_body(&first)?;
     let target = request.target.to_uppercase();
-    let columns = {
+    let exists = {
         let name = target.clone();
-        state
-            .with_engine(move |engine| {
-                let source = engine.catalog().source(&name)?;
-                Some(source.schema.columns().iter().map(|c| c.name.clone()).collect::<Vec<_>>())
-            })
-            .await?
-            .ok_or_else(|| {
-                ApiError::bad_request(format!("Cannot insert into {target}: no such stream or table."))
-            })?
+        state.with_engine(move |engine| engine.catalog().source(&name).is_some()).await?
     };
+    if !exists {
+        return Err(ApiError::bad_request(format!("Cannot insert into {target}: no such stream or table.")));
+    }
     let (sender, receiver) = mpsc::channel::<Result<String, Infallible>>(64);
-    tokio::spawn(insert_rows(state, target, columns, lines, sender));
+    tokio::spawn(insert_rows(state, target, lines, sender));
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, DELIMITED)],
@@ -104,17 +111,21 @@ async fn run(state: AppState, headers: &HeaderMap, body: Body) -> Result<Respons
         .into_response())
 }
 
-/// Inserts each row as it is read and acknowledges it.
+/// Rows inserted by one use of the engine at most: the rows a client has
+/// sent so far are inserted and flushed together (one write to disk for
+/// all of them), then acknowledged in order.
+const MAX_BATCH: usize = 1000;
+
+/// Inserts the rows as they are read and acknowledges each, in order.
 async fn insert_rows(
     state: AppState,
     target: String,
-    columns: Vec<String>,
     mut lines: Lines,
     sender: mpsc::Sender<Result<String, Infallible>>,
 ) {
     let mut seq: u64 = 0;
     loop {
-        let line = match lines.next().await {
+        let first = match lines.next().await {
             Ok(Some(line)) => line,
             Ok(None) => return,
             Err(error) => {
@@ -123,89 +134,52 @@ async fn insert_rows(
                 return;
             }
         };
-        let ack = match row_statement(&target, &columns, &line) {
-            Err(message) => ack_error(seq, code::BAD_REQUEST, &message),
-            Ok(statement) => {
-                let inserted = state
-                    .with_engine(move |engine| {
-                        engine.execute(&statement).map_err(|e| e.to_string())?;
-                        // The row is on disk before it is acknowledged.
-                        engine.log().flush().map_err(|e| e.to_string())
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            let Some(line) = lines.next_received() else { break };
+            batch.push(line);
+        }
+        let target_name = target.clone();
+        let rows = batch.clone();
+        let inserted = state
+            .with_engine(move |engine| {
+                let rows: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
+                let outcomes = engine.insert_json_rows(&target_name, &rows).map_err(|e| e.to_string())?;
+                // The rows are on disk before they are acknowledged.
+                engine.log().flush().map_err(|e| e.to_string())?;
+                Ok::<_, String>(outcomes)
+            })
+            .await;
+        let acks: Vec<Value> = match inserted {
+            Ok(Ok(outcomes)) => {
+                state.wake_runner();
+                outcomes
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, outcome)| {
+                        let seq = seq + i as u64;
+                        match outcome {
+                            Ok(()) => json!({ "status": "ok", "seq": seq }),
+                            Err(message) => ack_error(seq, code::BAD_STATEMENT, &message),
+                        }
                     })
-                    .await;
-                match inserted {
-                    Ok(Ok(_)) => {
-                        state.wake_runner();
-                        json!({ "status": "ok", "seq": seq })
-                    }
-                    Ok(Err(message)) => ack_error(seq, code::BAD_STATEMENT, &message),
-                    Err(error) => ack_error(seq, error.code, &error.message),
-                }
+                    .collect()
+            }
+            Ok(Err(message)) => {
+                (0..batch.len()).map(|i| ack_error(seq + i as u64, code::SERVER_ERROR, &message)).collect()
+            }
+            Err(error) => {
+                (0..batch.len()).map(|i| ack_error(seq + i as u64, error.code, &error.message)).collect()
             }
         };
-        if sender.send(Ok(format!("{ack}\n"))).await.is_err() {
+        let text: String = acks.iter().map(|ack| format!("{ack}\n")).collect();
+        if sender.send(Ok(text)).await.is_err() {
             return;
         }
-        seq += 1;
+        seq += batch.len() as u64;
     }
 }
 
 fn ack_error(seq: u64, error_code: u32, message: &str) -> Value {
     json!({ "status": "error", "seq": seq, "error_code": error_code, "message": message })
-}
-
-/// The INSERT VALUES a JSON row stands for. Field names match columns
-/// exactly or, failing that, upper-cased (as unquoted SQL names are).
-fn row_statement(target: &str, columns: &[String], line: &[u8]) -> Result<Statement, String> {
-    let row: Map<String, Value> =
-        serde_json::from_slice(line).map_err(|e| format!("A row must be a JSON object: {e}"))?;
-    let mut names = Vec::new();
-    let mut values = Vec::new();
-    for (field, value) in row {
-        let name = if columns.contains(&field) || field == "ROWTIME" { field } else { field.to_uppercase() };
-        names.push(Ident::new(name));
-        values.push(literal(&value)?);
-    }
-    Ok(Statement::InsertValues { target: Ident::new(target), columns: names, values })
-}
-
-fn literal(value: &Value) -> Result<Expr, String> {
-    Ok(Expr::Literal(match value {
-        Value::Null => Literal::Null,
-        Value::Bool(b) => Literal::Boolean(*b),
-        Value::String(s) => Literal::String(s.clone()),
-        Value::Number(n) => {
-            let text = n.to_string();
-            if let Some(positive) = text.strip_prefix('-') {
-                let inner = literal(&Value::Number(
-                    positive.parse().map_err(|_| format!("Cannot read the number {text}"))?,
-                ))?;
-                return Ok(Expr::Unary { op: UnaryOp::Minus, expr: Box::new(inner) });
-            }
-            if text.contains(['e', 'E']) {
-                Literal::Double(text)
-            } else if text.contains('.') {
-                Literal::Decimal(text)
-            } else {
-                Literal::Integer(text)
-            }
-        }
-        Value::Array(_) | Value::Object(_) => {
-            return Err("Arrays and objects in /inserts-stream rows are not supported yet by Sluice.".into())
-        }
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_become_insert_values() {
-        let columns = vec!["ID".to_string(), "name".to_string()];
-        let statement = row_statement("S", &columns, br#"{"id": -5, "name": "x", "v": 1.5e3}"#).unwrap();
-        assert_eq!(statement.to_string(), "INSERT INTO S (ID, `name`, V) VALUES (-5, 'x', 1.5e+3)");
-        assert!(row_statement("S", &columns, b"[1]").unwrap_err().contains("JSON object"));
-        assert!(row_statement("S", &columns, br#"{"a": [1]}"#).unwrap_err().contains("not supported yet"));
-    }
 }
