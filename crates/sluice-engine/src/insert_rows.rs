@@ -65,6 +65,7 @@ pub fn insert_json_rows(
     let keys = encoder(target, registry, true)?.encode(&side(Namespace::Key), count);
     let values = encoder(target, registry, false)?.encode(&side(Namespace::Value), count);
     let rowtimes = decoded.columns.last().map(|a| a.as_primitive::<Int64Type>().clone());
+    let mut records = Vec::with_capacity(count);
     for (j, (key, value)) in keys.into_iter().zip(values).enumerate() {
         let row = candidates[decoded.rows[j]];
         let (key, value) = match (key, value) {
@@ -78,7 +79,10 @@ pub fn insert_json_rows(
             Some(times) if times.is_valid(j) => times.value(j),
             _ => default_timestamp,
         };
-        log.append(&target.topic, 0, Record { key, value, timestamp, headers: Vec::new() })?;
+        records.push(Record { key, value, timestamp, headers: Vec::new() });
+    }
+    if !records.is_empty() {
+        log.append_all(&target.topic, 0, records)?;
     }
     Ok(outcomes)
 }

@@ -57,6 +57,20 @@ pub trait Log: Send + Sync {
     /// Appends a record and returns its offset.
     fn append(&self, topic: &str, partition: u32, record: Record) -> Result<u64>;
 
+    /// Appends records in order, as one write where the log can (one lock,
+    /// one storage batch). Returns the offset of the first.
+    fn append_all(&self, topic: &str, partition: u32, records: Vec<Record>) -> Result<u64> {
+        let mut first = None;
+        for record in records {
+            let offset = self.append(topic, partition, record)?;
+            first.get_or_insert(offset);
+        }
+        match first {
+            Some(offset) => Ok(offset),
+            None => self.end_offset(topic, partition),
+        }
+    }
+
     /// Up to `max` records of one partition from `offset` on.
     fn read(&self, topic: &str, partition: u32, offset: u64, max: usize) -> Result<Vec<StoredRecord>>;
 

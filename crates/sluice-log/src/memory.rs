@@ -93,6 +93,19 @@ impl Log for MemoryLog {
         Ok(offset)
     }
 
+    fn append_all(&self, topic: &str, partition: u32, records: Vec<Record>) -> Result<u64> {
+        let mut state = self.state();
+        let mut sequence = state.next_sequence;
+        let stored = state.partition(topic, partition)?;
+        let first = end_of(stored);
+        for (i, record) in records.into_iter().enumerate() {
+            stored.push(StoredRecord { record, partition, offset: first + i as u64, sequence });
+            sequence += 1;
+        }
+        state.next_sequence = sequence;
+        Ok(first)
+    }
+
     fn read(&self, topic: &str, partition: u32, offset: u64, max: usize) -> Result<Vec<StoredRecord>> {
         let mut state = self.state();
         let records = state.partition(topic, partition)?;

@@ -155,6 +155,20 @@ impl Log for SledLog {
         Ok(offset)
     }
 
+    fn append_all(&self, topic: &str, partition: u32, records: Vec<Record>) -> Result<u64> {
+        let mut sequence = self.sequence();
+        let tree = self.partition(topic, partition)?;
+        let first = next_offset(&tree)?;
+        let mut batch = sled::Batch::default();
+        for (i, record) in records.iter().enumerate() {
+            batch.insert(&(first + i as u64).to_be_bytes(), encode(*sequence + i as u64, record));
+        }
+        tree.apply_batch(batch).map_err(storage)?;
+        *sequence += records.len() as u64;
+        self.meta.insert(NEXT_SEQUENCE, &sequence.to_be_bytes()).map_err(storage)?;
+        Ok(first)
+    }
+
     fn read(&self, topic: &str, partition: u32, offset: u64, max: usize) -> Result<Vec<StoredRecord>> {
         let tree = self.partition(topic, partition)?;
         let mut records = Vec::new();
@@ -322,6 +336,19 @@ mod tests {
         // A topic created again under the same name starts empty.
         log.create_topic("b", 1).unwrap();
         assert_eq!(log.end_offset("b", 0).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_batch_of_appends_gets_consecutive_offsets_and_sequences() {
+        let log = SledLog::temporary().unwrap();
+        log.create_topic("t", 1).unwrap();
+        log.append("t", 0, record("a", 1)).unwrap();
+        assert_eq!(log.append_all("t", 0, vec![record("b", 2), record("c", 3)]).unwrap(), 1);
+        assert_eq!(log.append("t", 0, record("d", 4)).unwrap(), 3);
+        let read = log.read("t", 0, 0, 10).unwrap();
+        let got: Vec<(u64, u64, i64)> =
+            read.iter().map(|r| (r.offset, r.sequence, r.record.timestamp)).collect();
+        assert_eq!(got, vec![(0, 0, 1), (1, 1, 2), (2, 2, 3), (3, 3, 4)]);
     }
 
     #[test]

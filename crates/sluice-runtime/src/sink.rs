@@ -90,6 +90,7 @@ impl SinkWriter {
         // multi-partition topics.
         let null_key = |row: usize| !key_columns.is_empty() && key_columns.iter().all(|c| c.is_null(row));
         let bounds = window_bounds(batch);
+        let mut records = Vec::with_capacity(rows);
         for (row, (key, value)) in keys.into_iter().zip(values).enumerate() {
             // A key whose columns are all null is a null key, as it was
             // read (a re-keyed row keeps the key it was given).
@@ -115,8 +116,7 @@ impl SinkWriter {
             match encoded {
                 Ok((key, value)) => {
                     let headers = batch.headers(row).to_vec();
-                    let record = Record { key, value, timestamp: rowtime.value(row), headers };
-                    log.append(&self.sink.topic, 0, record)?;
+                    records.push(Record { key, value, timestamp: rowtime.value(row), headers });
                 }
                 Err(error) => errors.record(ProcessingLogEntry {
                     query_id: self.query_id.clone(),
@@ -126,6 +126,9 @@ impl SinkWriter {
                     message: format!("Failed to serialize a row for {}: {error}", self.sink.name),
                 }),
             }
+        }
+        if !records.is_empty() {
+            log.append_all(&self.sink.topic, 0, records)?;
         }
         Ok(())
     }
