@@ -18,7 +18,7 @@ mod table_function;
 pub mod walk;
 mod window;
 
-pub use aggregate::{AggregateCall, AggregationPlan};
+pub use aggregate::{has_aggregate, AggregateCall, AggregationPlan};
 pub use error::{PlanError, Result};
 pub use expr::{literal_value, CompiledExpr, ExprCompiler};
 pub use join::{JoinPlan, JoinShape};

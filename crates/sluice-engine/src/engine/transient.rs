@@ -9,8 +9,8 @@
 //! client asked for, under which names, in which order.
 
 use sluice_catalog::{is_reserved_column_name, DataSource, FormatSpec, LogicalSchema};
-use sluice_planner::{plan_transient_select, PlanError, ROWTIME};
-use sluice_sql::ast::{Expr, Ident, Select, SelectItem, SourceKind, Statement};
+use sluice_planner::{has_aggregate, plan_transient_select, PlanError, ROWTIME};
+use sluice_sql::ast::{Expr, Ident, Literal, Select, SelectItem, SourceKind, Statement};
 
 use super::Engine;
 use crate::error::Result;
@@ -30,6 +30,44 @@ pub struct ScanPosition {
     pub partition: u32,
     pub key: Vec<u8>,
     pub window_start: i64,
+}
+
+/// The names of the grouping columns added to a push query.
+const HIDDEN_GROUP_PREFIX: &str = "SLUICE_GROUP_";
+
+/// A client's aggregation need not select what it groups by, and may
+/// aggregate without GROUP BY (everything is then one group), as ksqlDB's
+/// push queries allow; a persistent query must select every grouping
+/// expression. Adds what is missing to `select`, and returns the names of
+/// the columns added.
+fn hide_grouping(select: &mut Select) -> Vec<String> {
+    let aggregates = select.items.iter().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)));
+    if select.group_by.is_empty() {
+        if !aggregates {
+            return Vec::new();
+        }
+        select.group_by.push(Expr::Literal(Literal::Integer("1".into())));
+    }
+    let selected: Vec<Expr> = select
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            SelectItem::Expr { expr, .. } => Some(sluice_planner::walk::unqualified(expr)),
+            _ => None,
+        })
+        .collect();
+    let star = select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
+    let mut hidden = Vec::new();
+    for (n, group) in select.group_by.clone().iter().enumerate() {
+        let bare = sluice_planner::walk::unqualified(group);
+        if selected.contains(&bare) || (star && matches!(bare, Expr::Column(_))) {
+            continue;
+        }
+        let name = format!("{HIDDEN_GROUP_PREFIX}{n}");
+        select.items.push(SelectItem::Expr { expr: group.clone(), alias: Some(Ident::new(name.clone())) });
+        hidden.push(name);
+    }
+    hidden
 }
 
 /// A running transient query; [`Engine::close_transient`] stops it and
@@ -91,10 +129,12 @@ impl Engine {
                 renamed.push((internal, shown));
             }
         }
-        let hidden_keys = self.missing_keys(&select);
+        let hidden_groups = hide_grouping(&mut select);
+        let mut hidden_keys = self.missing_keys(&select);
         select.items.extend(
             hidden_keys.iter().map(|key| SelectItem::Expr { expr: Expr::column(key.clone()), alias: None }),
         );
+        hidden_keys.extend(hidden_groups);
         let plan = match plan_transient_select(&select, &self.catalog, &self.compiler, &id) {
             Err(PlanError::Invalid(message)) if message.contains("no value columns") => {
                 select.items.push(SelectItem::Expr {
