@@ -199,8 +199,21 @@ impl ExprCompiler {
                         ))
                     }
                 };
-                let pattern = crate::like::with_escape(logical(pattern)?, escape_char);
-                Expr::Like(Like::new(*negated, boxed(expr)?, Box::new(pattern), None, false))
+                let tested = boxed(expr)?;
+                let pattern = logical(pattern)?;
+                for side in [&*tested, &pattern] {
+                    match side.get_type(schema) {
+                        Ok(DataType::Utf8 | DataType::LargeUtf8 | DataType::Null) | Err(_) => {}
+                        Ok(other) => {
+                            return Err(PlanError::Invalid(format!(
+                                "The column type for Like condition must be VARCHAR. The column type is {}",
+                                sql_type_name(&other)
+                            )))
+                        }
+                    }
+                }
+                let pattern = crate::like::with_escape(pattern, escape_char);
+                Expr::Like(Like::new(*negated, tested, Box::new(pattern), None, false))
             }
             ast::Expr::Case { operand, whens, else_result } => Expr::Case(Case::new(
                 operand.as_deref().map(boxed).transpose()?,

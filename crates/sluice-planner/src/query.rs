@@ -196,6 +196,16 @@ fn plan(
     for (_, expr) in &items {
         check_columns(expr, &names)?;
     }
+    if let (Some(having), Some(_)) = (&select.having, &select.window) {
+        let bound =
+            walk::columns(having).into_iter().find(|c| [WINDOWSTART, WINDOWEND].contains(&c.name.as_str()));
+        if let Some(bound) = bound {
+            return Err(PlanError::Invalid(format!(
+                "Window bounds column {} can only be used in the SELECT clause of windowed aggregations",
+                bound.name.as_str()
+            )));
+        }
+    }
     for expr in select.where_clause.iter().chain(&select.group_by).chain(&select.having) {
         check_columns(expr, &names)?;
     }

@@ -62,6 +62,14 @@ pub fn check_pull(catalog: &Catalog, select: &Select, properties: &Map<String, V
     }
     if source.kind == SourceKind::Table {
         if let Some(condition) = &select.where_clause {
+            if source.window.is_none() {
+                let bound = sluice_planner::walk::columns(condition)
+                    .into_iter()
+                    .find(|c| ["WINDOWSTART", "WINDOWEND"].contains(&c.name.as_str()));
+                if let Some(bound) = bound {
+                    return Err(format!("WHERE column '{}' cannot be resolved.", bound.name.as_str()));
+                }
+            }
             check_key_values(source, condition)?;
         }
         if !enabled(properties, PULL_TABLE_SCAN_ENABLED) {

@@ -41,7 +41,8 @@ const HIDDEN_GROUP_PREFIX: &str = "SLUICE_GROUP_";
 /// expression. Adds what is missing to `select`, and returns the names of
 /// the columns added.
 fn hide_grouping(select: &mut Select) -> Vec<String> {
-    let aggregates = select.items.iter().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)));
+    let aggregates =
+        select.items.iter().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)));
     if select.group_by.is_empty() {
         if !aggregates {
             return Vec::new();

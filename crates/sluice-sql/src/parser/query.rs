@@ -36,8 +36,29 @@ impl Parser {
         } else {
             None
         };
-        let limit = if self.parse_keyword("LIMIT") { Some(self.parse_unsigned()?) } else { None };
+        let limit = if self.parse_keyword("LIMIT") { Some(self.parse_limit(emit.is_none())?) } else { None };
         Ok(Select { items, from, window, where_clause, group_by, partition_by, having, emit, limit })
+    }
+
+    /// LIMIT's count, with ksqlDB's messages for a negative count (that a
+    /// pull query, without EMIT, refuses) and for a fraction.
+    fn parse_limit(&mut self, pull: bool) -> Result<u64> {
+        let negative = matches!(self.peek().token, Token::Minus);
+        if negative && pull {
+            return Err(self.error_here(
+                "Pull queries don't support negative integers in the LIMIT clause. See https://cnfl.io/queries \
+                 for more info."
+                    .into(),
+            ));
+        }
+        if let Token::Number(text, _) = &self.peek().token {
+            if text.contains(['.', 'e', 'E']) {
+                return Err(self.error_here(
+                    "Failed to prepare statement: Value must be integer for command: LIMIT".into(),
+                ));
+            }
+        }
+        self.parse_unsigned()
     }
 
     fn parse_select_item(&mut self) -> Result<SelectItem> {
