@@ -9,7 +9,7 @@
 //! [`Event`]s. The HTTP endpoints write it as a body in their
 //! [`Framing`]; `/ws/query` sends it as WebSocket messages.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -293,6 +293,8 @@ async fn follow(
     if limit == Some(0) {
         return Some(Ending::Limit);
     }
+    // The keys of the table rows sent and not deleted since.
+    let mut shown_keys: HashSet<Vec<u8>> = HashSet::new();
     loop {
         // Marks the runner's passes so far as seen before reading, so that
         // a pass finishing after the read wakes the wait below.
@@ -305,9 +307,18 @@ async fn follow(
                     // the client's mistake; the row is skipped.
                     let Ok(row) = reader.decode(&record.record) else { continue };
                     // A stream's record without a value is no row for a
-                    // client (ksqlDB ignores it); a table's is a deletion.
-                    if row.tombstone && !query.is_table {
-                        continue;
+                    // client (ksqlDB ignores it); a table's is a deletion,
+                    // sent only for a row the client was sent (a filtered
+                    // table deletes keys it never showed).
+                    if row.tombstone {
+                        let shown_before = row.key.as_ref().is_some_and(|k| shown_keys.remove(k));
+                        if !query.is_table || !shown_before {
+                            continue;
+                        }
+                    } else if query.is_table {
+                        if let Some(key) = &row.key {
+                            shown_keys.insert(key.clone());
+                        }
                     }
                     sender.send(Event::Row(row)).await.ok()?;
                     sent += 1;
