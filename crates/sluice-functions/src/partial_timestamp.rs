@@ -17,13 +17,18 @@ pub fn parse_partial_timestamp(text: &str) -> Result<i64, String> {
         None => (text, None),
     };
     let date = parse_date(date).ok_or_else(fail)?;
-    let (time, offset_seconds) = match time {
-        None => (NaiveTime::MIN, 0),
+    let (time, offset_seconds, end_of_day) = match time {
+        None => (NaiveTime::MIN, 0, false),
         Some(time) => {
             let (clock, offset) = split_offset(time).ok_or_else(fail)?;
-            (parse_clock(clock).ok_or_else(fail)?, offset)
+            // ISO 8601's 24:00 is the end of the day: the next midnight.
+            match midnight_24(clock) {
+                true => (NaiveTime::MIN, offset, true),
+                false => (parse_clock(clock).ok_or_else(fail)?, offset, false),
+            }
         }
     };
+    let date = if end_of_day { date.succ_opt().ok_or_else(fail)? } else { date };
     let local = NaiveDateTime::new(date, time).and_utc().timestamp_millis();
     Ok(local - i64::from(offset_seconds) * 1000)
 }
@@ -37,6 +42,11 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
+}
+
+/// `24`, `24:00`, `24:00:00` or `24:00:00.000`.
+fn midnight_24(clock: &str) -> bool {
+    clock.strip_prefix("24").is_some_and(|rest| rest.chars().all(|c| matches!(c, ':' | '.' | '0')))
 }
 
 /// `HH[:mm[:ss[.S..]]]` in any number of the leading fields.
@@ -106,6 +116,13 @@ mod tests {
         assert_eq!(parse("2018-01-01T00:00:00.001"), Ok(1_514_764_800_001));
         assert_eq!(parse("2018-01-01T00:00:01"), Ok(1_514_764_801_000));
         assert_eq!(parse("1970-01-01T00:00:00.1"), Ok(100));
+    }
+
+    #[test]
+    fn hour_24_is_the_next_midnight() {
+        assert_eq!(parse("1970-01-01T24"), Ok(86_400_000));
+        assert_eq!(parse("1970-01-31T24:00:00"), parse("1970-02-01"));
+        assert!(parse("1970-01-01T24:01").is_err());
     }
 
     #[test]
