@@ -16,6 +16,10 @@ use std::sync::{Mutex, MutexGuard};
 use crate::cleanup::{removable, Kept};
 use crate::{Cleanup, Header, Log, LogError, Record, Result, StoredRecord, TopicInfo};
 
+/// sled's page cache. Its default (1 GiB) would dominate the memory of a
+/// small server; topics are read mostly at their end, which stays cached.
+const CACHE_BYTES: u64 = 128 * 1024 * 1024;
+
 const TOPICS: &str = "topics";
 const META: &str = "meta";
 const NEXT_SEQUENCE: &str = "next_sequence";
@@ -35,7 +39,7 @@ fn storage(error: sled::Error) -> LogError {
 impl SledLog {
     /// Opens (or creates) the log kept in the directory `path`.
     pub fn open(path: &Path) -> Result<Self> {
-        Self::from_db(sled::open(path).map_err(storage)?)
+        Self::from_db(sled::Config::new().path(path).cache_capacity(CACHE_BYTES).open().map_err(storage)?)
     }
 
     /// A log in a temporary directory, removed when the log is dropped.
