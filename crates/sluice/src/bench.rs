@@ -107,7 +107,8 @@ fn bench(options: &Options) -> Result<bool, String> {
     // The embedded log, as the server keeps it, in a directory of its own.
     let dir = std::env::temp_dir().join(format!("sluice-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let outcome = SledLog::open(&dir).map_err(|e| e.to_string()).and_then(|log| bench_on(options, Arc::new(log)));
+    let outcome =
+        SledLog::open(&dir).map_err(|e| e.to_string()).and_then(|log| bench_on(options, Arc::new(log)));
     let _ = std::fs::remove_dir_all(&dir);
     outcome
 }
