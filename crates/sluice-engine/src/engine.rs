@@ -248,10 +248,13 @@ impl Engine {
     }
 
     /// Applies each topic's cleanup at `now_ms`, as Kafka's log cleaner
-    /// would: RETENTION_MS removes old records, and the topic of a
-    /// (non-windowed) table that no stream reads is compacted to the latest
-    /// record per key. When several sources read a topic, the one that
-    /// keeps the most wins. Returns the number of records removed.
+    /// would: a RETENTION_MS given in a statement removes old records, and
+    /// the sink topic of a (non-windowed) CREATE TABLE .. AS SELECT that no
+    /// stream reads is compacted to the latest record per key, as ksqlDB
+    /// creates table sinks compacted. Topics a user declared a source over
+    /// are otherwise left as they are. When several sources read a topic,
+    /// the one that keeps the most wins. Returns the number of records
+    /// removed.
     pub fn clean_log(&self, now_ms: i64) -> Result<u64> {
         let mut policies: BTreeMap<&str, Cleanup> = BTreeMap::new();
         let mut read_by_stream: Vec<&str> = Vec::new();
@@ -259,7 +262,7 @@ impl Engine {
             let cleanup = Cleanup {
                 retention_ms: source.retention_ms.filter(|ms| *ms >= 0),
                 retention_bytes: None,
-                compact: source.kind == SourceKind::Table && source.window.is_none(),
+                compact: source.kind == SourceKind::Table && source.window.is_none() && source.from_query,
             };
             if source.kind == SourceKind::Stream {
                 read_by_stream.push(&source.topic);

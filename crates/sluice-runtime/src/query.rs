@@ -140,7 +140,10 @@ impl RunningQuery {
             for (index, input) in self.inputs.iter_mut().enumerate() {
                 for (partition, offset) in input.offsets.iter_mut().enumerate() {
                     let chunk = log.read(&input.topic, partition as u32, *offset, READ_SIZE)?;
-                    *offset += chunk.len() as u64;
+                    // Offsets may have gaps (records removed by cleanup).
+                    if let Some(last) = chunk.last() {
+                        *offset = last.offset + 1;
+                    }
                     records.extend(chunk.into_iter().map(|r| (index, r)));
                 }
             }

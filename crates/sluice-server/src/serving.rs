@@ -430,7 +430,7 @@ fn run_pull(
     loop {
         match engine.log().read(&query.sink.topic, 0, offset, READ_SIZE) {
             Ok(chunk) if !chunk.is_empty() => {
-                offset += chunk.len() as u64;
+                offset = chunk.last().map_or(offset, |last| last.offset + 1);
                 records.extend(chunk);
             }
             _ => break,
