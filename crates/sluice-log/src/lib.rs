@@ -2,16 +2,20 @@
 //!
 //! [`Log`] is what queries read from and write to. [`MemoryLog`] keeps
 //! everything in memory: the conformance runner and tests use it.
-//! [`SledLog`] keeps topics on local disk in a sled database; Kafka will
-//! implement the same trait.
+//! [`SledLog`] keeps topics on local disk in a sled database. [`KafkaLog`]
+//! keeps them in a Kafka cluster.
 
 mod cleanup;
+mod kafka_log;
+mod kafka_reader;
+mod kafka_writer;
 mod memory;
 mod partitioner;
 mod record;
 mod sled_log;
 
 pub use cleanup::Cleanup;
+pub use kafka_log::KafkaLog;
 pub use memory::MemoryLog;
 pub use partitioner::key_partition;
 pub use record::{Header, Record, StoredRecord};
@@ -27,7 +31,8 @@ pub enum LogError {
     PartitionMismatch { topic: String, existing: u32, requested: u32 },
     #[error("A topic needs at least one partition")]
     NoPartitions,
-    /// The embedded log's storage failed, or holds something it did not write.
+    /// The embedded log's storage failed, or holds something it did not
+    /// write; or the Kafka cluster failed or refused a request.
     #[error("The log's storage failed: {0}")]
     Storage(String),
 }
@@ -71,7 +76,10 @@ pub trait Log: Send + Sync {
         }
     }
 
-    /// Up to `max` records of one partition from `offset` on.
+    /// Up to `max` records of one partition from `offset` on. A log over
+    /// a broker ([`KafkaLog`]) returns what arrives within a short wait:
+    /// fewer than `max` does not mean that nothing follows, and nothing new
+    /// gives an empty Vec.
     fn read(&self, topic: &str, partition: u32, offset: u64, max: usize) -> Result<Vec<StoredRecord>>;
 
     /// The offset the next appended record of the partition will get.
@@ -80,7 +88,9 @@ pub trait Log: Send + Sync {
     /// Removes the records of `topic` that `cleanup` no longer keeps at
     /// `now_ms` (milliseconds since the epoch). Offsets do not change: a
     /// read from a removed offset starts at the next record kept. Returns
-    /// the number of records removed.
+    /// the number of records removed by this call; a broker that cleans by
+    /// itself reports 0 ([`KafkaLog`] sets the topic's retention and
+    /// cleanup policy instead, and the broker removes records later).
     fn clean(&self, topic: &str, cleanup: &Cleanup, now_ms: i64) -> Result<u64>;
 
     /// Makes every record appended so far survive a crash of the process.

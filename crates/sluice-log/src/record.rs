@@ -34,5 +34,18 @@ pub struct StoredRecord {
     pub offset: u64,
     /// The order of appends across every topic of the log: reading several
     /// topics by sequence replays them as they were written.
+    ///
+    /// That holds for [`crate::MemoryLog`] and [`crate::SledLog`], which
+    /// number every append in turn. Kafka keeps no order across
+    /// partitions, so for [`crate::KafkaLog`] the sequence is the largest
+    /// record timestamp among the records of the same `read` call up to
+    /// and including this one (as an unsigned number: `i64::MIN` is 0). It
+    /// never decreases along one read, so a stable sort by sequence of
+    /// records from several reads keeps each partition's order and
+    /// interleaves partitions and topics by time (as Kafka Streams picks
+    /// its next record by timestamp), not by append order. It belongs to
+    /// the read, not to the record: the same record read from another
+    /// offset may get another number, so compare only records of reads
+    /// made together.
     pub sequence: u64,
 }
