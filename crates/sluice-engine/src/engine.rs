@@ -9,7 +9,7 @@ use sluice_catalog::{
     kind_name, Catalog, Created, DataSource, FormatDefaults, LogicalSchema, QueryInfo, SqlType,
 };
 use sluice_formats::{MemorySchemaRegistry, Registry};
-use sluice_log::{Cleanup, Log};
+use sluice_log::{Cleanup, Log, MemoryLog};
 use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
 use sluice_runtime::{QueryOptions, RunningQuery};
 use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
@@ -81,6 +81,9 @@ pub struct Engine {
     /// Statements are being replayed from a command log over a log that
     /// kept its topics (see [`Engine::replay`]).
     replaying: bool,
+    /// Where transient queries write their rows: in memory, whatever the
+    /// log is (a client's rows need not reach disk or Kafka).
+    transient_log: Arc<MemoryLog>,
 }
 
 impl Engine {
@@ -103,6 +106,7 @@ impl Engine {
             next_transient_number: 0,
             wall_clock_inserts: false,
             replaying: false,
+            transient_log: Arc::new(MemoryLog::new()),
         }
     }
 
@@ -132,6 +136,11 @@ impl Engine {
 
     pub fn log(&self) -> &Arc<dyn Log> {
         &self.log
+    }
+
+    /// The scratch log transient queries write their rows to.
+    pub fn transient_log(&self) -> &Arc<MemoryLog> {
+        &self.transient_log
     }
 
     pub fn registry(&self) -> &Registry {

@@ -35,6 +35,19 @@ impl MemoryLog {
     }
 }
 
+impl MemoryLog {
+    /// Drops the records of a partition before `offset`, but never its last
+    /// record (which holds the partition's end offset): a reader that has
+    /// read them and is the only one frees their memory.
+    pub fn trim_before(&self, topic: &str, partition: u32, offset: u64) -> Result<()> {
+        let mut state = self.state();
+        let records = state.partition(topic, partition)?;
+        let keep_from = records.partition_point(|r| r.offset < offset).min(records.len().saturating_sub(1));
+        records.drain(..keep_from);
+        Ok(())
+    }
+}
+
 impl State {
     fn partition(&mut self, topic: &str, partition: u32) -> Result<&mut Vec<StoredRecord>> {
         let partitions =
@@ -150,6 +163,20 @@ mod tests {
 
     fn record(value: &str, timestamp: i64) -> Record {
         Record { value: Some(value.as_bytes().to_vec()), timestamp, ..Record::default() }
+    }
+
+    #[test]
+    fn trimming_keeps_the_last_record_and_the_end() {
+        let log = MemoryLog::new();
+        log.create_topic("t", 1).unwrap();
+        for i in 0..3 {
+            log.append("t", 0, record("v", i)).unwrap();
+        }
+        log.trim_before("t", 0, 2).unwrap();
+        assert_eq!(log.read("t", 0, 0, 10).unwrap().iter().map(|r| r.offset).collect::<Vec<_>>(), vec![2]);
+        log.trim_before("t", 0, 10).unwrap();
+        assert_eq!(log.end_offset("t", 0).unwrap(), 3);
+        assert_eq!(log.append("t", 0, record("w", 3)).unwrap(), 3);
     }
 
     #[test]

@@ -134,6 +134,13 @@ impl RunningQuery {
     /// order they were appended (across every topic the query reads).
     /// Returns how many records were read.
     pub fn poll(&mut self, log: &dyn Log) -> Result<usize> {
+        self.poll_into(log, log)
+    }
+
+    /// [`RunningQuery::poll`], writing the output to `output` rather than
+    /// to the log the inputs come from (a client's query writes its rows to
+    /// a scratch log of the process).
+    pub fn poll_into(&mut self, log: &dyn Log, output: &dyn Log) -> Result<usize> {
         let mut read = 0;
         loop {
             let mut records: Vec<(usize, StoredRecord)> = Vec::new();
@@ -162,7 +169,7 @@ impl RunningQuery {
                     run.push(record);
                 }
                 if let Some(batch) = self.inputs[index].decoder.decode(&run, &mut self.errors)? {
-                    self.push(index, batch, log)?;
+                    self.push(index, batch, output)?;
                 }
             }
         }

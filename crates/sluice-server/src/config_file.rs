@@ -3,15 +3,17 @@
 //! lines, `#` and `!` comments, `\` at the end of a line to go on on the
 //! next, and Java's escapes (`\t`, `\n`, `\uXXXX`, `\=`, ..).
 //!
-//! `listeners`, `ksql.service.id`, `sluice.data.dir` and `ksql.queries.file`
-//! are the server's settings; every other key is a default for the
+//! `listeners`, `ksql.service.id`, `sluice.data.dir`, `ksql.queries.file`
+//! and `bootstrap.servers` are the server's settings; every other key is a default for the
 //! properties of requests (a request's own properties win over it).
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
-use crate::properties::{is_request_property, DATA_DIR, LISTENERS, QUERIES_FILE, SERVICE_ID};
+use crate::properties::{
+    is_request_property, BOOTSTRAP_SERVERS, DATA_DIR, LISTENERS, QUERIES_FILE, SERVICE_ID,
+};
 
 /// Why a config file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +32,8 @@ pub struct ConfigFile {
     pub service_id: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub queries_file: Option<PathBuf>,
+    /// From `bootstrap.servers`.
+    pub kafka_bootstrap: Option<String>,
     /// Defaults for request properties: every other key.
     pub properties: BTreeMap<String, String>,
     /// Keys of `properties` that Sluice does not act on (ksqlDB's Kafka
@@ -53,6 +57,7 @@ impl ConfigFile {
                 SERVICE_ID => config.service_id = Some(value),
                 DATA_DIR => config.data_dir = Some(PathBuf::from(value)),
                 QUERIES_FILE => config.queries_file = Some(PathBuf::from(value)),
+                BOOTSTRAP_SERVERS => config.kafka_bootstrap = Some(value),
                 _ => {
                     if !is_request_property(&key) && !config.unused.contains(&key) {
                         config.unused.push(key.clone());
@@ -193,17 +198,14 @@ mod tests {
         assert_eq!(config.service_id.as_deref(), Some("demo_"));
         assert_eq!(config.data_dir, Some(PathBuf::from("/var/lib/sluice")));
         assert_eq!(config.queries_file, None);
+        assert_eq!(config.kafka_bootstrap.as_deref(), Some("localhost:9092"));
         let properties: Vec<(&str, &str)> =
             config.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         assert_eq!(
             properties,
-            [
-                ("auto.offset.reset", "earliest"),
-                ("bootstrap.servers", "localhost:9092"),
-                ("ksql.query.pull.table.scan.enabled", "false"),
-            ]
+            [("auto.offset.reset", "earliest"), ("ksql.query.pull.table.scan.enabled", "false")]
         );
-        assert_eq!(config.unused, ["bootstrap.servers"]);
+        assert!(config.unused.is_empty(), "{:?}", config.unused);
     }
 
     #[test]

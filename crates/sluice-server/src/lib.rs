@@ -9,7 +9,9 @@
 //!
 //! With a data directory, topics live in an embedded log on disk
 //! ([`SledLog`]) and accepted statements in a command log that is replayed
-//! at start-up; without one, everything is in memory.
+//! at start-up; without one, everything is in memory. With Kafka's
+//! bootstrap servers, topics live in Kafka ([`KafkaLog`]) and the data
+//! directory keeps only the command log.
 
 mod command_log;
 pub mod config_file;
@@ -37,7 +39,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use command_log::CommandLog;
 use sluice_engine::{Engine, EngineConfig};
-use sluice_log::{Log, MemoryLog, SledLog};
+use sluice_log::{KafkaLog, Log, MemoryLog, SledLog};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -65,6 +67,9 @@ pub struct ServerConfig {
     /// Defaults for the properties of every request (`auto.offset.reset`
     /// and the like); a request's own properties win.
     pub properties: BTreeMap<String, String>,
+    /// Kafka's bootstrap servers (`HOST:PORT,..`): topics then live in
+    /// Kafka, and the data directory keeps only the command log.
+    pub kafka_bootstrap: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +80,7 @@ impl Default for ServerConfig {
             service_id: "default_".into(),
             queries_file: None,
             properties: BTreeMap::new(),
+            kafka_bootstrap: None,
         }
     }
 }
@@ -121,15 +127,17 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
     let addr = listener.local_addr()?;
     let headless = config.queries_file.is_some();
-    let (log, commands): (Arc<dyn Log>, Option<CommandLog>) = match &config.data_dir {
-        None => (Arc::new(MemoryLog::new()), None),
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| ServerError::DataDir { path: dir.clone(), source })?;
-            let log = Arc::new(SledLog::open(&dir.join("log"))?);
-            let commands = if headless { None } else { Some(CommandLog::open(&dir.join("commands"))?) };
-            (log, commands)
-        }
+    if let Some(dir) = &config.data_dir {
+        std::fs::create_dir_all(dir).map_err(|source| ServerError::DataDir { path: dir.clone(), source })?;
+    }
+    let commands = match &config.data_dir {
+        Some(dir) if !headless => Some(CommandLog::open(&dir.join("commands"))?),
+        _ => None,
+    };
+    let log: Arc<dyn Log> = match (&config.kafka_bootstrap, &config.data_dir) {
+        (Some(bootstrap), _) => Arc::new(KafkaLog::connect(bootstrap, &[])?),
+        (None, Some(dir)) => Arc::new(SledLog::open(&dir.join("log"))?),
+        (None, None) => Arc::new(MemoryLog::new()),
     };
     let mut engine = Engine::new(log, EngineConfig::default()).with_wall_clock_inserts();
     let replayed = match (&commands, &config.queries_file) {

@@ -25,6 +25,8 @@ pub const LISTENERS: &str = "listeners";
 pub const DATA_DIR: &str = "sluice.data.dir";
 /// ksqlDB's headless mode: the file of statements to run at start-up.
 pub const QUERIES_FILE: &str = "ksql.queries.file";
+/// Kafka's bootstrap servers: topics live in Kafka.
+pub const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
 
 /// A property a request may set, with the value it has when none does.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +45,7 @@ pub const REQUEST_PROPERTIES: &[RequestProperty] = &[
 
 /// The server's own settings: a request may not change them (ksqlDB's
 /// deny-list).
-pub const SERVER_SETTINGS: &[&str] = &[SERVICE_ID, LISTENERS, DATA_DIR, QUERIES_FILE];
+pub const SERVER_SETTINGS: &[&str] = &[SERVICE_ID, LISTENERS, DATA_DIR, QUERIES_FILE, BOOTSTRAP_SERVERS];
 
 /// Why a request may not set a property.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

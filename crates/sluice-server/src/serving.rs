@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 use sluice_engine::{Engine, ScanPosition, TransientQuery};
-use sluice_log::StoredRecord;
+use sluice_log::{Log, StoredRecord};
 use sluice_sql::ast::{Print, Select, Statement};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -299,7 +299,7 @@ async fn follow(
         // Marks the runner's passes so far as seen before reading, so that
         // a pass finishing after the read wakes the wait below.
         passes.borrow_and_update();
-        match state.log().read(&query.sink.topic, 0, offset, READ_SIZE) {
+        match state.transient_log().read(&query.sink.topic, 0, offset, READ_SIZE) {
             Ok(records) if !records.is_empty() => {
                 for record in records {
                     offset = record.offset + 1;
@@ -326,6 +326,9 @@ async fn follow(
                         return Some(Ending::Limit);
                     }
                 }
+                // This handler is the topic's only reader: what it has sent
+                // need not stay in memory.
+                let _ = state.transient_log().trim_before(&query.sink.topic, 0, offset);
                 continue;
             }
             Ok(_) => {}
@@ -428,7 +431,7 @@ fn run_pull(
     let mut records = Vec::new();
     let mut offset = 0;
     loop {
-        match engine.log().read(&query.sink.topic, 0, offset, READ_SIZE) {
+        match engine.transient_log().read(&query.sink.topic, 0, offset, READ_SIZE) {
             Ok(chunk) if !chunk.is_empty() => {
                 offset = chunk.last().map_or(offset, |last| last.offset + 1);
                 records.extend(chunk);

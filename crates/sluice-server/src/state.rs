@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex as StdMutex};
 
 use serde_json::{Map, Value};
 use sluice_engine::Engine;
-use sluice_log::Log;
+use sluice_log::{Log, MemoryLog};
 use tokio::sync::{watch, Mutex, Notify};
 
 use crate::command_log::CommandLog;
@@ -23,9 +23,11 @@ struct Shared {
     /// The engine is not Sync and its work is synchronous: one caller at a
     /// time, on a blocking thread (see [`AppState::with_engine`]).
     engine: Arc<Mutex<Engine>>,
-    /// The engine's log, read without the engine's lock by handlers that
-    /// tail a transient query's topic.
+    /// The engine's log, read without the engine's lock by PRINT.
     log: Arc<dyn Log>,
+    /// The engine's scratch log, read without the engine's lock by
+    /// handlers that tail a transient query's topic.
+    transient_log: Arc<MemoryLog>,
     /// Wakes the runner after something was appended to the log.
     wake: Notify,
     /// Counts the runner's passes, so that tailers wait for new output
@@ -61,11 +63,13 @@ impl AppState {
         statuses: BTreeMap<String, CommandStatus>,
     ) -> Self {
         let log = Arc::clone(engine.log());
+        let transient_log = Arc::clone(engine.transient_log());
         let (passes, _) = watch::channel(0);
         AppState {
             inner: Arc::new(Shared {
                 engine: Arc::new(Mutex::new(engine)),
                 log,
+                transient_log,
                 wake: Notify::new(),
                 passes,
                 command_sequence: AtomicI64::new(last_command),
@@ -115,6 +119,10 @@ impl AppState {
 
     pub fn log(&self) -> &Arc<dyn Log> {
         &self.inner.log
+    }
+
+    pub fn transient_log(&self) -> &Arc<MemoryLog> {
+        &self.inner.transient_log
     }
 
     /// Asks the runner to run the queries over what was just appended.

@@ -54,6 +54,11 @@ enum Command {
         /// only /info, /healthcheck, /status and /is_valid_property.
         #[arg(long, value_name = "FILE")]
         queries_file: Option<PathBuf>,
+        /// Keep topics in Kafka (its bootstrap servers) instead of the
+        /// embedded log; the data directory then keeps only the command
+        /// log. In a config file: `bootstrap.servers`.
+        #[arg(long, value_name = "HOST:PORT")]
+        kafka_bootstrap: Option<String>,
     },
     /// The interactive SQL shell: a client of a server's REST API.
     ///
@@ -183,8 +188,8 @@ enum TestCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Server { config, listen, data_dir, service_id, queries_file } => {
-            let flags = server::Flags { listen, data_dir, service_id, queries_file };
+        Command::Server { config, listen, data_dir, service_id, queries_file, kafka_bootstrap } => {
+            let flags = server::Flags { listen, data_dir, service_id, queries_file, kafka_bootstrap };
             server::run(config.as_deref(), flags)
         }
         Command::Shell { server, embedded, execute, file, output, defines } => {

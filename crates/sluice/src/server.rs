@@ -17,6 +17,7 @@ pub struct Flags {
     pub data_dir: Option<PathBuf>,
     pub service_id: Option<String>,
     pub queries_file: Option<PathBuf>,
+    pub kafka_bootstrap: Option<String>,
 }
 
 /// The server's settings: each from the flags, else the config file, else
@@ -29,6 +30,7 @@ fn server_config(flags: Flags, file: ConfigFile) -> ServerConfig {
         service_id: flags.service_id.or(file.service_id).unwrap_or(defaults.service_id),
         queries_file: flags.queries_file.or(file.queries_file),
         properties: file.properties,
+        kafka_bootstrap: flags.kafka_bootstrap.or(file.kafka_bootstrap),
     }
 }
 
@@ -65,8 +67,12 @@ pub fn run(config_file: Option<&Path>, flags: Flags) -> ExitCode {
             }
         };
         eprintln!("sluice server: listening on http://{}", server.local_addr());
-        if let Some(dir) = &config.data_dir {
-            eprintln!("sluice server: data in {}", dir.display());
+        match (&config.kafka_bootstrap, &config.data_dir) {
+            (Some(bootstrap), Some(dir)) => {
+                eprintln!("sluice server: topics in Kafka at {bootstrap}, commands in {}", dir.display())
+            }
+            (None, Some(dir)) => eprintln!("sluice server: data in {}", dir.display()),
+            _ => {}
         }
         for error in server.replay_errors() {
             eprintln!("sluice server: a statement failed when replayed and was skipped: {error}");

@@ -1,6 +1,8 @@
 //! Transient queries: a client's push or pull query, run like a persistent
-//! query but writing its rows to a topic of its own, which the caller
-//! reads back (the server streams it to the client).
+//! query but writing its rows to a topic of its own in the engine's
+//! in-memory scratch log ([`Engine::transient_log`]), which the caller reads
+//! back (the server streams it to the client). The rows never reach the
+//! main log: not the disk, not Kafka.
 //!
 //! Persistent queries have rules a client's query does not: their output
 //! must hold the source's key columns and some value column, and must not
@@ -9,6 +11,7 @@
 //! client asked for, under which names, in which order.
 
 use sluice_catalog::{is_reserved_column_name, DataSource, FormatSpec, LogicalSchema};
+use sluice_log::Log;
 use sluice_planner::{has_aggregate, plan_transient_select, PlanError, ROWTIME};
 use sluice_sql::ast::{Expr, Ident, Literal, Select, SelectItem, SourceKind, Statement};
 
@@ -188,7 +191,7 @@ impl Engine {
                 (name, display)
             })
             .collect();
-        self.log.create_topic(&sink.topic, 1)?;
+        self.transient_log.create_topic(&sink.topic, 1)?;
         self.next_transient_number += 1;
         self.transient.push(query);
         let selects_all = select.items.iter().any(|i| matches!(i, SelectItem::Wildcard { .. }));
@@ -249,7 +252,7 @@ impl Engine {
         let Some(position) = self.transient.iter().position(|q| q.id() == id) else { return false };
         self.transient.remove(position);
         // The topic may already be gone; there is nothing left to clean then.
-        let _ = self.log.delete_topic(&format!("{TRANSIENT_TOPIC_PREFIX}{id}"));
+        let _ = self.transient_log.delete_topic(&format!("{TRANSIENT_TOPIC_PREFIX}{id}"));
         true
     }
 
@@ -270,7 +273,7 @@ impl Engine {
         let mut read = 0;
         let mut failed = Vec::new();
         for query in &mut self.transient {
-            match query.poll(self.log.as_ref()) {
+            match query.poll_into(self.log.as_ref(), self.transient_log.as_ref()) {
                 Ok(n) => read += n,
                 Err(error) => failed.push((query.id().to_string(), error.to_string())),
             }

@@ -1,0 +1,77 @@
+//! The server with its topics in Kafka (`ServerConfig::kafka_bootstrap`),
+//! against librdkafka's mock cluster. The mock has no admin API, so the
+//! topics are made through the mock before the statements that use them
+//! (`CREATE .. AS SELECT` writes into an existing topic).
+
+use std::time::{Duration, Instant};
+
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::DefaultProducerContext;
+use serde_json::{json, Value};
+use sluice_log::{KafkaLog, Log};
+use sluice_server::ServerConfig;
+
+async fn post(http: &reqwest::Client, url: &str, body: Value) -> (u16, String) {
+    let response = http.post(url).json(&body).send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_inserts_and_queries_run_over_kafka_topics() {
+    let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).expect("mock cluster");
+    cluster.create_topic("users", 1, 1).expect("mock topic");
+    cluster.create_topic("ADULTS", 1, 1).expect("mock topic");
+    let bootstrap = cluster.bootstrap_servers();
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        kafka_bootstrap: Some(bootstrap.clone()),
+        ..ServerConfig::default()
+    };
+    let server = sluice_server::start(config).await.expect("the server starts over Kafka");
+    let base = format!("http://{}", server.local_addr());
+    let http = reqwest::Client::new();
+
+    let (status, answer) = post(
+        &http,
+        &format!("{base}/ksql"),
+        json!({ "ksql": "CREATE STREAM users (id INT KEY, name STRING, age INT) \
+                           WITH (kafka_topic='users', value_format='JSON'); \
+                         CREATE STREAM adults AS SELECT * FROM users WHERE age >= 18;" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let rows = "{\"target\":\"users\"}\n{\"id\":1,\"name\":\"ann\",\"age\":31}\n\
+                {\"id\":2,\"name\":\"bo\",\"age\":12}\n{\"id\":3,\"name\":\"cy\",\"age\":18}\n";
+    let acks = http.post(format!("{base}/inserts-stream")).body(rows).send().await.expect("insert");
+    assert_eq!(acks.text().await.expect("acks").matches("\"ok\"").count(), 3);
+
+    // The persistent query reads the users topic from Kafka and writes its
+    // sink there; a pull query reads the sink back.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let adults = loop {
+        let (status, answer) =
+            post(&http, &format!("{base}/query"), json!({ "ksql": "SELECT id, name FROM adults;" })).await;
+        assert_eq!(status, 200, "{answer}");
+        let rows: Vec<Value> = serde_json::from_str::<Vec<Value>>(&answer)
+            .expect("a JSON array")
+            .into_iter()
+            .filter_map(|item| item.get("row").map(|row| row["columns"].clone()))
+            .collect();
+        if rows.len() == 2 || Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(adults, [json!([1, "ann"]), json!([3, "cy"])]);
+
+    // The records are in Kafka, where any Kafka client finds them.
+    let kafka = KafkaLog::connect(&bootstrap, &[]).expect("connect");
+    let sink = kafka.read("ADULTS", 0, 0, 10).expect("read the sink topic");
+    let values: Vec<String> = sink
+        .iter()
+        .map(|r| String::from_utf8_lossy(r.record.value.as_deref().unwrap_or_default()).into())
+        .collect();
+    assert_eq!(values, [r#"{"NAME":"ann","AGE":31}"#, r#"{"NAME":"cy","AGE":18}"#]);
+    server.stop().await.expect("stops");
+}
