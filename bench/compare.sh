@@ -68,7 +68,7 @@ sluice_eps=$(awk '/^throughput:/{print $2}' "$OUT/sluice.out")
 sluice_mb=$(rss_mb "$OUT/sluice.time")
 sluice_query_mb=$(awk '/^query memory:/{print $3}' "$OUT/sluice.out")
 sluice_cpu=$(awk '/^cpu time:/{print $3}' "$OUT/sluice.out")
-rows+=("sluice W2 (EMIT FINAL, MemoryLog)|$sluice_eps|$sluice_mb (query: $sluice_query_mb above the loaded log)|$sluice_cpu (query only; $(cpu_s "$OUT/sluice.time") whole process)")
+rows+=("sluice W2 (EMIT FINAL, sled log)|$sluice_eps|$sluice_mb (query: $sluice_query_mb above the memory after loading)|$sluice_cpu (query only; $(cpu_s "$OUT/sluice.time") whole process)")
 
 if [ -n "${CHECK:-}" ]; then
   "$SLUICE" bench w2 --input "$INPUT" --check | grep '^CHECK\|^check' >&2
