@@ -158,15 +158,7 @@ impl Engine {
             Statement::CreateAsSelect(create) => self.create_as_select(create),
             Statement::InsertInto { target, query, .. } => self.insert_into(target.as_str(), query),
             Statement::InsertValues { target, columns, values } => {
-                let source = self.existing(target.as_str())?;
-                if source.is_source {
-                    return Err(EngineError::Invalid(format!(
-                        "Cannot insert values into read-only {}: {}",
-                        source.kind_name().to_lowercase(),
-                        source.name
-                    )));
-                }
-                let timestamp = if self.wall_clock_inserts { now_millis() } else { 0 };
+                let (source, timestamp) = self.insert_target(target.as_str())?;
                 insert_values(
                     source,
                     columns,
@@ -226,6 +218,13 @@ impl Engine {
         target: &str,
         rows: &[&[u8]],
     ) -> Result<Vec<std::result::Result<(), String>>> {
+        let (source, timestamp) = self.insert_target(target)?;
+        insert_json_rows(source, rows, timestamp, self.log.as_ref(), &self.registry)
+    }
+
+    /// The stream or table rows are inserted into (not a read-only source),
+    /// and the timestamp of rows that give none: the wall clock, or 0.
+    fn insert_target(&self, target: &str) -> Result<(&DataSource, i64)> {
         let source = self.existing(target)?;
         if source.is_source {
             return Err(EngineError::Invalid(format!(
@@ -234,8 +233,7 @@ impl Engine {
                 source.name
             )));
         }
-        let timestamp = if self.wall_clock_inserts { now_millis() } else { 0 };
-        insert_json_rows(source, rows, timestamp, self.log.as_ref(), &self.registry)
+        Ok((source, if self.wall_clock_inserts { now_millis() } else { 0 }))
     }
 
     /// Runs every query over the records that have arrived, in the order

@@ -31,6 +31,12 @@ pub(crate) struct Kept<'a> {
     pub size: u64,
 }
 
+impl<'a> Kept<'a> {
+    pub(crate) fn of(offset: u64, record: &'a crate::Record) -> Self {
+        Kept { offset, timestamp: record.timestamp, key: record.key.as_deref(), size: record.size() }
+    }
+}
+
 /// The offsets of one partition's records (given in offset order) that
 /// `cleanup` removes at `now_ms`. The last record always stays, as Kafka's
 /// active segment does: it holds the partition's end offset.

@@ -137,15 +137,7 @@ impl Log for MemoryLog {
             state.topics.get_mut(topic).ok_or_else(|| LogError::UnknownTopic(topic.to_string()))?;
         let mut removed = 0;
         for records in partitions.iter_mut() {
-            let kept: Vec<Kept<'_>> = records
-                .iter()
-                .map(|r| Kept {
-                    offset: r.offset,
-                    timestamp: r.record.timestamp,
-                    key: r.record.key.as_deref(),
-                    size: r.record.size(),
-                })
-                .collect();
+            let kept: Vec<Kept<'_>> = records.iter().map(|r| Kept::of(r.offset, &r.record)).collect();
             let gone = removable(&kept, cleanup, now_ms);
             if gone.is_empty() {
                 continue;

@@ -234,12 +234,7 @@ impl Log for SledLog {
             let kept: Vec<Kept<'_>> = batches
                 .iter()
                 .flat_map(|(_, _, records)| records)
-                .map(|r| Kept {
-                    offset: r.offset,
-                    timestamp: r.record.timestamp,
-                    key: r.record.key.as_deref(),
-                    size: r.record.size(),
-                })
+                .map(|r| Kept::of(r.offset, &r.record))
                 .collect();
             let gone = removable(&kept, cleanup, now_ms);
             if gone.is_empty() {

@@ -58,6 +58,18 @@ async fn start() -> (RunningServer, Client) {
         .await
 }
 
+/// A fresh data directory for a test, and a server config using it.
+fn on_disk(test: &str) -> (std::path::PathBuf, ServerConfig) {
+    let dir = std::env::temp_dir().join(format!("sluice-server-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        data_dir: Some(dir.clone()),
+        ..ServerConfig::default()
+    };
+    (dir, config)
+}
+
 async fn start_with(config: ServerConfig) -> (RunningServer, Client) {
     let server = sluice_server::start(config).await.expect("server starts");
     let client = Client { base: format!("http://{}", server.local_addr()), http: reqwest::Client::new() };
@@ -450,13 +462,7 @@ async fn pull_rows(client: &Client, ksql: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_restart_on_the_same_data_dir_brings_back_sources_queries_and_rows() {
-    let dir = std::env::temp_dir().join(format!("sluice-server-restart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        data_dir: Some(dir.clone()),
-        ..ServerConfig::default()
-    };
+    let (dir, config) = on_disk("restart");
     let (server, client) = start_with(config.clone()).await;
     client
         .run(&format!(
@@ -720,13 +726,7 @@ async fn is_valid_property_answers_true_or_a_400_and_requests_cannot_set_server_
 
 #[tokio::test]
 async fn terminate_drops_everything_deletes_matching_sink_topics_and_is_not_replayed() {
-    let dir = std::env::temp_dir().join(format!("sluice-server-terminate-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        data_dir: Some(dir.clone()),
-        ..ServerConfig::default()
-    };
+    let (dir, config) = on_disk("terminate");
     let (server, client) = start_with(config.clone()).await;
     client
         .run(&format!(

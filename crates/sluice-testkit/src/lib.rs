@@ -34,7 +34,7 @@ pub use qtt::{
     QttCase, RecordHeader, TestRecord, TopicSpec, WindowKind, WindowSpec,
 };
 pub use report::{
-    message_summary, ratchet_additions, ratchet_regressions, read_ratchet, write_ratchet, write_report,
-    CaseResult, Summary,
+    message_summary, ratchet_additions, ratchet_failure, ratchet_regressions, read_ratchet, write_ratchet,
+    write_report, CaseResult, Summary,
 };
 pub use rqtt::{load_rqtt, run_rqtt_case, RqttCase};

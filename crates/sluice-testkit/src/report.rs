@@ -138,6 +138,23 @@ pub fn ratchet_regressions(listed: &BTreeSet<String>, results: &[CaseResult]) ->
     listed.iter().filter(|name| !passed.contains(name.as_str())).cloned().collect()
 }
 
+/// For a ratchet test: None when every listed case passed, else what to
+/// report (the failures, and the listed names the suite no longer has).
+pub fn ratchet_failure(listed: &BTreeSet<String>, results: &[CaseResult]) -> Option<String> {
+    let regressions = ratchet_regressions(listed, results);
+    if regressions.is_empty() {
+        return None;
+    }
+    let failures: Vec<String> = results.iter().filter(|r| !r.passed()).map(CaseResult::line).collect();
+    let missing: Vec<&String> =
+        regressions.iter().filter(|n| !results.iter().any(|r| &&r.name == n)).collect();
+    Some(format!(
+        "{} listed cases no longer pass:\n{}\n(missing from the suite: {missing:?})",
+        regressions.len(),
+        failures.join("\n")
+    ))
+}
+
 /// The cases that passed but are not listed yet, sorted.
 pub fn ratchet_additions(listed: &BTreeSet<String>, results: &[CaseResult]) -> Vec<String> {
     let passed: BTreeSet<&str> = results.iter().filter(|r| r.passed()).map(|r| r.name.as_str()).collect();

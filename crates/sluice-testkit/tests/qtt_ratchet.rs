@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use sluice_testkit::{load_qtt, ratchet_regressions, read_ratchet, run_case, CaseResult};
+use sluice_testkit::{load_qtt, ratchet_failure, read_ratchet, run_case, CaseResult};
 
 #[test]
 fn listed_qtt_cases_still_pass() {
@@ -13,15 +13,9 @@ fn listed_qtt_cases_still_pass() {
     let loaded = load_qtt(&[root.join("../shared/conformance/qtt")]).expect("the public QTT cases");
     let results: Vec<CaseResult> =
         loaded.cases.iter().filter(|c| listed.contains(&c.name)).map(run_case).collect();
-    let failures: Vec<String> = results.iter().filter(|r| !r.passed()).map(CaseResult::line).collect();
-    let regressions = ratchet_regressions(&listed, &results);
-    assert!(
-        regressions.is_empty(),
-        "{} listed cases no longer pass:\n{}\n(missing from the suite: {:?})",
-        regressions.len(),
-        failures.join("\n"),
-        regressions.iter().filter(|n| !results.iter().any(|r| &&r.name == n)).collect::<Vec<_>>()
-    );
+    if let Some(failure) = ratchet_failure(&listed, &results) {
+        panic!("{failure}");
+    }
 }
 
 /// This crate's directory. Read when the test runs, not when it is compiled:

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use sluice_testkit::{load_rqtt, ratchet_regressions, read_ratchet, run_rqtt_case, CaseResult};
+use sluice_testkit::{load_rqtt, ratchet_failure, read_ratchet, run_rqtt_case, CaseResult};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listed_rqtt_cases_still_pass() {
@@ -17,15 +17,9 @@ async fn listed_rqtt_cases_still_pass() {
     for case in cases.iter().filter(|c| listed.contains(&c.case.name)) {
         results.push(run_rqtt_case(case).await);
     }
-    let failures: Vec<String> = results.iter().filter(|r| !r.passed()).map(CaseResult::line).collect();
-    let regressions = ratchet_regressions(&listed, &results);
-    assert!(
-        regressions.is_empty(),
-        "{} listed cases no longer pass:\n{}\n(missing from the suite: {:?})",
-        regressions.len(),
-        failures.join("\n"),
-        regressions.iter().filter(|n| !results.iter().any(|r| &&r.name == n)).collect::<Vec<_>>()
-    );
+    if let Some(failure) = ratchet_failure(&listed, &results) {
+        panic!("{failure}");
+    }
 }
 
 /// This crate's directory. Read when the test runs, not when it is compiled:

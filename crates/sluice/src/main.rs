@@ -158,31 +158,26 @@ enum TestCommand {
     /// Prints `PASS name` or `FAIL name: reason` per case and ends with
     /// `N passed, M failed`. Exits with status 1 if any case failed, or with
     /// --ratchet, only if a case listed in that file failed.
-    Qtt {
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<PathBuf>,
-        /// A file of case names that must pass (one per line).
-        #[arg(long, value_name = "FILE")]
-        ratchet: Option<PathBuf>,
-        /// Write the names of the passing cases to this file.
-        #[arg(long, value_name = "FILE")]
-        write_ratchet: Option<PathBuf>,
-    },
+    Qtt(SuiteArgs),
     /// Run ksqlDB REST query-validation (RQTT) cases against a real server
     /// over HTTP: files or directories of them.
     ///
     /// Each case gets a fresh in-memory server on a free local port. The
     /// output and exit status are those of `test qtt`.
-    Rqtt {
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<PathBuf>,
-        /// A file of case names that must pass (one per line).
-        #[arg(long, value_name = "FILE")]
-        ratchet: Option<PathBuf>,
-        /// Write the names of the passing cases to this file.
-        #[arg(long, value_name = "FILE")]
-        write_ratchet: Option<PathBuf>,
-    },
+    Rqtt(SuiteArgs),
+}
+
+/// What `test qtt` and `test rqtt` take.
+#[derive(Debug, clap::Args)]
+struct SuiteArgs {
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// A file of case names that must pass (one per line).
+    #[arg(long, value_name = "FILE")]
+    ratchet: Option<PathBuf>,
+    /// Write the names of the passing cases to this file.
+    #[arg(long, value_name = "FILE")]
+    write_ratchet: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -200,11 +195,12 @@ fn main() -> ExitCode {
             sluice_shell::run(sluice_shell::Options { server, embedded, execute, file, output, defines })
         }
         Command::Check { files } => check::run(&files),
-        Command::Test(TestCommand::Qtt { paths, ratchet, write_ratchet }) => {
-            test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet }, test_qtt::Suite::Qtt)
-        }
-        Command::Test(TestCommand::Rqtt { paths, ratchet, write_ratchet }) => {
-            test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet }, test_qtt::Suite::Rqtt)
+        Command::Test(test) => {
+            let (suite, SuiteArgs { paths, ratchet, write_ratchet }) = match test {
+                TestCommand::Qtt(args) => (test_qtt::Suite::Qtt, args),
+                TestCommand::Rqtt(args) => (test_qtt::Suite::Rqtt, args),
+            };
+            test_qtt::run(&test_qtt::Options { paths, ratchet, write_ratchet }, suite)
         }
         Command::Bench { workload, input, check, rate, seconds } => {
             let workload = match workload {
