@@ -4,14 +4,16 @@
 //! source.
 //!
 //! The joined row holds every column of every source, named
-//! `<ALIAS>_<COLUMN>` as ksqlDB names them, then ROWTIME. Column references
-//! (`l.a`, or an unqualified name only one source has) are rewritten to
-//! those names; WHERE and the projection then run over joined rows.
+//! `<ALIAS>_<COLUMN>` as ksqlDB names them, each source's pseudo columns
+//! (`<ALIAS>_ROWTIME`, `_ROWPARTITION`, `_ROWOFFSET`), then the joined
+//! row's ROWTIME. Column references (`l.a`, `l.ROWTIME`, or an unqualified
+//! name only one source has) are rewritten to those names; WHERE and the
+//! projection then run over joined rows.
 
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use sluice_catalog::{Catalog, DataSource, SqlType, WindowType};
+use sluice_catalog::{is_reserved_column_name, Catalog, DataSource, SqlType, WindowType};
 use sluice_sql::ast::{
     BinaryOp, ColumnRef, Expr, FunctionCall, Ident, JoinKind, Select, SelectItem, SourceKind, SourceRef,
     WithinBounds,
@@ -20,7 +22,8 @@ use sluice_sql::ast::{
 use crate::error::{PlanError, Result};
 use crate::expr::{CompiledExpr, ExprCompiler};
 use crate::query::{
-    check_key_type, source_batch_schema, KeyRule, OutputNames, ProjectedColumn, QueryPlan, ROWTIME,
+    check_key_type, source_batch_schema, KeyRule, OutputNames, ProjectedColumn, QueryPlan, ROWOFFSET,
+    ROWPARTITION, ROWTIME,
 };
 use crate::walk;
 
@@ -65,6 +68,11 @@ pub struct JoinPlan {
 }
 
 /// A source of a join and the names it goes by.
+/// The pseudo columns each source of a join keeps in the joined row, in the
+/// order a source's batches carry them.
+const SIDE_PSEUDO_COLUMNS: [(&str, DataType); 3] =
+    [(ROWTIME, DataType::Int64), (ROWPARTITION, DataType::Int32), (ROWOFFSET, DataType::Int64)];
+
 struct Side<'a> {
     source: &'a DataSource,
     names: Vec<String>,
@@ -223,14 +231,21 @@ pub fn plan_join(
             }
         }
 
-        // The joined row of this join: every column so far, then the new source's.
+        // The joined row of this join: every column so far, then the new
+        // source's; each source's columns followed by its pseudo columns
+        // (`L_ROWTIME`, `L_ROWPARTITION`, `L_ROWOFFSET`), which its batches
+        // carry right after the columns.
         let mut fields: Vec<Field> = Vec::new();
         for s in &sides[..=index + 1] {
             for column in s.source.schema.columns() {
                 fields.push(Field::new(s.column(&column.name), column.sql_type.to_arrow(), true));
             }
+            for (pseudo, data_type) in SIDE_PSEUDO_COLUMNS {
+                fields.push(Field::new(s.column(pseudo), data_type, true));
+            }
         }
-        let left_width: usize = left_sides.iter().map(|s| s.source.schema.columns().len()).sum();
+        let left_width: usize =
+            left_sides.iter().map(|s| s.source.schema.columns().len() + SIDE_PSEUDO_COLUMNS.len()).sum();
         fields.push(Field::new(ROWTIME, DataType::Int64, true));
         let left_primary_key =
             sides[0].source.schema.key_columns().filter_map(|c| left_schema.index_of(&c.name).ok()).collect();
@@ -291,7 +306,9 @@ pub fn plan_join(
                     (Some(a), _) => Some(a.0.clone()),
                     (None, Expr::Column(c)) if !is_synthetic(c, &sides) => {
                         let owner = &sides[column_side(c, &sides)?];
-                        let shared = sides.iter().any(|s| !std::ptr::eq(s, owner) && s.has(c.name.as_str()));
+                        // Every source has pseudo columns (`l.ROWTIME`).
+                        let shared = is_reserved_column_name(c.name.as_str())
+                            || sides.iter().any(|s| !std::ptr::eq(s, owner) && s.has(c.name.as_str()));
                         Some(if shared { owner.column(c.name.as_str()) } else { c.name.0.clone() })
                     }
                     _ => None,

@@ -75,3 +75,52 @@ async fn statements_inserts_and_queries_run_over_kafka_topics() {
     assert_eq!(values, [r#"{"NAME":"ann","AGE":31}"#, r#"{"NAME":"cy","AGE":18}"#]);
     server.stop().await.expect("stops");
 }
+
+/// Against a real broker: the statements create their topics (the mock
+/// cluster cannot), and DROP .. DELETE TOPIC deletes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Kafka broker: set SLUICE_KAFKA_BOOTSTRAP=host:port and run with --ignored"]
+async fn a_real_broker_gets_the_topics_statements_create() {
+    let bootstrap = std::env::var("SLUICE_KAFKA_BOOTSTRAP").expect("SLUICE_KAFKA_BOOTSTRAP");
+    let suffix =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let (source, sink) = (format!("orders_{suffix}"), format!("BIG_{suffix}"));
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        kafka_bootstrap: Some(bootstrap.clone()),
+        ..ServerConfig::default()
+    };
+    let server = sluice_server::start(config).await.expect("the server starts over Kafka");
+    let base = format!("http://{}", server.local_addr());
+    let http = reqwest::Client::new();
+    let statements = format!(
+        "CREATE STREAM orders (id INT KEY, amount INT) WITH (kafka_topic='{source}', value_format='JSON', partitions=2); \
+         CREATE STREAM big WITH (kafka_topic='{sink}') AS SELECT * FROM orders WHERE amount > 10;"
+    );
+    let (status, answer) = post(&http, &format!("{base}/ksql"), json!({ "ksql": statements })).await;
+    assert_eq!(status, 200, "{answer}");
+    let kafka = KafkaLog::connect(&bootstrap, &[]).expect("connect");
+    assert_eq!(kafka.topic(&source).map(|t| t.partitions), Some(2));
+    assert!(kafka.topic(&sink).is_some(), "the sink topic was created");
+
+    let inserts =
+        "INSERT INTO orders (id, amount) VALUES (1, 5); INSERT INTO orders (id, amount) VALUES (2, 50);";
+    let (status, answer) = post(&http, &format!("{base}/ksql"), json!({ "ksql": inserts })).await;
+    assert_eq!(status, 200, "{answer}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, answer) =
+            post(&http, &format!("{base}/query"), json!({ "ksql": "SELECT id, amount FROM big;" })).await;
+        if answer.contains("[2,50]") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the sink never got the row: {answer}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let drop = "DROP STREAM big DELETE TOPIC; DROP STREAM orders DELETE TOPIC;";
+    let (status, answer) = post(&http, &format!("{base}/ksql"), json!({ "ksql": drop })).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(kafka.topic(&sink).is_none() && kafka.topic(&source).is_none(), "the topics were deleted");
+    server.stop().await.expect("stops");
+}

@@ -122,8 +122,11 @@ impl Engine {
         let mut renamed: Vec<(String, String)> = Vec::new();
         for item in &mut select.items {
             let SelectItem::Expr { expr, alias } = item else { continue };
+            let joined = !select.from.joins.is_empty();
             let shown = match (&*alias, &*expr) {
                 (Some(alias), _) => alias.as_str().to_string(),
+                // In a join `l.ROWTIME` is the column `L_ROWTIME`.
+                (None, Expr::Column(column)) if joined && column.source.is_some() => continue,
                 (None, Expr::Column(column)) => column.name.as_str().to_string(),
                 _ => continue,
             };
