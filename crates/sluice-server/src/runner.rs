@@ -21,6 +21,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     // not flood the output.
     let mut last_error: Option<String> = None;
     let mut last_clean = Instant::now();
+    let mut last_clean_error: Option<String> = None;
     loop {
         tokio::select! {
             _ = state.woken() => {}
@@ -40,10 +41,15 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         if last_clean.elapsed() >= CLEAN_INTERVAL {
             last_clean = Instant::now();
             let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-            if let Ok(Err(message)) =
-                state.with_engine(move |engine| engine.clean_log(now).map_err(|e| e.to_string())).await
-            {
-                eprintln!("sluice server: cleaning the log failed: {message}");
+            match state.with_engine(move |engine| engine.clean_log(now).map_err(|e| e.to_string())).await {
+                // Said once: a broker without the topic-config API (tansu)
+                // fails the same way every minute.
+                Ok(Err(message)) if last_clean_error.as_deref() != Some(&message) => {
+                    eprintln!("sluice server: cleaning the log failed: {message}");
+                    last_clean_error = Some(message);
+                }
+                Ok(Err(_)) | Err(_) => {}
+                Ok(Ok(_)) => last_clean_error = None,
             }
         }
     }
