@@ -11,7 +11,7 @@ use sluice_catalog::{
 use sluice_formats::{MemorySchemaRegistry, Registry};
 use sluice_log::{Cleanup, Log, MemoryLog};
 use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
-use sluice_runtime::{QueryOptions, RunningQuery};
+use sluice_runtime::{QueryMetrics, QueryOptions, RunningQuery};
 use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
 
 use crate::error::{EngineError, Result};
@@ -149,6 +149,11 @@ impl Engine {
 
     pub fn queries(&self) -> &[RunningQuery] {
         &self.queries
+    }
+
+    /// Every persistent query's id and metrics, lag included.
+    pub fn query_metrics(&self) -> Vec<(String, QueryMetrics)> {
+        self.queries.iter().map(|q| (q.id().to_string(), q.metrics(self.log.as_ref()))).collect()
     }
 
     /// Executes one statement.

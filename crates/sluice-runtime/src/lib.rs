@@ -18,7 +18,7 @@ mod window_key;
 pub use batch::Batch;
 pub use error::{Result, RuntimeError};
 pub use processing_log::{ProcessingLog, ProcessingLogEntry};
-pub use query::{QueryOptions, RunningQuery};
+pub use query::{QueryMetrics, QueryOptions, RunningQuery};
 pub use serde::{decoder, encoder, register_schemas, schema_subject, side_unwrapped};
 pub use sink::SinkWriter;
 pub use sluice_functions::aggregate::AggregateConfig;

@@ -43,6 +43,21 @@ pub struct RunningQuery {
     operators: Vec<Box<dyn Operator>>,
     sink: SinkWriter,
     errors: ProcessingLog,
+    records_read: u64,
+    records_written: u64,
+}
+
+/// What a query has done so far, and how far behind its inputs it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueryMetrics {
+    pub records_read: u64,
+    pub records_written: u64,
+    /// Records that could not be read or written (the processing log).
+    pub processing_errors: u64,
+    pub late_records: u64,
+    pub state_entries: u64,
+    /// Records in its input topics not read yet.
+    pub lag: u64,
 }
 
 impl RunningQuery {
@@ -97,6 +112,8 @@ impl RunningQuery {
             operators,
             sink: SinkWriter::new(sink, id, plan.rekeyed, registry)?,
             errors: ProcessingLog::default(),
+            records_read: 0,
+            records_written: 0,
         })
     }
 
@@ -116,6 +133,29 @@ impl RunningQuery {
     /// How many entries the query's operators keep in state.
     pub fn state_size(&self) -> usize {
         self.operators.iter().map(|o| o.state_size()).sum()
+    }
+
+    /// Its counters, and its lag over `log` (the log its inputs are in). A
+    /// partition whose end cannot be read counts no lag.
+    pub fn metrics(&self, log: &dyn Log) -> QueryMetrics {
+        let lag = self
+            .inputs
+            .iter()
+            .flat_map(|input| {
+                input.offsets.iter().enumerate().map(|(partition, offset)| {
+                    log.end_offset(&input.topic, partition as u32)
+                        .map_or(0, |end| end.saturating_sub(*offset))
+                })
+            })
+            .sum();
+        QueryMetrics {
+            records_read: self.records_read,
+            records_written: self.records_written,
+            processing_errors: self.errors.total(),
+            late_records: self.late_records(),
+            state_entries: self.state_size() as u64,
+            lag,
+        }
     }
 
     /// Skips every record already in the topics the query reads, so that
@@ -158,6 +198,7 @@ impl RunningQuery {
                 return Ok(read);
             }
             read += records.len();
+            self.records_read += records.len() as u64;
             records.sort_by_key(|(_, r)| r.sequence);
             // Consecutive records of one input are decoded together. The
             // records are moved into their run, not cloned (a clone copies
@@ -199,7 +240,7 @@ impl RunningQuery {
             batches = next;
         }
         for batch in &batches {
-            self.sink.write(batch, log, &mut self.errors)?;
+            self.records_written += self.sink.write(batch, log, &mut self.errors)? as u64;
         }
         Ok(())
     }

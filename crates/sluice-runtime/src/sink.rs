@@ -56,7 +56,8 @@ impl SinkWriter {
 
     /// Writes every row of `batch`, in order. Tombstones are written with a
     /// null value. A row that cannot be encoded goes to the processing log.
-    pub fn write(&self, batch: &Batch, log: &dyn Log, errors: &mut ProcessingLog) -> Result<()> {
+    /// Writes a batch's rows; returns how many records were appended.
+    pub fn write(&self, batch: &Batch, log: &dyn Log, errors: &mut ProcessingLog) -> Result<usize> {
         let rows = batch.num_rows();
         let key_columns = as_declared(columns(batch, &self.key_names)?, &self.key_fields)?;
         let keys = self.key.encode(&key_columns, rows);
@@ -127,10 +128,11 @@ impl SinkWriter {
                 }),
             }
         }
+        let written = records.len();
         if !records.is_empty() {
             log.append_all(&self.sink.topic, 0, records)?;
         }
-        Ok(())
+        Ok(written)
     }
 }
 

@@ -61,7 +61,8 @@ pub struct ServerConfig {
     /// ksqlDB's `ksql.service.id`.
     pub service_id: String,
     /// Headless mode: run this file's statements at start-up, as a
-    /// deployment does, and serve only /info, /healthcheck and /status.
+    /// deployment does, and serve only /info, /healthcheck, /status,
+    /// /is_valid_property and /metrics.
     /// The command log is not used then: the file is the application.
     pub queries_file: Option<PathBuf>,
     /// Defaults for the properties of every request (`auto.offset.reset`
@@ -91,6 +92,7 @@ fn router(state: AppState, headless: bool) -> Router {
     let mut router = Router::new()
         .route("/info", get(endpoints::info::handle))
         .route("/healthcheck", get(endpoints::healthcheck::handle))
+        .route("/metrics", get(endpoints::metrics::handle))
         .route("/status", get(endpoints::status::all))
         .route("/status/{kind}/{entity}/{action}", get(endpoints::status::one))
         .route("/is_valid_property/{property}", get(endpoints::is_valid_property::handle));

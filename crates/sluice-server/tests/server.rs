@@ -939,3 +939,38 @@ async fn print_shows_a_topics_records_with_their_formats_interval_and_limit() {
         client.post_json("/query", &json!({ "ksql": "PRINT 'pageviews' INTERVAL 0;" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
 }
+
+#[tokio::test]
+async fn metrics_count_each_querys_records_and_lag() {
+    let (_server, client) = start().await;
+    client
+        .run(&format!("{PAGEVIEWS} CREATE STREAM home AS SELECT id, ms FROM pageviews WHERE page = 'home';"))
+        .await;
+    client
+        .run(
+            "INSERT INTO pageviews (id, page, ms) VALUES (1, 'home', 1);
+             INSERT INTO pageviews (id, page, ms) VALUES (2, 'about', 2);
+             INSERT INTO pageviews (id, page, ms) VALUES (3, 'home', 3);",
+        )
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let response = client.http.get(format!("{}/metrics", client.base)).send().await.expect("request");
+        assert_eq!(response.status(), StatusCode::OK);
+        let text = response.text().await.expect("text");
+        if text.contains("sluice_query_records_read_total{query=\"CSAS_HOME_0\"} 3")
+            || Instant::now() > deadline
+        {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for line in [
+        "sluice_query_records_read_total{query=\"CSAS_HOME_0\"} 3",
+        "sluice_query_records_written_total{query=\"CSAS_HOME_0\"} 2",
+        "sluice_query_processing_errors_total{query=\"CSAS_HOME_0\"} 0",
+        "sluice_query_lag_records{query=\"CSAS_HOME_0\"} 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+    }
+}

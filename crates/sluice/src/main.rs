@@ -28,7 +28,7 @@ struct Cli {
 enum Command {
     /// Serve ksqlDB's REST API (/info, /healthcheck, /status, /ksql,
     /// /ksql/terminate, /query, /query-stream, /ws/query, /close-query,
-    /// /inserts-stream, /is_valid_property).
+    /// /inserts-stream, /is_valid_property, /metrics).
     ///
     /// Topics live in an embedded log under --data-dir, and accepted
     /// statements in a command log there that is replayed at start-up.
@@ -51,7 +51,7 @@ enum Command {
         #[arg(long, value_name = "ID")]
         service_id: Option<String>,
         /// Headless mode: run this file's statements at start-up and serve
-        /// only /info, /healthcheck, /status and /is_valid_property.
+        /// only /info, /healthcheck, /status, /is_valid_property and /metrics.
         #[arg(long, value_name = "FILE")]
         queries_file: Option<PathBuf>,
         /// Keep topics in Kafka (its bootstrap servers) instead of the

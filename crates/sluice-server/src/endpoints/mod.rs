@@ -7,6 +7,7 @@ pub mod info;
 pub mod inserts_stream;
 pub mod is_valid_property;
 pub mod ksql;
+pub mod metrics;
 pub mod query;
 pub mod query_stream;
 pub mod status;
