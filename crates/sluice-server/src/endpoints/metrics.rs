@@ -13,8 +13,10 @@ use crate::state::AppState;
 /// The Prometheus text exposition format, version 0.0.4.
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4";
 
-/// Each metric: name, type, help, and how to read it from a query's metrics.
-const METRICS: &[(&str, &str, &str, fn(&QueryMetrics) -> u64)] = &[
+/// A metric: name, type, help, and how to read it from a query's metrics.
+type Metric = (&'static str, &'static str, &'static str, fn(&QueryMetrics) -> u64);
+
+const METRICS: &[Metric] = &[
     ("sluice_query_records_read_total", "counter", "Records the query has read.", |m| m.records_read),
     ("sluice_query_records_written_total", "counter", "Records the query has written to its sink.", |m| {
         m.records_written
