@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value};
 use sluice_catalog::{Catalog, DataSource, Namespace, QueryInfo, SqlType, WindowType};
 use sluice_engine::{Engine, TRANSIENT_TOPIC_PREFIX};
+use sluice_runtime::QueryMetrics;
 use sluice_sql::ast::{ShowTarget, SourceKind};
 
 use crate::endpoints::property_text;
@@ -58,7 +59,7 @@ pub fn show(
             } else {
                 SourceKind::Table
             };
-            describe_all(catalog, kind, true, text)
+            describe_all(engine, kind, true, text)
         }
         ShowTarget::Queries { extended: false } => json!({
             "@type": "queries",
@@ -112,15 +113,17 @@ pub fn describe(engine: &Engine, name: &str, extended: bool, text: &str) -> Resu
     Ok(json!({
         "@type": "sourceDescription",
         "statementText": text,
-        "sourceDescription": source_description(catalog, source, extended),
+        "sourceDescription": source_description(catalog, source, extended, &engine.query_metrics()),
         "warnings": [],
     }))
 }
 
 /// `DESCRIBE STREAMS|TABLES [EXTENDED]`
-pub fn describe_all(catalog: &Catalog, kind: SourceKind, extended: bool, text: &str) -> Value {
+pub fn describe_all(engine: &Engine, kind: SourceKind, extended: bool, text: &str) -> Value {
+    let catalog = engine.catalog();
+    let metrics = engine.query_metrics();
     let descriptions: Vec<Value> =
-        sources(catalog, kind).map(|s| source_description(catalog, s, extended)).collect();
+        sources(catalog, kind).map(|s| source_description(catalog, s, extended, &metrics)).collect();
     json!({
         "@type": "source_descriptions",
         "statementText": text,
@@ -169,7 +172,44 @@ fn query_item(catalog: &Catalog, query: &QueryInfo) -> Value {
     })
 }
 
-fn source_description(catalog: &Catalog, source: &DataSource, extended: bool) -> Value {
+/// `DESCRIBE EXTENDED`'s `statistics` and `errorStats` of a source, from
+/// the metrics of the queries that read it (consumer) and write it
+/// (producer), in ksqlDB's `name: value` form.
+fn statistics(
+    catalog: &Catalog,
+    source: &DataSource,
+    metrics: &[(String, QueryMetrics)],
+) -> (String, String) {
+    let of = |wanted: &dyn Fn(&QueryInfo) -> bool| -> QueryMetrics {
+        let ids: Vec<&str> = catalog.queries().filter(|q| wanted(q)).map(|q| q.id.as_str()).collect();
+        metrics.iter().filter(|(id, _)| ids.contains(&id.as_str())).fold(
+            QueryMetrics::default(),
+            |sum, (_, m)| QueryMetrics {
+                records_read: sum.records_read + m.records_read,
+                records_written: sum.records_written + m.records_written,
+                processing_errors: sum.processing_errors + m.processing_errors,
+                lag: sum.lag + m.lag,
+                ..sum
+            },
+        )
+    };
+    let consumer = of(&|q| q.reads.contains(&source.name));
+    let producer = of(&|q| q.writes.as_deref() == Some(source.name.as_str()));
+    (
+        format!(
+            "consumer-total-messages: {} consumer-lag-messages: {} producer-total-messages: {}",
+            consumer.records_read, consumer.lag, producer.records_written
+        ),
+        format!("consumer-failed-messages: {}", consumer.processing_errors),
+    )
+}
+
+fn source_description(
+    catalog: &Catalog,
+    source: &DataSource,
+    extended: bool,
+    metrics: &[(String, QueryMetrics)],
+) -> Value {
     let queries = |wanted: &dyn Fn(&QueryInfo) -> bool| -> Vec<Value> {
         catalog.queries().filter(|q| wanted(q)).map(|q| query_item(catalog, q)).collect()
     };
@@ -200,9 +240,8 @@ fn source_description(catalog: &Catalog, source: &DataSource, extended: bool) ->
         "fields": fields,
         "type": type_name(source.kind),
         "timestamp": source.timestamp.as_ref().map(|t| t.column.clone()).unwrap_or_default(),
-        // Sluice keeps no per-source statistics yet.
-        "statistics": "",
-        "errorStats": "",
+        "statistics": if extended { statistics(catalog, source, metrics).0 } else { String::new() },
+        "errorStats": if extended { statistics(catalog, source, metrics).1 } else { String::new() },
         "extended": extended,
         "keyFormat": source.key_format.name,
         "valueFormat": source.value_format.name,

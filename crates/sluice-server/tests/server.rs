@@ -973,4 +973,15 @@ async fn metrics_count_each_querys_records_and_lag() {
     ] {
         assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
     }
+    // DESCRIBE EXTENDED says the same of the sources.
+    let source = client.run("DESCRIBE pageviews EXTENDED;").await;
+    assert_eq!(
+        source[0]["sourceDescription"]["statistics"],
+        "consumer-total-messages: 3 consumer-lag-messages: 0 producer-total-messages: 0"
+    );
+    assert_eq!(source[0]["sourceDescription"]["errorStats"], "consumer-failed-messages: 0");
+    let sink = client.run("DESCRIBE home EXTENDED;").await;
+    assert!(sink[0]["sourceDescription"]["statistics"]
+        .as_str()
+        .is_some_and(|s| s.ends_with("producer-total-messages: 2")));
 }

@@ -114,7 +114,7 @@ fn execute_all(
                 Some(entities::describe(engine, name.as_str(), *extended, &text))
             }
             Statement::DescribeAll { kind, extended } => {
-                Some(Ok(entities::describe_all(engine.catalog(), *kind, *extended, &text)))
+                Some(Ok(entities::describe_all(engine, *kind, *extended, &text)))
             }
             Statement::DescribeFunction { name } => Some(crate::functions::describe(name.as_str(), &text)),
             // Over REST, SET and UNSET last for the rest of the request.
