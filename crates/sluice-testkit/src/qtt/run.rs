@@ -508,7 +508,10 @@ fn decode_side(
         Format::None => Ok(None),
         Format::Json => Ok(Some(raw_value(payload, numbers))),
         // The schema registry's prefix: a magic byte 0 and a schema id.
-        Format::JsonSr => Ok(Some(raw_value(payload.get(5..).unwrap_or_default(), numbers))),
+        Format::JsonSr => {
+            let value = raw_value(payload.get(5..).unwrap_or_default(), numbers);
+            Ok(Some(typed(value, source, namespace)))
+        }
         Format::Delimited { .. } => {
             Ok(Some(ActualValue::String(String::from_utf8_lossy(payload).into_owned())))
         }
@@ -528,16 +531,65 @@ fn decode_side(
             if let Some((_, error)) = decoded.errors.first() {
                 return Ok(Some(ActualValue::String(format!("<undecodable: {error}>"))));
             }
-            let fields = side_fields(&source.schema, namespace);
+            let fields = side_fields(&source.schema, namespace.clone());
             let json = Encoder::new(&Format::Json, fields, side_unwrapped(source, key), None)
                 .map_err(|e| e.to_string())?
                 .encode(&decoded.columns, 1);
             match json.into_iter().next() {
-                Some(Ok(Some(bytes))) => Ok(Some(raw_value(&bytes, numbers))),
+                Some(Ok(Some(bytes))) => Ok(Some(typed(raw_value(&bytes, numbers), source, namespace))),
                 Some(Ok(None)) | None => Ok(Some(ActualValue::Null)),
                 Some(Err(error)) => Ok(Some(ActualValue::String(format!("<unwritable: {error}>")))),
             }
         }
+    }
+}
+
+/// A value read by a schema-aware deserializer, typed as ksqlDB's harness
+/// sees it: the numbers of DOUBLE columns (and fields and elements) are
+/// Java `Double`s, whatever their JSON text (`0.0` then matches an expected
+/// `0`), where plain JSON reads them as `BigDecimal`s.
+fn typed(value: ActualValue, source: &DataSource, namespace: Namespace) -> ActualValue {
+    let key = namespace == Namespace::Key;
+    let fields = side_fields(&source.schema, namespace);
+    if side_unwrapped(source, key) {
+        return match fields.first() {
+            Some(field) => as_type(value, field.data_type()),
+            None => value,
+        };
+    }
+    let columns = DataType::Struct(fields);
+    as_type(value, &columns)
+}
+
+fn as_type(value: ActualValue, data_type: &DataType) -> ActualValue {
+    match (value, data_type) {
+        (ActualValue::Decimal(text), DataType::Float64) => {
+            text.parse().map(ActualValue::Double).unwrap_or(ActualValue::Decimal(text))
+        }
+        (ActualValue::Int(i), DataType::Float64) => ActualValue::Double(i as f64),
+        (ActualValue::Array(items), DataType::List(element)) => {
+            ActualValue::Array(items.into_iter().map(|item| as_type(item, element.data_type())).collect())
+        }
+        (ActualValue::Map(entries), DataType::Struct(fields)) => ActualValue::Map(
+            entries
+                .into_iter()
+                .map(|(name, v)| {
+                    let field = fields.iter().find(|f| f.name() == &name);
+                    let v = match field {
+                        Some(field) => as_type(v, field.data_type()),
+                        None => v,
+                    };
+                    (name, v)
+                })
+                .collect(),
+        ),
+        (ActualValue::Map(entries), DataType::Map(entry, _)) => match entry.data_type() {
+            DataType::Struct(kv) if kv.len() == 2 => ActualValue::Map(
+                entries.into_iter().map(|(k, v)| (k, as_type(v, kv[1].data_type()))).collect(),
+            ),
+            _ => ActualValue::Map(entries),
+        },
+        (other, _) => other,
     }
 }
 
