@@ -68,6 +68,12 @@ impl FormatSpec {
             })?;
             self.schema_id = Some(id);
         }
+        if name.is_some() && !matches!(self.name.as_str(), "AVRO" | "PROTOBUF" | "PROTOBUF_NOSR") {
+            return Err(CatalogError::invalid(format!(
+                "{} does not support the following configs: [fullSchemaName]",
+                self.name
+            )));
+        }
         self.schema_name = name.or(self.schema_name);
         Ok(self)
     }

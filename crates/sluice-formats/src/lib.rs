@@ -259,7 +259,7 @@ fn check(format: &Format, fields: &Fields, unwrapped: bool) -> Result<(), Format
         Format::Delimited { .. } => delimited::check(fields),
         Format::Kafka => kafka::check(fields),
         Format::None => none::check(fields),
-        Format::Avro => Ok(()),
+        Format::Avro => types::check_string_map_keys(fields, "Avro only supports MAPs with STRING keys"),
         Format::Protobuf | Format::ProtobufNoSr => {
             types::check_string_map_keys(fields, "PROTOBUF format only supports MAP types with STRING keys")
         }
