@@ -8,7 +8,8 @@
 //! CHANGES) emits exactly one update per event, in event order, because the
 //! events' time only rises: the k-th row the push query receives is the
 //! answer to the k-th event. Its latency is the time from the k-th
-//! acknowledgement (the insert is durable) to the k-th row's arrival.
+//! acknowledgement (the insert is durable) to the k-th row's arrival; the
+//! time from sending the k-th event to its row is reported too.
 //!
 //! The HTTP is spoken by hand over `std::net::TcpStream` (chunked bodies
 //! both ways): the producer must write its body while acknowledgements
@@ -80,7 +81,7 @@ fn measure_against(addr: SocketAddr, options: &Options, events: usize) -> Result
     let reader = subscribe(addr, Arc::clone(&rows))?;
     let acks = Arc::new(Mutex::new(Vec::with_capacity(events)));
     let producing = Instant::now();
-    produce(addr, options.rate, events, Arc::clone(&acks))?;
+    let sends = produce(addr, options.rate, events, Arc::clone(&acks))?;
     let produced_in = producing.elapsed();
     let deadline = Instant::now() + DRAIN_TIMEOUT;
     while lock(&rows).len() < events && Instant::now() < deadline {
@@ -100,21 +101,33 @@ fn measure_against(addr: SocketAddr, options: &Options, events: usize) -> Result
     if rows.len() < events || acks.len() < events {
         return Err(format!("only {} rows for {} acknowledged events", rows.len(), acks.len()));
     }
-    let mut latencies: Vec<Duration> =
-        acks.iter().zip(&rows).map(|(acked, seen)| seen.saturating_duration_since(*acked)).collect();
-    latencies.sort_unstable();
-    let percentile = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
+    let sorted = |from: &[Instant]| {
+        let mut latencies: Vec<Duration> =
+            from.iter().zip(&rows).map(|(start, seen)| seen.saturating_duration_since(*start)).collect();
+        latencies.sort_unstable();
+        latencies
+    };
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let percentile =
+        |latencies: &[Duration], p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
+    let end_to_end = sorted(&sends);
+    println!(
+        "latency from sending to row: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ms(percentile(&end_to_end, 0.5)),
+        ms(percentile(&end_to_end, 0.99)),
+        ms(percentile(&end_to_end, 1.0))
+    );
+    let latencies = sorted(&acks);
     println!(
         "latency from acknowledgement to row: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        ms(percentile(0.5)),
-        ms(percentile(0.99)),
-        ms(percentile(1.0))
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+        ms(percentile(&latencies, 1.0))
     );
     if let Some(peak) = peak_memory_mb() {
         println!("peak memory: {peak} MB (the whole process: server, producer and client)");
     }
-    println!("p99 latency: {:.2} ms", ms(percentile(0.99)));
+    println!("p99 latency: {:.2} ms", ms(percentile(&latencies, 0.99)));
     Ok(())
 }
 
@@ -157,8 +170,13 @@ fn subscribe(addr: SocketAddr, rows: Arc<Mutex<Vec<Instant>>>) -> Result<TcpStre
 
 /// Sends `events` events at `rate` per second on one `/inserts-stream`
 /// request and records when each acknowledgement arrives. Returns when the
-/// last is acknowledged.
-fn produce(addr: SocketAddr, rate: u64, events: usize, acks: Arc<Mutex<Vec<Instant>>>) -> Result<(), String> {
+/// last is acknowledged, with the time each event was sent.
+fn produce(
+    addr: SocketAddr,
+    rate: u64,
+    events: usize,
+    acks: Arc<Mutex<Vec<Instant>>>,
+) -> Result<Vec<Instant>, String> {
     let mut stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     write!(
@@ -189,6 +207,7 @@ fn produce(addr: SocketAddr, rate: u64, events: usize, acks: Arc<Mutex<Vec<Insta
 
     // Every millisecond, the events due by then go out as one chunk.
     let started = Instant::now();
+    let mut sends: Vec<Instant> = Vec::with_capacity(events);
     let mut sent = 0usize;
     let mut chunk = Vec::new();
     let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
@@ -206,6 +225,7 @@ fn produce(addr: SocketAddr, rate: u64, events: usize, acks: Arc<Mutex<Vec<Insta
                 writeln!(chunk, r#"{{"id":{id},"amount":{amount},"ts":{ts}}}"#).map_err(|e| e.to_string())?;
             }
             write_chunk(&mut stream, &chunk)?;
+            sends.resize(due, Instant::now());
             sent = due;
         }
         thread::sleep(Duration::from_micros(500));
@@ -213,7 +233,7 @@ fn produce(addr: SocketAddr, rate: u64, events: usize, acks: Arc<Mutex<Vec<Insta
     let acked = ack_reader.join().map_err(|_| "the acknowledgement reader panicked".to_string())?;
     // Ends the request body.
     let _ = stream.write_all(b"0\r\n\r\n");
-    acked
+    acked.map(|()| sends)
 }
 
 fn write_chunk(stream: &mut TcpStream, data: &[u8]) -> Result<(), String> {
