@@ -84,7 +84,12 @@ pub struct Engine {
     /// Where transient queries write their rows: in memory, whatever the
     /// log is (a client's rows need not reach disk or Kafka).
     transient_log: Arc<MemoryLog>,
+    /// Offsets stateless queries had read in an earlier run, by query id.
+    checkpoints: BTreeMap<String, Positions>,
 }
+
+/// A query's input topics and, per partition, the next offset to read.
+pub type Positions = Vec<(String, Vec<u64>)>;
 
 impl Engine {
     /// An engine with a schema registry of its own, in memory.
@@ -107,6 +112,7 @@ impl Engine {
             wall_clock_inserts: false,
             replaying: false,
             transient_log: Arc::new(MemoryLog::new()),
+            checkpoints: BTreeMap::new(),
         }
     }
 
@@ -380,8 +386,8 @@ impl Engine {
             SourceKind::Table => "CTAS",
         };
         let id = self.next_query_id(&format!("{prefix}_{}", sink.name));
-        let query = self.new_query(&id, &plan, &sink)?;
-        if self.replaying && self.log.topic(&sink.topic).is_some() {
+        let mut query = self.new_query(&id, &plan, &sink)?;
+        if self.replaying && self.log.topic(&sink.topic).is_some() && !self.resume(&mut query) {
             // The query computes its sink again from its sources: what the
             // sink held before would be written twice.
             self.log.delete_topic(&sink.topic)?;
@@ -411,10 +417,11 @@ impl Engine {
         }
         let id = self.next_query_id("INSERTQUERY");
         let mut query = self.new_query(&id, &plan, &sink)?;
-        if self.replaying {
+        if self.replaying && !self.resume(&mut query) {
             // Its target holds other rows too, so it cannot be computed
-            // again; it goes on from the end of its sources (rows written
-            // to them and not yet read when the server stopped are missed).
+            // again; without a checkpoint it goes on from the end of its
+            // sources (rows written to them and not yet read when the
+            // server stopped are missed).
             query.seek_to_end(self.log.as_ref())?;
         }
         self.start(query, &plan, &sink, select)
@@ -444,6 +451,34 @@ impl Engine {
         });
         self.queries.push(query);
         Ok(Outcome { message: format!("Created query with ID {id}"), query_id: Some(id) })
+    }
+
+    /// When replaying, sets a stateless query at the offsets its checkpoint
+    /// gives (see [`Engine::with_checkpoints`]); says whether it did.
+    fn resume(&self, query: &mut RunningQuery) -> bool {
+        let Some(positions) = self.checkpoints.get(query.id()) else { return false };
+        // A checkpoint past the end of a partition is not of this log's
+        // data (the log lost records, or was replaced): compute again.
+        let within = positions.iter().all(|(topic, offsets)| {
+            offsets.iter().enumerate().all(|(partition, offset)| {
+                self.log.end_offset(topic, partition as u32).is_ok_and(|end| *offset <= end)
+            })
+        });
+        query.resumable() && within && query.resume_at(positions)
+    }
+
+    /// The offsets each stateless persistent query has read up to, to be
+    /// kept and given back to [`Engine::with_checkpoints`] after a restart.
+    pub fn checkpoints(&self) -> Vec<(String, Positions)> {
+        self.queries.iter().filter(|q| q.resumable()).map(|q| (q.id().to_string(), q.positions())).collect()
+    }
+
+    /// Checkpoints of an earlier run: a stateless query replayed with the
+    /// same id goes on from them instead of computing its sink again
+    /// (records it wrote after its last checkpoint are written again).
+    pub fn with_checkpoints(mut self, checkpoints: impl IntoIterator<Item = (String, Positions)>) -> Self {
+        self.checkpoints = checkpoints.into_iter().collect();
+        self
     }
 
     fn next_query_id(&mut self, prefix: &str) -> String {

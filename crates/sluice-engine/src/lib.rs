@@ -9,6 +9,8 @@ mod insert_rows;
 mod insert_values;
 mod sink;
 
-pub use engine::{Engine, EngineConfig, Outcome, ScanPosition, TransientQuery, TRANSIENT_TOPIC_PREFIX};
+pub use engine::{
+    Engine, EngineConfig, Outcome, Positions, ScanPosition, TransientQuery, TRANSIENT_TOPIC_PREFIX,
+};
 pub use error::{EngineError, Result};
 pub use sluice_runtime::QueryOptions;

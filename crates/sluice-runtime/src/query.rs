@@ -158,6 +158,35 @@ impl RunningQuery {
         }
     }
 
+    /// Whether the query can go on from its input offsets alone after a
+    /// restart: none of its operators keeps state.
+    pub fn resumable(&self) -> bool {
+        !self.operators.iter().any(|o| o.keeps_state())
+    }
+
+    /// The next offset to read of each input topic, per partition.
+    pub fn positions(&self) -> Vec<(String, Vec<u64>)> {
+        self.inputs.iter().map(|i| (i.topic.clone(), i.offsets.clone())).collect()
+    }
+
+    /// Goes on from `positions` (from [`RunningQuery::positions`] of an
+    /// earlier run). Returns false, and changes nothing, when they are not
+    /// those of this query's inputs (other topics or partition counts).
+    pub fn resume_at(&mut self, positions: &[(String, Vec<u64>)]) -> bool {
+        let fits = positions.len() == self.inputs.len()
+            && self
+                .inputs
+                .iter()
+                .zip(positions)
+                .all(|(i, (topic, offsets))| i.topic == *topic && i.offsets.len() == offsets.len());
+        if fits {
+            for (input, (_, offsets)) in self.inputs.iter_mut().zip(positions) {
+                input.offsets.clone_from(offsets);
+            }
+        }
+        fits
+    }
+
     /// Skips every record already in the topics the query reads, so that
     /// it sees only records appended from now on (`auto.offset.reset` =
     /// `latest` for a push query).

@@ -1,9 +1,15 @@
 //! The command log: every DDL and DML statement the server accepted, in
 //! order, with its sequence number, in a sled database under the data
 //! directory. At start-up the server replays it to rebuild its streams,
-//! tables, types and persistent queries (with the same query ids).
+//! tables, types and persistent queries (with the same query ids). It also
+//! keeps the checkpoints of stateless queries, which go on from them.
 
 use std::path::Path;
+
+use sluice_engine::Positions;
+
+/// The tree of the persistent queries' checkpoints, by query id.
+const CHECKPOINTS: &str = "checkpoints";
 
 /// Why the command log cannot be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -31,11 +37,44 @@ impl CommandLog {
         Ok(())
     }
 
-    /// Forgets every statement, durably: the next start replays nothing.
+    /// Forgets every statement and checkpoint, durably: the next start
+    /// replays nothing.
     pub fn clear(&self) -> Result<(), CommandLogError> {
         self.db.clear()?;
+        self.db.open_tree(CHECKPOINTS)?.clear()?;
         self.db.flush()?;
         Ok(())
+    }
+
+    /// Keeps the persistent queries' checkpoints (replacing the earlier
+    /// ones), for the next start.
+    pub fn save_checkpoints(&self, checkpoints: &[(String, Positions)]) -> Result<(), CommandLogError> {
+        let tree = self.db.open_tree(CHECKPOINTS)?;
+        let mut batch = sled::Batch::default();
+        for key in tree.iter().keys() {
+            batch.remove(key?);
+        }
+        for (id, positions) in checkpoints {
+            let encoded = serde_json::to_vec(positions).map_err(|_| CommandLogError::Malformed)?;
+            batch.insert(id.as_bytes(), encoded);
+        }
+        tree.apply_batch(batch)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The checkpoints kept by [`CommandLog::save_checkpoints`].
+    pub fn checkpoints(&self) -> Result<Vec<(String, Positions)>, CommandLogError> {
+        self.db
+            .open_tree(CHECKPOINTS)?
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry?;
+                let id = String::from_utf8(key.to_vec()).map_err(|_| CommandLogError::Malformed)?;
+                let positions = serde_json::from_slice(&value).map_err(|_| CommandLogError::Malformed)?;
+                Ok((id, positions))
+            })
+            .collect()
     }
 
     /// Every statement, by sequence number.

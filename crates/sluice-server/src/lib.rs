@@ -141,7 +141,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         (None, Some(dir)) => Arc::new(SledLog::open(&dir.join("log"))?),
         (None, None) => Arc::new(MemoryLog::new()),
     };
-    let mut engine = Engine::new(log, EngineConfig::default()).with_wall_clock_inserts();
+    // Stateless queries go on from where they were (see the runner).
+    let checkpoints = match &commands {
+        Some(commands) => commands.checkpoints()?,
+        None => Vec::new(),
+    };
+    let mut engine =
+        Engine::new(log, EngineConfig::default()).with_wall_clock_inserts().with_checkpoints(checkpoints);
     let replayed = match (&commands, &config.queries_file) {
         (_, Some(file)) => run_queries_file(&mut engine, file)?,
         (Some(commands), None) => replay(&mut engine, commands)?,

@@ -14,6 +14,8 @@ use crate::state::AppState;
 const PASS_INTERVAL: Duration = Duration::from_millis(200);
 /// How often topics' retention and compaction are applied.
 const CLEAN_INTERVAL: Duration = Duration::from_secs(60);
+/// How often stateless queries' offsets are kept for the next start.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Runs passes until `stop` changes (or its sender is dropped).
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
@@ -21,12 +23,16 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     // not flood the output.
     let mut last_error: Option<String> = None;
     let mut last_clean = Instant::now();
+    let mut last_checkpoint = Instant::now();
     let mut last_clean_error: Option<String> = None;
     loop {
         tokio::select! {
             _ = state.woken() => {}
             _ = tokio::time::sleep(PASS_INTERVAL) => {}
-            _ = stop.changed() => return,
+            _ = stop.changed() => {
+                checkpoint(&state).await;
+                return;
+            }
         }
         match state.with_engine(|engine| engine.run_until_idle().map_err(|e| e.to_string())).await {
             Ok(Ok(_)) => last_error = None,
@@ -38,6 +44,10 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             }
         }
         state.pass_done();
+        if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
+            last_checkpoint = Instant::now();
+            checkpoint(&state).await;
+        }
         if last_clean.elapsed() >= CLEAN_INTERVAL {
             last_clean = Instant::now();
             let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
@@ -52,5 +62,24 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 Ok(Ok(_)) => last_clean_error = None,
             }
         }
+    }
+}
+
+/// Keeps the stateless queries' offsets for the next start. The log is
+/// flushed first, so that no checkpoint points past what is on disk.
+async fn checkpoint(state: &AppState) {
+    if !state.is_durable() {
+        return;
+    }
+    let taken = state
+        .with_engine(|engine| engine.log().flush().map(|()| engine.checkpoints()).map_err(|e| e.to_string()))
+        .await;
+    let saved = match taken {
+        Ok(Ok(checkpoints)) => state.save_checkpoints(&checkpoints),
+        Ok(Err(message)) => Err(message),
+        Err(error) => Err(error.message),
+    };
+    if let Err(message) = saved {
+        eprintln!("sluice server: the queries' checkpoints were not kept: {message}");
     }
 }

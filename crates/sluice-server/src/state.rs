@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 
 use serde_json::{Map, Value};
-use sluice_engine::Engine;
+use sluice_engine::{Engine, Positions};
 use sluice_log::{Log, MemoryLog};
 use tokio::sync::{watch, Mutex, Notify};
 
@@ -168,6 +168,20 @@ impl AppState {
                 "The command log could not be emptied ({e}): a restart would replay it."
             ))
         })
+    }
+
+    /// Keeps the queries' checkpoints for the next start (nothing to do
+    /// without a data directory).
+    pub fn save_checkpoints(&self, checkpoints: &[(String, Positions)]) -> Result<(), String> {
+        match &self.inner.commands {
+            Some(commands) => commands.save_checkpoints(checkpoints).map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the server keeps anything for its next start.
+    pub fn is_durable(&self) -> bool {
+        self.inner.commands.is_some()
     }
 
     pub fn set_status(&self, command_id: String, status: CommandStatus) {

@@ -493,9 +493,15 @@ async fn a_restart_on_the_same_data_dir_brings_back_sources_queries_and_rows() {
     let (_, status) = client.get("/status/table/COUNTS/create").await;
     assert_eq!(status["status"], "SUCCESS", "replayed commands have their status: {status}");
     assert_eq!(pull_rows(&client, "SELECT * FROM pageviews;").await.len(), 3);
-    // The sinks were computed again from their sources, not doubled.
+    // The sinks hold what they held, not doubled: the stateless query went
+    // on from its checkpoint (it has read nothing since), the aggregation
+    // computed its table again from the stream.
     assert_eq!(pull_rows(&client, "SELECT * FROM home;").await, home);
     assert_eq!(pull_rows(&client, "SELECT * FROM counts;").await, counts);
+    let metrics = client.http.get(format!("{}/metrics", client.base)).send().await.expect("metrics");
+    let metrics = metrics.text().await.expect("text");
+    assert!(metrics.contains("sluice_query_records_read_total{query=\"CSAS_HOME_0\"} 0\n"), "{metrics}");
+    assert!(metrics.contains("sluice_query_records_read_total{query=\"CTAS_COUNTS_1\"} 3\n"), "{metrics}");
     // The queries run on: a new row reaches both sinks.
     client.run("INSERT INTO pageviews (id, page, ms) VALUES (4, 'home', 4);").await;
     assert_eq!(pull_rows(&client, "SELECT * FROM home;").await.len(), 3);

@@ -209,6 +209,10 @@ impl Join {
 }
 
 impl Operator for Join {
+    fn keeps_state(&self) -> bool {
+        true
+    }
+
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
         self.process_input(0, batch, out)
     }
@@ -380,6 +384,10 @@ impl JoinChain {
 }
 
 impl Operator for JoinChain {
+    fn keeps_state(&self) -> bool {
+        true
+    }
+
     fn process(&mut self, batch: Batch, out: &mut Vec<Batch>) -> Result<()> {
         self.process_input(0, batch, out)
     }

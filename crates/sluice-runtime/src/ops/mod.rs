@@ -41,4 +41,11 @@ pub trait Operator: Send {
     fn state_size(&self) -> usize {
         0
     }
+
+    /// Whether its output depends on records before the current one (an
+    /// aggregation, a join): a query with such an operator cannot resume
+    /// from its input offsets alone.
+    fn keeps_state(&self) -> bool {
+        false
+    }
 }

@@ -169,6 +169,10 @@ impl Aggregate {
 }
 
 impl Operator for Aggregate {
+    fn keeps_state(&self) -> bool {
+        true
+    }
+
     fn late_records(&self) -> u64 {
         self.late_records
     }

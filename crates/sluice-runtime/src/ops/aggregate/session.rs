@@ -185,6 +185,10 @@ impl SessionAggregate {
 }
 
 impl Operator for SessionAggregate {
+    fn keeps_state(&self) -> bool {
+        true
+    }
+
     fn late_records(&self) -> u64 {
         self.late_records
     }
