@@ -17,20 +17,26 @@ async fn post(http: &reqwest::Client, url: &str, body: Value) -> (u16, String) {
     (status, response.text().await.expect("a body"))
 }
 
+/// A server (in memory but for its topics) over the Kafka cluster at
+/// `bootstrap`, its base URL, and a client.
+async fn start_over(bootstrap: &str) -> (sluice_server::RunningServer, String, reqwest::Client) {
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        kafka_bootstrap: Some(bootstrap.to_string()),
+        ..ServerConfig::default()
+    };
+    let server = sluice_server::start(config).await.expect("the server starts over Kafka");
+    let base = format!("http://{}", server.local_addr());
+    (server, base, reqwest::Client::new())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statements_inserts_and_queries_run_over_kafka_topics() {
     let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).expect("mock cluster");
     cluster.create_topic("users", 1, 1).expect("mock topic");
     cluster.create_topic("ADULTS", 1, 1).expect("mock topic");
     let bootstrap = cluster.bootstrap_servers();
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        kafka_bootstrap: Some(bootstrap.clone()),
-        ..ServerConfig::default()
-    };
-    let server = sluice_server::start(config).await.expect("the server starts over Kafka");
-    let base = format!("http://{}", server.local_addr());
-    let http = reqwest::Client::new();
+    let (server, base, http) = start_over(&bootstrap).await;
 
     let (status, answer) = post(
         &http,
@@ -85,14 +91,7 @@ async fn a_real_broker_gets_the_topics_statements_create() {
     let suffix =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
     let (source, sink) = (format!("orders_{suffix}"), format!("BIG_{suffix}"));
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        kafka_bootstrap: Some(bootstrap.clone()),
-        ..ServerConfig::default()
-    };
-    let server = sluice_server::start(config).await.expect("the server starts over Kafka");
-    let base = format!("http://{}", server.local_addr());
-    let http = reqwest::Client::new();
+    let (server, base, http) = start_over(&bootstrap).await;
     let statements = format!(
         "CREATE STREAM orders (id INT KEY, amount INT) WITH (kafka_topic='{source}', value_format='JSON', partitions=2); \
          CREATE STREAM big WITH (kafka_topic='{sink}') AS SELECT * FROM orders WHERE amount > 10;"

@@ -110,20 +110,17 @@ fn measure_against(addr: SocketAddr, options: &Options, events: usize) -> Result
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let percentile =
         |latencies: &[Duration], p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
-    let end_to_end = sorted(&sends);
-    println!(
-        "latency from sending to row: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        ms(percentile(&end_to_end, 0.5)),
-        ms(percentile(&end_to_end, 0.99)),
-        ms(percentile(&end_to_end, 1.0))
-    );
+    let report = |from: &str, latencies: &[Duration]| {
+        println!(
+            "latency from {from} to row: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            ms(percentile(latencies, 0.5)),
+            ms(percentile(latencies, 0.99)),
+            ms(percentile(latencies, 1.0))
+        )
+    };
+    report("sending", &sorted(&sends));
     let latencies = sorted(&acks);
-    println!(
-        "latency from acknowledgement to row: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        ms(percentile(&latencies, 0.5)),
-        ms(percentile(&latencies, 0.99)),
-        ms(percentile(&latencies, 1.0))
-    );
+    report("acknowledgement", &latencies);
     if let Some(peak) = peak_memory_mb() {
         println!("peak memory: {peak} MB (the whole process: server, producer and client)");
     }
