@@ -664,6 +664,15 @@ fn check_windows(left: &Side, right: &Side, left_expr: &Expr, right_expr: &Expr)
                 name(r)
             )))
         }
+        // Two tables joined on the right one's key from a left column that
+        // is not its key: a foreign-key join.
+        _ if left.source.kind == SourceKind::Table
+            && right.source.kind == SourceKind::Table
+            && !is_key(left_expr, left)
+            && is_key(right_expr, right) =>
+        {
+            Err(PlanError::Invalid("Foreign-key table-table joins are not supported on windowed tables.".into()))
+        }
         _ if !is_key(left_expr, left) || !is_key(right_expr, right) => Err(PlanError::Invalid(
             "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385."
                 .into(),
