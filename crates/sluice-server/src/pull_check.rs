@@ -51,6 +51,7 @@ pub fn check_pull(catalog: &Catalog, select: &Select, properties: &Map<String, V
         })
         .collect();
     unsupported_pseudo_columns(&selected, "SELECT")?;
+    duplicate_columns(source, select)?;
     if let Some(condition) = &select.where_clause {
         unsupported_pseudo_columns(&[condition], "WHERE")?;
     }
@@ -76,6 +77,24 @@ pub fn check_pull(catalog: &Catalog, select: &Select, properties: &Map<String, V
             let ranges = enabled(properties, PULL_RANGE_SCAN_ENABLED);
             check_lookups(source, select.where_clause.as_ref(), ranges)?;
         }
+    }
+    Ok(())
+}
+
+/// A column selected twice under its own name.
+fn duplicate_columns(source: &DataSource, select: &Select) -> Result<(), String> {
+    let mut seen: Vec<&str> = Vec::new();
+    for item in &select.items {
+        let SelectItem::Expr { expr: Expr::Column(column), alias: None } = item else { continue };
+        let name = column.name.as_str();
+        if seen.contains(&name) {
+            let shown = match source.schema.find(name) {
+                Some(c) => format!("`{name}` {}", c.sql_type),
+                None => format!("`{name}`"),
+            };
+            return Err(format!("Duplicate value columns found in schema: {shown}"));
+        }
+        seen.push(name);
     }
     Ok(())
 }
