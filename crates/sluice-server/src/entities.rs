@@ -227,6 +227,8 @@ fn source_description(
             field
         })
         .collect();
+    let (stats, error_stats) =
+        if extended { statistics(catalog, source, metrics) } else { (String::new(), String::new()) };
     let window_type = source.window.map(|w| match w.window_type {
         WindowType::Tumbling => "TUMBLING",
         WindowType::Hopping => "HOPPING",
@@ -240,8 +242,8 @@ fn source_description(
         "fields": fields,
         "type": type_name(source.kind),
         "timestamp": source.timestamp.as_ref().map(|t| t.column.clone()).unwrap_or_default(),
-        "statistics": if extended { statistics(catalog, source, metrics).0 } else { String::new() },
-        "errorStats": if extended { statistics(catalog, source, metrics).1 } else { String::new() },
+        "statistics": stats,
+        "errorStats": error_stats,
         "extended": extended,
         "keyFormat": source.key_format.name,
         "valueFormat": source.value_format.name,

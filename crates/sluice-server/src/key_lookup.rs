@@ -5,6 +5,8 @@ use serde_json::Value;
 use sluice_catalog::DataSource;
 use sluice_sql::ast::{BinaryOp, Expr, Literal, Select, UnaryOp};
 
+use crate::pull_check::split;
+
 /// The keys a pull query on a one-key `source` looks up, as JSON values in
 /// the order the WHERE clause names them; None when it is not a lookup
 /// (a scan answers in the table's order).
@@ -17,7 +19,7 @@ pub fn looked_up_keys(source: &DataSource, select: &Select) -> Option<Vec<Value>
     let condition = select.where_clause.as_ref()?;
     // Only a lone IN on the key names the order; other conditions on the
     // key (`(ID = 10 OR ID = 50) AND ID IN (..)`) make other lookups.
-    let on_key: Vec<&Expr> = conjuncts(condition)
+    let on_key: Vec<&Expr> = split(condition, BinaryOp::And)
         .into_iter()
         .filter(|c| sluice_planner::walk::columns(c).iter().any(|col| col.name.as_str() == key.name))
         .collect();
@@ -35,17 +37,6 @@ pub fn lookup_position(keys: &[Value], key: &Value) -> Option<usize> {
         (Some(a), Some(b)) => a == b,
         _ => k == key,
     })
-}
-
-fn conjuncts(expr: &Expr) -> Vec<&Expr> {
-    match expr {
-        Expr::Binary { left, op: BinaryOp::And, right } => {
-            let mut parts = conjuncts(left);
-            parts.extend(conjuncts(right));
-            parts
-        }
-        other => vec![other],
-    }
 }
 
 fn literal_json(expr: &Expr) -> Option<Value> {

@@ -214,7 +214,7 @@ fn check_lookups(source: &DataSource, condition: Option<&Expr>, ranges_enabled: 
 }
 
 /// `expr` split at the top-level `op` (AND or OR).
-fn split(expr: &Expr, op: BinaryOp) -> Vec<&Expr> {
+pub(crate) fn split(expr: &Expr, op: BinaryOp) -> Vec<&Expr> {
     match expr {
         Expr::Binary { left, op: found, right } if *found == op => {
             let mut parts = split(left, op);

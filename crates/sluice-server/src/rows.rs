@@ -202,6 +202,10 @@ impl RowReader {
 /// since the epoch, milliseconds of the day); clients get ISO-8601 text,
 /// `2021-01-31T10:15:00.000`, `2021-01-31` and `10:15`, in UTC.
 fn shown(value: Value, sql_type: &SqlType) -> Value {
+    // Most columns hold no time: they are passed on as read, not rebuilt.
+    if !holds_time(sql_type) {
+        return value;
+    }
     match (sql_type, value) {
         (SqlType::Timestamp, Value::Number(n)) => {
             match n.as_i64().and_then(DateTime::from_timestamp_millis) {
@@ -245,6 +249,16 @@ fn shown(value: Value, sql_type: &SqlType) -> Value {
                 .collect(),
         ),
         (_, other) => other,
+    }
+}
+
+/// Whether values of `sql_type` have a TIMESTAMP, DATE or TIME in them.
+fn holds_time(sql_type: &SqlType) -> bool {
+    match sql_type {
+        SqlType::Timestamp | SqlType::Date | SqlType::Time => true,
+        SqlType::Array(element) | SqlType::Map(_, element) => holds_time(element),
+        SqlType::Struct(fields) => fields.iter().any(|(_, t)| holds_time(t)),
+        _ => false,
     }
 }
 

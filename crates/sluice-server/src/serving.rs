@@ -370,32 +370,33 @@ async fn pull(state: AppState, request: QueryRequest) -> Result<Answer, ApiError
         .await??;
     let reader = RowReader::new(&query.sink, &query.shown, query.selects_all);
     let mut rows: Vec<(Row, Option<ScanPosition>)> = Vec::new();
-    for (stored, position) in records.iter().zip(positions) {
+    // A table's scan is its latest row per key; deleted keys drop out. A
+    // key keeps the place its first row had (a deleted key's next row
+    // comes last).
+    let mut latest: HashMap<Option<Vec<u8>>, (usize, Row, Option<ScanPosition>)> = HashMap::new();
+    for (seen, (stored, position)) in records.iter().zip(positions).enumerate() {
         let row = reader.decode(&stored.record).map_err(|e| {
             ApiError::internal(format!("Query {} wrote a row Sluice cannot read: {e}", query.id))
         })?;
-        if query.is_table {
-            // A table's scan is its latest row per key; deleted keys drop out.
-            match rows.iter().position(|(r, _)| r.key == row.key) {
-                Some(found) if row.tombstone => {
-                    rows.remove(found);
-                }
-                Some(found) => rows[found] = (row, position),
-                None if !row.tombstone => rows.push((row, position)),
-                None => {}
-            }
-        } else {
+        if !query.is_table {
             rows.push((row, position));
+        } else if row.tombstone {
+            latest.remove(&row.key);
+        } else {
+            let place = latest.get(&row.key).map_or(seen, |(place, _, _)| *place);
+            latest.insert(row.key.clone(), (place, row, position));
         }
     }
     if query.is_table {
-        // In the order ksqlDB's state stores give them (a stable sort: a
-        // row without a position keeps its place), or for key lookups in
-        // the order the keys were named.
-        rows.sort_by(|(_, a), (_, b)| match (a, b) {
-            (Some(a), Some(b)) => a.cmp(b),
-            _ => std::cmp::Ordering::Equal,
-        });
+        let mut kept: Vec<_> = latest.into_values().collect();
+        kept.sort_by_key(|(place, _, _)| *place);
+        rows = kept.into_iter().map(|(_, row, position)| (row, position)).collect();
+        // In the order ksqlDB's state stores give them (when every row could
+        // be placed; otherwise as they came), or for key lookups in the
+        // order the keys were named.
+        if rows.iter().all(|(_, position)| position.is_some()) {
+            rows.sort_by(|(_, a), (_, b)| a.cmp(b));
+        }
         if let Some(keys) = &looked_up {
             rows.sort_by_key(|(row, _)| lookup_position(keys, &row.key_value));
         }

@@ -72,11 +72,12 @@ impl Lines {
     }
 }
 
-pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match run(state, &headers, body).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+pub async fn handle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    run(state, &headers, body).await
 }
 
 async fn run(state: AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sluice_engine::{Engine, EngineError, Outcome};
@@ -32,11 +32,12 @@ pub struct KsqlRequest {
     pub session_variables: Map<String, Value>,
 }
 
-pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match run(state, &headers, &body).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+pub async fn handle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    run(state, &headers, &body).await
 }
 
 async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {

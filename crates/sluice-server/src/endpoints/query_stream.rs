@@ -7,7 +7,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -28,11 +28,12 @@ struct Request {
     session_variables: Map<String, Value>,
 }
 
-pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match run(state, &headers, &body).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+pub async fn handle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    run(state, &headers, &body).await
 }
 
 /// The framing `Accept` asks for: delimited unless JSON is preferred.

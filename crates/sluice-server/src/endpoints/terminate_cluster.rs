@@ -9,7 +9,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -56,11 +56,12 @@ impl Terminated {
     }
 }
 
-pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match run(state, &headers, &body).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+pub async fn handle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    run(state, &headers, &body).await
 }
 
 async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {

@@ -68,7 +68,7 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
 fn numbers_equal(a: &str, b: &str) -> bool {
     let integral = |t: &str| !t.contains(['.', 'e', 'E']);
     match (integral(a), integral(b)) {
-        (true, true) => a.parse::<i128>().ok() == b.parse::<i128>().ok() && a.parse::<i128>().is_ok(),
+        (true, true) => matches!((a.parse::<i128>(), b.parse::<i128>()), (Ok(x), Ok(y)) if x == y),
         (false, false) => match (a.parse::<f64>(), b.parse::<f64>()) {
             (Ok(x), Ok(y)) => x == y,
             _ => a == b,
