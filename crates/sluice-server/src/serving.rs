@@ -445,8 +445,19 @@ fn run_pull(
         return Err(ApiError::internal(format!("Query {} failed: {failure}", query.id)));
     }
     ran.map_err(|e| ApiError::internal(format!("Running the queries failed: {e}")))?;
-    let keys: Vec<Option<&[u8]>> = records.iter().map(|r| r.record.key.as_deref()).collect();
-    let positions =
-        if query.is_table { engine.scan_positions(&query, &keys) } else { vec![None; records.len()] };
+    let mut positions = vec![None; records.len()];
+    if query.is_table {
+        // Only a key's last record can be in the answer: place only those.
+        let mut last: HashMap<Option<&[u8]>, usize> = HashMap::new();
+        for (i, stored) in records.iter().enumerate() {
+            last.insert(stored.record.key.as_deref(), i);
+        }
+        let mut wanted: Vec<usize> = last.into_values().collect();
+        wanted.sort_unstable();
+        let keys: Vec<Option<&[u8]>> = wanted.iter().map(|&i| records[i].record.key.as_deref()).collect();
+        for (i, position) in wanted.into_iter().zip(engine.scan_positions(&query, &keys)) {
+            positions[i] = position;
+        }
+    }
     Ok((query, records, positions))
 }
