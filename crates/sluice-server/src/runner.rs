@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use sluice_engine::Positions;
 use tokio::sync::watch;
 
 use crate::state::AppState;
@@ -24,13 +25,14 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut last_error: Option<String> = None;
     let mut last_clean = Instant::now();
     let mut last_checkpoint = Instant::now();
+    let mut kept: Vec<(String, Positions)> = Vec::new();
     let mut last_clean_error: Option<String> = None;
     loop {
         tokio::select! {
             _ = state.woken() => {}
             _ = tokio::time::sleep(PASS_INTERVAL) => {}
             _ = stop.changed() => {
-                checkpoint(&state).await;
+                checkpoint(&state, &mut kept).await;
                 return;
             }
         }
@@ -46,7 +48,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         state.pass_done();
         if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
             last_checkpoint = Instant::now();
-            checkpoint(&state).await;
+            checkpoint(&state, &mut kept).await;
         }
         if last_clean.elapsed() >= CLEAN_INTERVAL {
             last_clean = Instant::now();
@@ -67,7 +69,9 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
 
 /// Keeps the stateless queries' offsets for the next start. The log is
 /// flushed first, so that no checkpoint points past what is on disk.
-async fn checkpoint(state: &AppState) {
+/// `kept` is what was last kept: unchanged checkpoints (an idle server)
+/// are not written again.
+async fn checkpoint(state: &AppState, kept: &mut Vec<(String, Positions)>) {
     if !state.is_durable() {
         return;
     }
@@ -75,7 +79,8 @@ async fn checkpoint(state: &AppState) {
         .with_engine(|engine| engine.log().flush().map(|()| engine.checkpoints()).map_err(|e| e.to_string()))
         .await;
     let saved = match taken {
-        Ok(Ok(checkpoints)) => state.save_checkpoints(&checkpoints),
+        Ok(Ok(checkpoints)) if checkpoints == *kept => Ok(()),
+        Ok(Ok(checkpoints)) => state.save_checkpoints(&checkpoints).map(|()| *kept = checkpoints),
         Ok(Err(message)) => Err(message),
         Err(error) => Err(error.message),
     };
