@@ -20,6 +20,7 @@ use crate::insert_rows::insert_json_rows;
 use crate::insert_values::insert_values;
 use crate::sink::sink_source;
 
+mod shared;
 mod transient;
 pub use transient::{ScanPosition, TransientQuery, TRANSIENT_TOPIC_PREFIX};
 
@@ -32,6 +33,9 @@ pub struct EngineConfig {
     /// The number of the first persistent query (its id's suffix).
     pub first_query_number: u64,
     pub query_options: QueryOptions,
+    /// ksqlDB's `ksql.service.id`: servers with the same one share the
+    /// partitions of their persistent queries, when the log is shared.
+    pub service_id: String,
 }
 
 impl Default for EngineConfig {
@@ -41,6 +45,7 @@ impl Default for EngineConfig {
             default_partitions: 1,
             first_query_number: 0,
             query_options: QueryOptions::default(),
+            service_id: "default_".into(),
         }
     }
 }
@@ -86,6 +91,9 @@ pub struct Engine {
     transient_log: Arc<MemoryLog>,
     /// Offsets stateless queries had read in an earlier run, by query id.
     checkpoints: BTreeMap<String, Positions>,
+    /// The persistent queries whose partitions are shared with other
+    /// servers, by query id (see `shared.rs`).
+    shared: BTreeMap<String, shared::SharedQuery>,
 }
 
 /// A query's input topics and, per partition, the next offset to read.
@@ -113,6 +121,7 @@ impl Engine {
             replaying: false,
             transient_log: Arc::new(MemoryLog::new()),
             checkpoints: BTreeMap::new(),
+            shared: BTreeMap::new(),
         }
     }
 
@@ -251,6 +260,7 @@ impl Engine {
     /// the queries were started, until none has anything left to read.
     /// Returns the number of records read.
     pub fn run_until_idle(&mut self) -> Result<usize> {
+        self.share_partitions()?;
         let mut total = 0;
         loop {
             let mut read = 0;
@@ -387,14 +397,20 @@ impl Engine {
         };
         let id = self.next_query_id(&format!("{prefix}_{}", sink.name));
         let mut query = self.new_query(&id, &plan, &sink)?;
-        if self.replaying && self.log.topic(&sink.topic).is_some() && !self.resume(&mut query) {
+        let shared = shared::join(self.log.as_ref(), &self.config.service_id, &mut query, &plan)?;
+        // A shared query goes on from its group's offsets instead.
+        if self.replaying
+            && shared.is_none()
+            && self.log.topic(&sink.topic).is_some()
+            && !self.resume(&mut query)
+        {
             // The query computes its sink again from its sources: what the
             // sink held before would be written twice.
             self.log.delete_topic(&sink.topic)?;
         }
         self.log.create_topic(&sink.topic, partitions)?;
         self.catalog.add_source(sink.clone(), false, create.or_replace)?;
-        self.start(query, &plan, &sink, &create.query)
+        self.start(query, shared, &plan, &sink, &create.query)
     }
 
     fn insert_into(&mut self, target: &str, select: &Select) -> Result<Outcome> {
@@ -417,14 +433,15 @@ impl Engine {
         }
         let id = self.next_query_id("INSERTQUERY");
         let mut query = self.new_query(&id, &plan, &sink)?;
-        if self.replaying && !self.resume(&mut query) {
+        let shared = shared::join(self.log.as_ref(), &self.config.service_id, &mut query, &plan)?;
+        if self.replaying && shared.is_none() && !self.resume(&mut query) {
             // Its target holds other rows too, so it cannot be computed
             // again; without a checkpoint it goes on from the end of its
             // sources (rows written to them and not yet read when the
             // server stopped are missed).
             query.seek_to_end(self.log.as_ref())?;
         }
-        self.start(query, &plan, &sink, select)
+        self.start(query, shared, &plan, &sink, select)
     }
 
     /// The running form of `plan`, writing to `sink`.
@@ -435,6 +452,7 @@ impl Engine {
     fn start(
         &mut self,
         query: RunningQuery,
+        shared: Option<shared::SharedQuery>,
         plan: &QueryPlan,
         sink: &DataSource,
         select: &Select,
@@ -450,6 +468,9 @@ impl Engine {
             writes: Some(sink.name.clone()),
         });
         self.queries.push(query);
+        if let Some(shared) = shared {
+            self.shared.insert(id.clone(), shared);
+        }
         Ok(Outcome { message: format!("Created query with ID {id}"), query_id: Some(id) })
     }
 
@@ -470,7 +491,11 @@ impl Engine {
     /// The offsets each stateless persistent query has read up to, to be
     /// kept and given back to [`Engine::with_checkpoints`] after a restart.
     pub fn checkpoints(&self) -> Vec<(String, Positions)> {
-        self.queries.iter().filter(|q| q.resumable()).map(|q| (q.id().to_string(), q.positions())).collect()
+        self.queries
+            .iter()
+            .filter(|q| q.resumable() && !self.shared.contains_key(q.id()))
+            .map(|q| (q.id().to_string(), q.positions()))
+            .collect()
     }
 
     /// Checkpoints of an earlier run: a stateless query replayed with the
@@ -493,6 +518,7 @@ impl Engine {
                 for query in std::mem::take(&mut self.queries) {
                     self.catalog.remove_query(query.id());
                 }
+                self.shared.clear();
                 Ok(Outcome::message("All queries terminated."))
             }
             QueryTarget::Query(id) => {
@@ -504,6 +530,8 @@ impl Engine {
                     .ok_or_else(|| EngineError::Invalid(format!("Unknown queryId: {id}")))?;
                 let query = self.queries.remove(position);
                 self.catalog.remove_query(query.id());
+                // Leaves the group: its partitions go to the other servers.
+                self.shared.remove(query.id());
                 Ok(Outcome::message(format!("Query terminated: {}", query.id())))
             }
         }

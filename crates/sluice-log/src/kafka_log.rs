@@ -38,9 +38,10 @@ use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::metadata::MetadataTopic;
 use rdkafka::ClientConfig;
 
+use crate::kafka_group::KafkaGroupMember;
 use crate::kafka_reader::{PartitionReader, METADATA_TIMEOUT};
 use crate::kafka_writer::{kafka_error, KafkaWriter};
-use crate::{Cleanup, Log, LogError, Record, Result, StoredRecord, TopicInfo};
+use crate::{Cleanup, GroupMember, Log, LogError, Record, Result, StoredRecord, TopicInfo};
 
 /// How long the broker may take over an admin request (create, delete,
 /// describe or alter), unless [`KafkaLog::with_admin_timeout`] says.
@@ -431,6 +432,10 @@ impl Log for KafkaLog {
 
     fn flush(&self) -> Result<()> {
         self.writer.flush()
+    }
+
+    fn join_group(&self, group: &str, topics: &[String]) -> Result<Option<Box<dyn GroupMember>>> {
+        Ok(Some(Box::new(KafkaGroupMember::join(&self.consumer_config, group, topics)?)))
     }
 }
 

@@ -6,6 +6,8 @@
 //! keeps them in a Kafka cluster.
 
 mod cleanup;
+mod group;
+mod kafka_group;
 mod kafka_log;
 mod kafka_reader;
 mod kafka_writer;
@@ -15,6 +17,7 @@ mod record;
 mod sled_log;
 
 pub use cleanup::Cleanup;
+pub use group::{GroupMember, TopicPartition};
 pub use kafka_log::KafkaLog;
 pub use memory::MemoryLog;
 pub use partitioner::key_partition;
@@ -97,5 +100,12 @@ pub trait Log: Send + Sync {
     /// Logs that keep nothing, or that write through, have nothing to do.
     fn flush(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// Joins the group `group` of processes sharing the partitions of
+    /// `topics` (see [`GroupMember`]). None when this process owns every
+    /// partition: the embedded logs belong to one process.
+    fn join_group(&self, _group: &str, _topics: &[String]) -> Result<Option<Box<dyn GroupMember>>> {
+        Ok(None)
     }
 }

@@ -38,6 +38,11 @@ impl CompiledExpr {
         &self.data_type
     }
 
+    /// The input column the expression is, when it is just a column.
+    pub fn column_index(&self) -> Option<usize> {
+        self.physical.downcast_ref::<datafusion::physical_expr::expressions::Column>().map(|c| c.index())
+    }
+
     /// Evaluates the expression on every row of `batch`.
     ///
     /// A few DataFusion functions panic on extreme arguments (RPAD with a

@@ -105,6 +105,23 @@ impl QueryPlan {
             None => self.source.window,
         }
     }
+
+    /// Whether each partition of the source can be processed on its own,
+    /// by whichever process owns it: what one partition's records give does
+    /// not depend on another's. That holds without a join, and for an
+    /// aggregation that groups by exactly the source's key columns (all of
+    /// a key's records are in one partition).
+    pub fn partition_local(&self) -> bool {
+        if !self.join.is_empty() {
+            return false;
+        }
+        let Some(aggregation) = &self.aggregation else { return true };
+        let grouped: std::collections::BTreeSet<Option<usize>> =
+            aggregation.group_by.iter().map(|g| g.column_index()).collect();
+        let keys: std::collections::BTreeSet<Option<usize>> =
+            aggregation.source_key_columns.iter().map(|&k| Some(k)).collect();
+        self.explode.is_none() && !keys.is_empty() && grouped == keys
+    }
 }
 
 /// Plans `select` as the body of a persistent query writing to `sink`.

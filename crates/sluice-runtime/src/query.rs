@@ -1,6 +1,8 @@
 //! A persistent query at run time: read new records from the source topic,
 //! push them through the operators, write the results to the sink.
 
+use std::time::{Duration, Instant};
+
 use sluice_catalog::DataSource;
 use sluice_formats::Registry;
 use sluice_functions::aggregate::AggregateConfig;
@@ -9,7 +11,7 @@ use sluice_planner::{QueryPlan, WindowShape};
 use sluice_sql::ast::SourceKind;
 
 use crate::batch::Batch;
-use crate::error::Result;
+use crate::error::{Result, RuntimeError};
 use crate::ops::{Aggregate, Explode, Filter, JoinChain, Operator, Project, SessionAggregate};
 use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
 use crate::sink::SinkWriter;
@@ -17,6 +19,11 @@ use crate::source::SourceDecoder;
 
 /// How many records are read from a partition at a time.
 const READ_SIZE: usize = 1024;
+
+/// How long rebuilding state may go without reading anything before it
+/// gives up (the records it needs are in the log, so only a broker that
+/// does not answer makes it wait).
+const CATCH_UP_PATIENCE: Duration = Duration::from_secs(60);
 
 /// Settings that change how a query treats its records.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -33,6 +40,10 @@ struct Input {
     topic: String,
     /// The next offset to read, per partition.
     offsets: Vec<u64>,
+    /// The partitions this process reads: all of them, unless the query's
+    /// partitions are shared with other processes (see
+    /// [`RunningQuery::set_owned`]).
+    owned: Vec<bool>,
     decoder: SourceDecoder,
 }
 
@@ -41,10 +52,45 @@ pub struct RunningQuery {
     /// The source, or a join's left and right sides.
     inputs: Vec<Input>,
     operators: Vec<Box<dyn Operator>>,
+    /// What the operators were built from, to build them again empty.
+    plan: QueryPlan,
+    options: QueryOptions,
     sink: SinkWriter,
     errors: ProcessingLog,
     records_read: u64,
     records_written: u64,
+    /// While the state is rebuilt ([`RunningQuery::rebuild`]): per input,
+    /// per partition, the offset up to which records are read without
+    /// writing output (another process, or an earlier run, wrote it).
+    catch_up: Option<Vec<Vec<u64>>>,
+}
+
+/// The operators of `plan`, with empty state.
+fn operators(plan: &QueryPlan, options: QueryOptions) -> Result<Vec<Box<dyn Operator>>> {
+    let mut operators: Vec<Box<dyn Operator>> = Vec::new();
+    let mut changelog = plan.source.kind == SourceKind::Table;
+    if !plan.join.is_empty() {
+        changelog = plan.join.last().is_some_and(|j| j.shape.is_table());
+        operators.push(Box::new(JoinChain::new(&plan.join, &plan.input_schema)?));
+    }
+    if let Some(condition) = &plan.filter {
+        operators.push(Box::new(Filter::new(condition.clone(), changelog)));
+    }
+    if let Some(explode) = &plan.explode {
+        operators.push(Box::new(Explode::new(explode.clone())));
+    }
+    if let Some(aggregation) = &plan.aggregation {
+        let mut aggregation = aggregation.clone();
+        aggregation.config = options.aggregates;
+        let sessions = matches!(plan.window().map(|w| w.shape), Some(WindowShape::Session { .. }));
+        if sessions {
+            operators.push(Box::new(SessionAggregate::new(aggregation)?));
+        } else {
+            operators.push(Box::new(Aggregate::new(aggregation, &plan.input_schema, changelog)?));
+        }
+    }
+    operators.push(Box::new(Project::new(plan.projection.clone(), plan.output_batch_schema())));
+    Ok(operators)
 }
 
 /// What a query has done so far, and how far behind its inputs it is.
@@ -58,6 +104,9 @@ pub struct QueryMetrics {
     pub state_entries: u64,
     /// Records in its input topics not read yet.
     pub lag: u64,
+    /// Input partitions this process reads (the others belong to other
+    /// processes sharing the query).
+    pub partitions_owned: u64,
 }
 
 impl RunningQuery {
@@ -76,44 +125,25 @@ impl RunningQuery {
             Ok(Input {
                 topic: source.topic.clone(),
                 offsets: vec![0; partitions as usize],
+                owned: vec![true; partitions as usize],
                 decoder: SourceDecoder::new(source, id, options, registry)?,
             })
         };
         let mut inputs = vec![input(&plan.source)?];
-        let mut operators: Vec<Box<dyn Operator>> = Vec::new();
-        let mut changelog = plan.source.kind == SourceKind::Table;
-        if !plan.join.is_empty() {
-            for join in &plan.join {
-                inputs.push(input(&join.right)?);
-            }
-            changelog = plan.join.last().is_some_and(|j| j.shape.is_table());
-            operators.push(Box::new(JoinChain::new(&plan.join, &plan.input_schema)?));
+        for join in &plan.join {
+            inputs.push(input(&join.right)?);
         }
-        if let Some(condition) = &plan.filter {
-            operators.push(Box::new(Filter::new(condition.clone(), changelog)));
-        }
-        if let Some(explode) = &plan.explode {
-            operators.push(Box::new(Explode::new(explode.clone())));
-        }
-        if let Some(aggregation) = &plan.aggregation {
-            let mut aggregation = aggregation.clone();
-            aggregation.config = options.aggregates;
-            let sessions = matches!(plan.window().map(|w| w.shape), Some(WindowShape::Session { .. }));
-            if sessions {
-                operators.push(Box::new(SessionAggregate::new(aggregation)?));
-            } else {
-                operators.push(Box::new(Aggregate::new(aggregation, &plan.input_schema, changelog)?));
-            }
-        }
-        operators.push(Box::new(Project::new(plan.projection.clone(), plan.output_batch_schema())));
         Ok(RunningQuery {
             id: id.to_string(),
             inputs,
-            operators,
+            operators: operators(plan, options)?,
+            plan: plan.clone(),
+            options,
             sink: SinkWriter::new(sink, id, plan.rekeyed, registry)?,
             errors: ProcessingLog::default(),
             records_read: 0,
             records_written: 0,
+            catch_up: None,
         })
     }
 
@@ -142,10 +172,12 @@ impl RunningQuery {
             .inputs
             .iter()
             .flat_map(|input| {
-                input.offsets.iter().enumerate().map(|(partition, offset)| {
-                    log.end_offset(&input.topic, partition as u32)
-                        .map_or(0, |end| end.saturating_sub(*offset))
-                })
+                input.offsets.iter().enumerate().filter(|(partition, _)| input.owned[*partition]).map(
+                    |(partition, offset)| {
+                        log.end_offset(&input.topic, partition as u32)
+                            .map_or(0, |end| end.saturating_sub(*offset))
+                    },
+                )
             })
             .sum();
         QueryMetrics {
@@ -155,6 +187,7 @@ impl RunningQuery {
             late_records: self.late_records(),
             state_entries: self.state_size() as u64,
             lag,
+            partitions_owned: self.inputs.iter().map(|i| i.owned.iter().filter(|o| **o).count() as u64).sum(),
         }
     }
 
@@ -187,6 +220,91 @@ impl RunningQuery {
         fits
     }
 
+    /// Every partition of the topics the query reads.
+    pub fn partitions(&self) -> Vec<(String, u32)> {
+        self.inputs
+            .iter()
+            .flat_map(|input| (0..input.offsets.len() as u32).map(|p| (input.topic.clone(), p)))
+            .collect()
+    }
+
+    /// Reads only the partitions `owns` gives, when the query's partitions
+    /// are shared with other processes: the others are theirs.
+    pub fn set_owned(&mut self, owns: &dyn Fn(&str, u32) -> bool) {
+        for input in &mut self.inputs {
+            for (partition, owned) in input.owned.iter_mut().enumerate() {
+                *owned = owns(&input.topic, partition as u32);
+            }
+        }
+    }
+
+    /// The next offset to read of a partition of an input.
+    pub fn offset(&self, topic: &str, partition: u32) -> Option<u64> {
+        let input = self.inputs.iter().find(|i| i.topic == topic)?;
+        input.offsets.get(partition as usize).copied()
+    }
+
+    /// Goes on reading a partition of an input at `offset`.
+    pub fn set_offset(&mut self, topic: &str, partition: u32, offset: u64) {
+        for input in self.inputs.iter_mut().filter(|i| i.topic == topic) {
+            if let Some(next) = input.offsets.get_mut(partition as usize) {
+                *next = offset;
+            }
+        }
+    }
+
+    /// Empties the operators' state and builds it again from the start of
+    /// the partitions this process owns. Records before `until` (per
+    /// partition, the next offset to read) go through the operators
+    /// without their output being written: it was written before, by this
+    /// process in an earlier run or by the partition's previous owner.
+    /// The query then goes on from there as usual.
+    pub fn rebuild(&mut self, log: &dyn Log, until: &dyn Fn(&str, u32) -> u64) -> Result<()> {
+        self.operators = operators(&self.plan, self.options)?;
+        let mut targets = Vec::with_capacity(self.inputs.len());
+        for input in &mut self.inputs {
+            let mut target = vec![0; input.offsets.len()];
+            for (partition, offset) in input.offsets.iter_mut().enumerate() {
+                if input.owned[partition] {
+                    *offset = 0;
+                    target[partition] = until(&input.topic, partition as u32);
+                }
+            }
+            targets.push(target);
+        }
+        self.catch_up = Some(targets);
+        let caught_up = self.catch_up(log);
+        self.catch_up = None;
+        caught_up
+    }
+
+    /// Reads (quietly) until every owned partition reached its catch-up
+    /// offset. A log over a broker may return nothing for a while (a new
+    /// consumer connects first), so only a long wait without progress fails.
+    fn catch_up(&mut self, log: &dyn Log) -> Result<()> {
+        let mut last_progress = Instant::now();
+        loop {
+            let behind = self.catch_up.as_ref().is_some_and(|targets| {
+                self.inputs.iter().zip(targets).any(|(input, target)| {
+                    input.offsets.iter().zip(target).enumerate().any(|(p, (o, t))| input.owned[p] && o < t)
+                })
+            });
+            if !behind {
+                return Ok(());
+            }
+            if self.poll_into(log, log)? > 0 {
+                last_progress = Instant::now();
+            } else if last_progress.elapsed() > CATCH_UP_PATIENCE {
+                return Err(RuntimeError::Invalid(format!(
+                    "Query {} could not read its inputs up to where its state was built before",
+                    self.id
+                )));
+            } else {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+
     /// Skips every record already in the topics the query reads, so that
     /// it sees only records appended from now on (`auto.offset.reset` =
     /// `latest` for a push query).
@@ -213,12 +331,26 @@ impl RunningQuery {
         let mut read = 0;
         loop {
             let mut records: Vec<(usize, StoredRecord)> = Vec::new();
+            let catch_up = self.catch_up.as_ref();
             for (index, input) in self.inputs.iter_mut().enumerate() {
                 for (partition, offset) in input.offsets.iter_mut().enumerate() {
-                    let chunk = log.read(&input.topic, partition as u32, *offset, READ_SIZE)?;
+                    if !input.owned[partition] {
+                        continue;
+                    }
+                    let limit = catch_up.map(|targets| targets[index][partition]);
+                    let max = limit.map_or(READ_SIZE, |l| READ_SIZE.min(l.saturating_sub(*offset) as usize));
+                    if max == 0 {
+                        continue;
+                    }
+                    let mut chunk = log.read(&input.topic, partition as u32, *offset, max)?;
                     // Offsets may have gaps (records removed by cleanup).
                     if let Some(last) = chunk.last() {
                         *offset = last.offset + 1;
+                    }
+                    // Catching up stops at its offset, even across a gap.
+                    if let Some(limit) = limit.filter(|l| *offset > *l) {
+                        chunk.retain(|r| r.offset < limit);
+                        *offset = limit;
                     }
                     records.extend(chunk.into_iter().map(|r| (index, r)));
                 }
@@ -267,6 +399,9 @@ impl RunningQuery {
                 });
             }
             batches = next;
+        }
+        if self.catch_up.is_some() {
+            return Ok(());
         }
         for batch in &batches {
             self.records_written += self.sink.write(batch, log, &mut self.errors)? as u64;

@@ -8,7 +8,9 @@ use datafusion::arrow::datatypes::{DataType, Fields};
 use sluice_catalog::DataSource;
 use sluice_formats::{Encoder, Registry};
 use sluice_functions::java_time::JavaPattern;
-use sluice_log::{Log, Record};
+use std::collections::BTreeMap;
+
+use sluice_log::{key_partition, Log, Record};
 use sluice_planner::{ROWTIME, WINDOWEND, WINDOWSTART};
 
 use crate::batch::Batch;
@@ -32,6 +34,9 @@ pub struct SinkWriter {
     key_fields: Fields,
     value_fields: Fields,
     query_id: String,
+    /// The sink topic's partition count, asked of the log at the first
+    /// write (a broker would be asked on every batch otherwise).
+    partitions: Option<u32>,
 }
 
 impl SinkWriter {
@@ -51,13 +56,14 @@ impl SinkWriter {
             value_fields: sink.schema.value_fields(),
             sink: sink.clone(),
             query_id: query_id.to_string(),
+            partitions: None,
         })
     }
 
     /// Writes every row of `batch`, in order. Tombstones are written with a
     /// null value. A row that cannot be encoded goes to the processing log.
     /// Writes a batch's rows; returns how many records were appended.
-    pub fn write(&self, batch: &Batch, log: &dyn Log, errors: &mut ProcessingLog) -> Result<usize> {
+    pub fn write(&mut self, batch: &Batch, log: &dyn Log, errors: &mut ProcessingLog) -> Result<usize> {
         let rows = batch.num_rows();
         let key_columns = as_declared(columns(batch, &self.key_names)?, &self.key_fields)?;
         let keys = self.key.encode(&key_columns, rows);
@@ -87,11 +93,22 @@ impl SinkWriter {
             .as_any()
             .downcast_ref::<Int64Array>()
             .ok_or_else(|| RuntimeError::Invalid("timestamps are not BIGINT".into()))?;
-        // Every row goes to partition 0: partitioning by key comes with
-        // multi-partition topics.
+        // A row goes to the partition Kafka's default partitioner gives its
+        // key, leaving a windowed key's window out (as Kafka Streams'
+        // windowed partitioner does, so a key's windows stay together); a
+        // row without a key goes to partition 0.
+        let partitions = match self.partitions {
+            Some(partitions) => partitions,
+            None => {
+                let partitions = log.topic(&self.sink.topic).map_or(1, |t| t.partitions);
+                self.partitions = Some(partitions);
+                partitions
+            }
+        };
         let null_key = |row: usize| !key_columns.is_empty() && key_columns.iter().all(|c| c.is_null(row));
         let bounds = window_bounds(batch);
-        let mut records = Vec::with_capacity(rows);
+        let mut records: BTreeMap<u32, Vec<Record>> = BTreeMap::new();
+        let mut written = 0;
         for (row, (key, value)) in keys.into_iter().zip(values).enumerate() {
             // A key whose columns are all null is a null key, as it was
             // read (a re-keyed row keeps the key it was given).
@@ -105,19 +122,24 @@ impl SinkWriter {
                 let v = if batch.is_tombstone(row) { Ok(None) } else { value };
                 v.map(|v| (k, v))
             });
-            let encoded = encoded.and_then(|(key, value)| Ok((self.windowed(key, &bounds, row)?, value)));
+            let encoded = encoded.and_then(|(key, value)| {
+                let partition = key.as_deref().map_or(0, |k| key_partition(k, partitions));
+                Ok((partition, self.windowed(key, &bounds, row)?, value))
+            });
             // Kafka has no place for a record before the epoch.
-            let encoded = encoded.and_then(|kv| match rowtime.is_valid(row) && rowtime.value(row) >= 0 {
-                true => Ok(kv),
+            let encoded = encoded.and_then(|record| match rowtime.is_valid(row) && rowtime.value(row) >= 0 {
+                true => Ok(record),
                 false => Err(sluice_formats::FormatError::Schema(format!(
                     "invalid timestamp {}",
                     if rowtime.is_valid(row) { rowtime.value(row).to_string() } else { "null".into() }
                 ))),
             });
             match encoded {
-                Ok((key, value)) => {
+                Ok((partition, key, value)) => {
                     let headers = batch.headers(row).to_vec();
-                    records.push(Record { key, value, timestamp: rowtime.value(row), headers });
+                    let record = Record { key, value, timestamp: rowtime.value(row), headers };
+                    records.entry(partition).or_default().push(record);
+                    written += 1;
                 }
                 Err(error) => errors.record(ProcessingLogEntry {
                     query_id: self.query_id.clone(),
@@ -128,9 +150,8 @@ impl SinkWriter {
                 }),
             }
         }
-        let written = records.len();
-        if !records.is_empty() {
-            log.append_all(&self.sink.topic, 0, records)?;
+        for (partition, records) in records {
+            log.append_all(&self.sink.topic, partition, records)?;
         }
         Ok(written)
     }

@@ -146,8 +146,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(commands) => commands.checkpoints()?,
         None => Vec::new(),
     };
-    let mut engine =
-        Engine::new(log, EngineConfig::default()).with_wall_clock_inserts().with_checkpoints(checkpoints);
+    let engine_config = EngineConfig { service_id: config.service_id.clone(), ..EngineConfig::default() };
+    let mut engine = Engine::new(log, engine_config).with_wall_clock_inserts().with_checkpoints(checkpoints);
     let replayed = match (&commands, &config.queries_file) {
         (_, Some(file)) => run_queries_file(&mut engine, file)?,
         (Some(commands), None) => replay(&mut engine, commands)?,

@@ -67,19 +67,22 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Keeps the stateless queries' offsets for the next start. The log is
-/// flushed first, so that no checkpoint points past what is on disk.
-/// `kept` is what was last kept: unchanged checkpoints (an idle server)
-/// are not written again.
+/// Keeps how far the queries have read: stateless queries' offsets for the
+/// next start, and the offsets of queries shared with other servers in
+/// their groups. The log is flushed first, so that no checkpoint points
+/// past what is on disk (or in Kafka). `kept` is what was last kept:
+/// unchanged checkpoints (an idle server) are not written again.
 async fn checkpoint(state: &AppState, kept: &mut Vec<(String, Positions)>) {
-    if !state.is_durable() {
-        return;
-    }
+    let durable = state.is_durable();
     let taken = state
-        .with_engine(|engine| engine.log().flush().map(|()| engine.checkpoints()).map_err(|e| e.to_string()))
+        .with_engine(|engine| {
+            engine.log().flush().map_err(|e| e.to_string())?;
+            engine.commit_shared_offsets().map_err(|e| e.to_string())?;
+            Ok::<_, String>(engine.checkpoints())
+        })
         .await;
     let saved = match taken {
-        Ok(Ok(checkpoints)) if checkpoints == *kept => Ok(()),
+        Ok(Ok(checkpoints)) if !durable || checkpoints == *kept => Ok(()),
         Ok(Ok(checkpoints)) => state.save_checkpoints(&checkpoints).map(|()| *kept = checkpoints),
         Ok(Err(message)) => Err(message),
         Err(error) => Err(error.message),

@@ -104,8 +104,12 @@ pub fn run(options: &Options) -> ExitCode {
 
 /// Runs the benchmark; `Ok(false)` when `--check` found a difference.
 fn bench(options: &Options) -> Result<bool, String> {
-    // The embedded log, as the server keeps it, in a directory of its own.
-    let dir = std::env::temp_dir().join(format!("sluice-bench-{}", std::process::id()));
+    // The embedded log, as the server keeps it, in a directory of its own:
+    // one per run, since runs in one process (tests) may overlap, and two
+    // cannot share a sled database.
+    let started =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!("sluice-bench-{}-{started}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let outcome =
         SledLog::open(&dir).map_err(|e| e.to_string()).and_then(|log| bench_on(options, Arc::new(log)));

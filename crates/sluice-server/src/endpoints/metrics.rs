@@ -32,6 +32,12 @@ const METRICS: &[Metric] = &[
     }),
     ("sluice_query_state_entries", "gauge", "Entries the query keeps in state.", |m| m.state_entries),
     ("sluice_query_lag_records", "gauge", "Records in the query's input topics not read yet.", |m| m.lag),
+    (
+        "sluice_query_partitions_owned",
+        "gauge",
+        "Input partitions this server reads (servers of one service share them).",
+        |m| m.partitions_owned,
+    ),
 ];
 
 pub async fn handle(State(state): State<AppState>) -> Response {

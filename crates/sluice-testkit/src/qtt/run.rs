@@ -156,6 +156,7 @@ fn config(case: &QttCase) -> Result<EngineConfig, String> {
             fail_on_invalid_timestamp: property("ksql.timestamp.throw.on.invalid").as_deref() == Some("true"),
             aggregates: aggregate_config(case)?,
         },
+        ..EngineConfig::default()
     })
 }
 

@@ -1,0 +1,130 @@
+//! Persistent queries whose partitions are shared with the other servers
+//! of the service, when the log is shared (Kafka).
+//!
+//! Each query's servers form a group of the log (a Kafka consumer group
+//! named as ksqlDB names its queries' groups), which spreads the query's
+//! input partitions over the servers alive and keeps the offsets they
+//! commit. A server reads only the partitions it owns:
+//!
+//! - A query whose partitions can be processed apart
+//!   ([`QueryPlan::partition_local`]: stateless, or grouped by the source's
+//!   key) is split by partition.
+//! - Any other query (a join, an aggregation that would need its input
+//!   repartitioned) runs whole on one server: the owner of its first
+//!   input's partition 0.
+//!
+//! When a server gains partitions, a stateless query goes on from the
+//! offset committed for them. A query with state builds its state again
+//! from the start of the partitions it now owns, writing nothing up to the
+//! committed offsets (the previous owner wrote that output), then goes on
+//! as usual. Offsets are committed at the runner's checkpoints, after the
+//! output is flushed: a partition that moves is processed at least once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sluice_log::{GroupMember, Log, TopicPartition};
+use sluice_planner::QueryPlan;
+use sluice_runtime::RunningQuery;
+
+use super::Engine;
+use crate::error::Result;
+
+/// A persistent query's place in its group.
+pub(super) struct SharedQuery {
+    member: Box<dyn GroupMember>,
+    /// Split by partition, rather than run whole by one server.
+    split: bool,
+    /// The partitions read now.
+    owned: BTreeSet<TopicPartition>,
+    /// The partitions whose records the query's state holds.
+    state_of: BTreeSet<TopicPartition>,
+}
+
+/// The group of a query, named as ksqlDB names them.
+fn group_name(service_id: &str, query_id: &str) -> String {
+    format!("_confluent-ksql-{service_id}query_{query_id}")
+}
+
+/// Joins `query` to its group when `log` is shared, and then makes it
+/// read nothing until the group assigns it partitions.
+pub(super) fn join(
+    log: &dyn Log,
+    service_id: &str,
+    query: &mut RunningQuery,
+    plan: &QueryPlan,
+) -> Result<Option<SharedQuery>> {
+    let mut topics: Vec<String> = query.partitions().into_iter().map(|(topic, _)| topic).collect();
+    topics.dedup();
+    let Some(member) = log.join_group(&group_name(service_id, query.id()), &topics)? else {
+        return Ok(None);
+    };
+    query.set_owned(&|_, _| false);
+    Ok(Some(SharedQuery {
+        member,
+        split: plan.partition_local(),
+        owned: BTreeSet::new(),
+        state_of: BTreeSet::new(),
+    }))
+}
+
+impl Engine {
+    /// Asks each shared query's group which partitions are this server's
+    /// now, and takes over the partitions it gained.
+    pub(super) fn share_partitions(&mut self) -> Result<()> {
+        for query in &mut self.queries {
+            let Some(shared) = self.shared.get_mut(query.id()) else { continue };
+            let assigned = shared.member.assignment()?;
+            let partitions = query.partitions();
+            let owned: BTreeSet<TopicPartition> = if shared.split {
+                partitions.into_iter().filter(|p| assigned.contains(p)).collect()
+            } else if partitions.first().is_some_and(|p| assigned.contains(p)) {
+                partitions.into_iter().collect()
+            } else {
+                BTreeSet::new()
+            };
+            if owned == shared.owned {
+                continue;
+            }
+            query.set_owned(&|topic, partition| owned.contains(&(topic.to_string(), partition)));
+            if !owned.is_empty() {
+                // Everything before the committed offset was processed by
+                // the partition's last owner, and everything before this
+                // server's own offset by this server.
+                let committed = shared.member.committed(&owned)?;
+                let next: BTreeMap<TopicPartition, u64> = owned
+                    .iter()
+                    .map(|tp| {
+                        let mine = query.offset(&tp.0, tp.1).unwrap_or(0);
+                        (tp.clone(), committed.get(tp).copied().unwrap_or(0).max(mine))
+                    })
+                    .collect();
+                if !query.resumable() && owned != shared.state_of {
+                    let until = |topic: &str, partition: u32| {
+                        next.get(&(topic.to_string(), partition)).copied().unwrap_or(0)
+                    };
+                    query.rebuild(self.log.as_ref(), &until)?;
+                    shared.state_of = owned.clone();
+                } else {
+                    for ((topic, partition), offset) in &next {
+                        query.set_offset(topic, *partition, *offset);
+                    }
+                }
+            }
+            shared.owned = owned;
+        }
+        Ok(())
+    }
+
+    /// Commits, to each shared query's group, how far it has read the
+    /// partitions it owns. Call it after flushing the log, so that no
+    /// commit covers output that could still be lost.
+    pub fn commit_shared_offsets(&self) -> Result<()> {
+        for query in &self.queries {
+            let Some(shared) = self.shared.get(query.id()) else { continue };
+            let offsets: BTreeMap<TopicPartition, u64> =
+                shared.owned.iter().filter_map(|tp| Some((tp.clone(), query.offset(&tp.0, tp.1)?))).collect();
+            shared.member.commit(&offsets)?;
+        }
+        Ok(())
+    }
+}
