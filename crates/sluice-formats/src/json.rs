@@ -128,21 +128,111 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     }
 }
 
+/// How well a member's name matches a column or struct field called `name`:
+/// exactly (2), once upper-cased (1: ksqlDB upper-cases unquoted names), or
+/// not at all (0).
+fn name_match(key: &str, name: &str) -> u8 {
+    if key == name {
+        return 2;
+    }
+    let upper_eq = if key.is_ascii() {
+        // An ASCII name upper-cases byte by byte (a fast path: this runs for
+        // every column of every record when members are lower case).
+        key.len() == name.len() && key.bytes().zip(name.bytes()).all(|(a, b)| a.to_ascii_uppercase() == b)
+    } else {
+        key.chars().flat_map(char::to_uppercase).eq(name.chars())
+    };
+    u8::from(upper_eq)
+}
+
 /// The member that a column or struct field called `name` reads: the exact name first,
 /// then a member whose upper-cased name is `name` (ksqlDB upper-cases unquoted names).
 /// The last of duplicate members wins, as in Jackson's object nodes.
 fn lookup<'a>(members: &[(Cow<'a, str>, &'a RawValue)], name: &str) -> Option<&'a RawValue> {
-    let upper_eq = |k: &str| {
-        if k.is_ascii() {
-            // An ASCII name upper-cases byte by byte (a fast path: this runs for
-            // every column of every record when members are lower case).
-            k.len() == name.len() && k.bytes().zip(name.bytes()).all(|(a, b)| a.to_ascii_uppercase() == b)
-        } else {
-            k.chars().flat_map(char::to_uppercase).eq(name.chars())
+    let mut found: Option<(u8, &'a RawValue)> = None;
+    for (key, raw) in members {
+        let rank = name_match(key, name);
+        if rank > 0 && found.is_none_or(|(best, _)| rank >= best) {
+            found = Some((rank, raw));
         }
+    }
+    found.map(|(_, raw)| raw)
+}
+
+/// A top-level JSON object read straight into one member per column, as
+/// [`lookup`] would pick them, without collecting the members first: this
+/// runs for every record, and the collected members were an allocation per
+/// record.
+struct ColumnMembers<'f, 's, 'a> {
+    fields: &'f Fields,
+    /// Per column, the best match so far: its rank and value.
+    slots: &'s mut [Option<(u8, &'a RawValue)>],
+}
+
+impl<'de: 'a, 'a> serde::de::DeserializeSeed<'de> for ColumnMembers<'_, '_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for ColumnMembers<'_, '_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some((key, raw)) = map.next_entry::<Str<'a>, &'a RawValue>()? {
+            for (slot, field) in self.slots.iter_mut().zip(self.fields.iter()) {
+                let rank = name_match(&key.0, field.name());
+                // `>=`: the last of equally good members wins.
+                if rank > 0 && slot.is_none_or(|(best, _)| rank >= best) {
+                    *slot = Some((rank, raw));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Columns of a top-level object whose members are matched on the stack;
+/// wider schemas take a vector.
+const STACK_COLUMNS: usize = 16;
+
+/// Decodes a payload holding a JSON object (after any blanks) into one entry per
+/// column; `text` is the whole payload.
+fn decode_object(fields: &Fields, builders: &mut [Builder], text: &str) -> Result<(), FormatError> {
+    let mut on_stack = [None; STACK_COLUMNS];
+    let mut on_heap = Vec::new();
+    let slots: &mut [Option<(u8, &RawValue)>] = if fields.len() <= STACK_COLUMNS {
+        &mut on_stack[..fields.len()]
+    } else {
+        on_heap.resize(fields.len(), None);
+        &mut on_heap
     };
-    let mut rev = members.iter().rev();
-    rev.clone().find(|(k, _)| k.as_ref() == name).or_else(|| rev.find(|(k, _)| upper_eq(k))).map(|(_, v)| *v)
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = serde::de::DeserializeSeed::deserialize(
+        ColumnMembers { fields, slots: &mut *slots },
+        &mut deserializer,
+    )
+    .and_then(|()| deserializer.end());
+    if let Err(e) = parsed {
+        builders.iter_mut().for_each(Builder::append_null);
+        return Err(FormatError::Payload(format!("invalid JSON: {e}")));
+    }
+    let mut outcome = Ok(());
+    for ((b, field), slot) in builders.iter_mut().zip(fields.iter()).zip(slots.iter()) {
+        match slot {
+            Some((_, raw)) if outcome.is_ok() => {
+                outcome = put_raw(b, raw).map_err(|f| f.in_column(field.name()));
+            }
+            _ => b.append_null(),
+        }
+    }
+    outcome
 }
 
 /// Decodes one payload into one entry per column.
@@ -152,6 +242,12 @@ pub(crate) fn decode_row(
     builders: &mut [Builder],
     payload: Option<&[u8]>,
 ) -> Result<(), FormatError> {
+    // The usual case, an object of columns, is read without building a tree.
+    if let (false, Some(Ok(text))) = (unwrapped, payload.map(payload_text)) {
+        if text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
+            return decode_object(fields, builders, text);
+        }
+    }
     let json = match payload.map(parse_payload).transpose() {
         Ok(json) => json.unwrap_or(Json::Null),
         Err(e) => {
@@ -165,18 +261,6 @@ pub(crate) fn decode_row(
             builders.iter_mut().for_each(Builder::append_null);
             Ok(())
         }
-        (Json::Object(_, members), _) => {
-            let mut outcome = Ok(());
-            for (b, field) in builders.iter_mut().zip(fields.iter()) {
-                match lookup(&members, field.name()) {
-                    Some(raw) if outcome.is_ok() => {
-                        outcome = put_raw(b, raw).map_err(|f| f.in_column(field.name()));
-                    }
-                    _ => b.append_null(),
-                }
-            }
-            outcome
-        }
         (json, _) => {
             builders.iter_mut().for_each(Builder::append_null);
             Err(FormatError::Payload(format!("expected a JSON object, found {}", json.describe())))
@@ -185,14 +269,18 @@ pub(crate) fn decode_row(
 }
 
 fn parse_payload(bytes: &[u8]) -> Result<Json<'_>, String> {
+    Json::parse(payload_text(bytes)?).map_err(|e| format!("invalid JSON: {e}"))
+}
+
+/// The JSON text of a payload.
+fn payload_text(bytes: &[u8]) -> Result<&str, String> {
     // JSON_SR writers put a magic byte 0 and a 4-byte schema id first; JSON text never
     // starts with 0, so ksqlDB's JSON format reads such payloads too.
     let bytes = match bytes {
         [0, _, _, _, _, rest @ ..] => rest,
         _ => bytes,
     };
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8: {e}"))?;
-    Json::parse(text).map_err(|e| format!("invalid JSON: {e}"))
+    std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8: {e}"))
 }
 
 fn put_raw(b: &mut Builder, raw: &RawValue) -> Result<(), Fail> {
