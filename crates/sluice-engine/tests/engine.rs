@@ -61,6 +61,37 @@ fn an_undecodable_record_is_logged_and_skipped() {
 }
 
 #[test]
+fn a_backlog_is_processed_in_order_with_its_errors_in_order() {
+    // Several read chunks at once: the query reads and decodes on a second
+    // thread while its operators run, and must give what one thread gives.
+    let (mut engine, log) = engine(
+        "CREATE STREAM s (id INT, amount BIGINT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+         CREATE STREAM big AS SELECT id, amount * 2 AS doubled FROM s WHERE amount > 10;",
+    );
+    let records: Vec<Record> = (0..5_000)
+        .map(|i| match i % 1_000 {
+            999 => value("{not json", i),
+            _ => value(&format!(r#"{{"id": {i}, "amount": {}}}"#, i % 20), i),
+        })
+        .collect();
+    log.append_all("s", 0, records).unwrap();
+    assert_eq!(engine.run_until_idle().unwrap(), 5_000);
+
+    let expected: Vec<String> = (0..5_000)
+        .filter(|i| i % 1_000 != 999 && i % 20 > 10)
+        .map(|i| format!(r#"{{"ID":{i},"DOUBLED":{}}}"#, (i % 20) * 2))
+        .collect();
+    assert_eq!(values(&log, "BIG"), expected);
+    let errors = engine.queries()[0].processing_log();
+    assert_eq!(errors.total(), 5);
+    let offsets: Vec<u64> = errors.entries().iter().map(|e| e.offset).collect();
+    assert_eq!(offsets, [999, 1_999, 2_999, 3_999, 4_999]);
+    assert_eq!(engine.queries()[0].metrics(log.as_ref()).lag, 0);
+    // Nothing new: the next poll reads nothing.
+    assert_eq!(engine.run_until_idle().unwrap(), 0);
+}
+
+#[test]
 fn late_records_are_dropped_and_counted() {
     let (mut engine, log) = engine(
         "CREATE STREAM s (id INT KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);

@@ -34,6 +34,7 @@ pub(crate) fn check(fields: &Fields, unwrapped: bool) -> Result<(), FormatError>
 }
 
 /// One JSON value, its children left as raw text.
+#[derive(Clone)]
 enum Json<'a> {
     Null,
     Bool(bool),
@@ -128,21 +129,274 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     }
 }
 
+/// How well a member's name matches a column or struct field called `name`:
+/// exactly (2), once upper-cased (1: ksqlDB upper-cases unquoted names), or
+/// not at all (0).
+fn name_match(key: &str, name: &str) -> u8 {
+    if key.is_ascii() {
+        // An ASCII name upper-cases byte by byte, and both comparisons are
+        // made in one pass over these short names (a fast path: this runs
+        // for every member and column of every record; a call to memcmp
+        // per comparison was a visible share of the profile).
+        if key.len() != name.len() {
+            return 0;
+        }
+        let (mut exact, mut upper) = (true, true);
+        for (a, b) in key.bytes().zip(name.bytes()) {
+            exact &= a == b;
+            upper &= a.to_ascii_uppercase() == b;
+        }
+        return if exact { 2 } else { u8::from(upper) };
+    }
+    if key == name {
+        2
+    } else {
+        u8::from(key.chars().flat_map(char::to_uppercase).eq(name.chars()))
+    }
+}
+
 /// The member that a column or struct field called `name` reads: the exact name first,
 /// then a member whose upper-cased name is `name` (ksqlDB upper-cases unquoted names).
 /// The last of duplicate members wins, as in Jackson's object nodes.
 fn lookup<'a>(members: &[(Cow<'a, str>, &'a RawValue)], name: &str) -> Option<&'a RawValue> {
-    let upper_eq = |k: &str| {
-        if k.is_ascii() {
-            // An ASCII name upper-cases byte by byte (a fast path: this runs for
-            // every column of every record when members are lower case).
-            k.len() == name.len() && k.bytes().zip(name.bytes()).all(|(a, b)| a.to_ascii_uppercase() == b)
-        } else {
-            k.chars().flat_map(char::to_uppercase).eq(name.chars())
+    let mut found: Option<(u8, &'a RawValue)> = None;
+    for (key, raw) in members {
+        let rank = name_match(key, name);
+        if rank > 0 && found.is_none_or(|(best, _)| rank >= best) {
+            found = Some((rank, raw));
+        }
+    }
+    found.map(|(_, raw)| raw)
+}
+
+/// A top-level JSON object read straight into one member per column, as
+/// [`lookup`] would pick them, without collecting the members first: this
+/// runs for every record, and the collected members were an allocation per
+/// record.
+struct ColumnMembers<'f, 's, 'a> {
+    fields: &'f Fields,
+    /// Per column, the best match so far: its rank and value.
+    slots: &'s mut [Option<(u8, Member<'a>)>],
+}
+
+impl<'de: 'a, 'a> serde::de::DeserializeSeed<'de> for ColumnMembers<'_, '_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for ColumnMembers<'_, '_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some((key, raw)) = map.next_entry::<Str<'a>, &'a RawValue>()? {
+            offer(self.fields, self.slots, &key.0, || Member::Raw(raw));
+        }
+        Ok(())
+    }
+}
+
+/// A member's value as a column takes it.
+enum Member<'a> {
+    /// Any value, still raw text (serde_json's parse).
+    Raw(&'a RawValue),
+    /// A number, a string without escapes, a boolean or null (the scan of a
+    /// flat object).
+    Scalar(Json<'a>),
+}
+
+/// Offers the member `key` to every column it matches, keeping for each the
+/// best match (the last of equally good ones, as [`lookup`] picks).
+fn offer<'a>(
+    fields: &Fields,
+    slots: &mut [Option<(u8, Member<'a>)>],
+    key: &str,
+    value: impl Fn() -> Member<'a>,
+) {
+    for (slot, field) in slots.iter_mut().zip(fields.iter()) {
+        let rank = name_match(key, field.name());
+        if rank > 0 && slot.as_ref().is_none_or(|(best, _)| rank >= *best) {
+            *slot = Some((rank, value()));
+        }
+    }
+}
+
+/// Columns of a top-level object whose members are matched on the stack;
+/// wider schemas take a vector.
+const STACK_COLUMNS: usize = 16;
+
+/// Decodes a payload holding a JSON object (after any blanks) into one entry per
+/// column; `text` is the whole payload.
+fn decode_object(fields: &Fields, builders: &mut [Builder], text: &str) -> Result<(), FormatError> {
+    let mut on_stack: [Option<(u8, Member)>; STACK_COLUMNS] = std::array::from_fn(|_| None);
+    let mut on_heap = Vec::new();
+    let slots: &mut [Option<(u8, Member)>] = if fields.len() <= STACK_COLUMNS {
+        &mut on_stack[..fields.len()]
+    } else {
+        on_heap.resize_with(fields.len(), || None);
+        &mut on_heap
+    };
+    let scanned =
+        scan_flat_object(text, |key, value| offer(fields, slots, key, || Member::Scalar(value.clone())));
+    if scanned.is_none() {
+        // Not a flat object of plain scalars (or not valid JSON): serde_json
+        // reads it, and reports what is wrong with it.
+        slots.iter_mut().for_each(|slot| *slot = None);
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let parsed = serde::de::DeserializeSeed::deserialize(
+            ColumnMembers { fields, slots: &mut *slots },
+            &mut deserializer,
+        )
+        .and_then(|()| deserializer.end());
+        if let Err(e) = parsed {
+            builders.iter_mut().for_each(Builder::append_null);
+            return Err(FormatError::Payload(format!("invalid JSON: {e}")));
+        }
+    }
+    let mut outcome = Ok(());
+    for ((b, field), slot) in builders.iter_mut().zip(fields.iter()).zip(slots.iter()) {
+        match slot {
+            Some((_, member)) if outcome.is_ok() => {
+                let put = match member {
+                    Member::Raw(raw) => put_raw(b, raw),
+                    Member::Scalar(json) => put(b, json),
+                };
+                outcome = put.map_err(|f| f.in_column(field.name()));
+            }
+            _ => b.append_null(),
+        }
+    }
+    outcome
+}
+
+/// Reads `text` as a JSON object whose members are all numbers, strings
+/// without escapes, booleans or null, under names without escapes, calling
+/// `member` for each in order. Returns `None` as soon as the text is anything
+/// else (nested values, escapes, invalid JSON); the caller then parses it
+/// with serde_json, which gives the values, or the error, in full. This is
+/// the shape of most records, and reading it directly costs about half of
+/// serde_json's pass that keeps every value's raw text.
+fn scan_flat_object<'a>(text: &'a str, mut member: impl FnMut(&'a str, &Json<'a>)) -> Option<()> {
+    let bytes = text.as_bytes();
+    let blank = |i: &mut usize| {
+        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+            *i += 1;
         }
     };
-    let mut rev = members.iter().rev();
-    rev.clone().find(|(k, _)| k.as_ref() == name).or_else(|| rev.find(|(k, _)| upper_eq(k))).map(|(_, v)| *v)
+    // A string's contents, `i` at its opening quote; `None` if it has escapes
+    // or control characters. The quotes are ASCII, so the slice is at
+    // character boundaries.
+    let string = |i: &mut usize| -> Option<&'a str> {
+        let start = *i + 1;
+        let length = bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let end = start + length;
+        (bytes[end] == b'"').then(|| {
+            *i = end + 1;
+            &text[start..end]
+        })
+    };
+    let mut i = 0;
+    blank(&mut i);
+    if bytes.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    blank(&mut i);
+    if bytes.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            if bytes.get(i) != Some(&b'"') {
+                return None;
+            }
+            let key = string(&mut i)?;
+            blank(&mut i);
+            if bytes.get(i) != Some(&b':') {
+                return None;
+            }
+            i += 1;
+            blank(&mut i);
+            let value = match bytes.get(i)? {
+                b'"' => Json::String(Cow::Borrowed(string(&mut i)?)),
+                b'-' | b'0'..=b'9' => {
+                    let length = number_length(&bytes[i..])?;
+                    i += length;
+                    Json::Number(&text[i - length..i])
+                }
+                _ => {
+                    let (json, word): (Json, &[u8]) = match bytes[i] {
+                        b't' => (Json::Bool(true), b"true"),
+                        b'f' => (Json::Bool(false), b"false"),
+                        b'n' => (Json::Null, b"null"),
+                        _ => return None,
+                    };
+                    if !bytes[i..].starts_with(word) {
+                        return None;
+                    }
+                    i += word.len();
+                    json
+                }
+            };
+            member(key, &value);
+            blank(&mut i);
+            match bytes.get(i)? {
+                b',' => {
+                    i += 1;
+                    blank(&mut i);
+                }
+                b'}' => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    blank(&mut i);
+    (i == bytes.len()).then_some(())
+}
+
+/// The length of the JSON number at the start of `bytes`, by JSON's grammar
+/// (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), if there is one
+/// and it is followed by a byte that can end it.
+fn number_length(bytes: &[u8]) -> Option<usize> {
+    let digits = |from: usize| bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut i = usize::from(bytes.first() == Some(&b'-'));
+    match bytes.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i += digits(i),
+        _ => return None,
+    }
+    if bytes.get(i) == Some(&b'.') {
+        let fraction = digits(i + 1);
+        if fraction == 0 {
+            return None;
+        }
+        i += 1 + fraction;
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(bytes.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exponent = digits(i);
+        if exponent == 0 {
+            return None;
+        }
+        i += exponent;
+    }
+    // "01" or "1x" are not numbers followed by something else: let serde_json
+    // say what is wrong.
+    match bytes.get(i) {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}') => Some(i),
+        _ => None,
+    }
 }
 
 /// Decodes one payload into one entry per column.
@@ -152,6 +406,12 @@ pub(crate) fn decode_row(
     builders: &mut [Builder],
     payload: Option<&[u8]>,
 ) -> Result<(), FormatError> {
+    // The usual case, an object of columns, is read without building a tree.
+    if let (false, Some(Ok(text))) = (unwrapped, payload.map(payload_text)) {
+        if text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
+            return decode_object(fields, builders, text);
+        }
+    }
     let json = match payload.map(parse_payload).transpose() {
         Ok(json) => json.unwrap_or(Json::Null),
         Err(e) => {
@@ -165,18 +425,6 @@ pub(crate) fn decode_row(
             builders.iter_mut().for_each(Builder::append_null);
             Ok(())
         }
-        (Json::Object(_, members), _) => {
-            let mut outcome = Ok(());
-            for (b, field) in builders.iter_mut().zip(fields.iter()) {
-                match lookup(&members, field.name()) {
-                    Some(raw) if outcome.is_ok() => {
-                        outcome = put_raw(b, raw).map_err(|f| f.in_column(field.name()));
-                    }
-                    _ => b.append_null(),
-                }
-            }
-            outcome
-        }
         (json, _) => {
             builders.iter_mut().for_each(Builder::append_null);
             Err(FormatError::Payload(format!("expected a JSON object, found {}", json.describe())))
@@ -185,14 +433,18 @@ pub(crate) fn decode_row(
 }
 
 fn parse_payload(bytes: &[u8]) -> Result<Json<'_>, String> {
+    Json::parse(payload_text(bytes)?).map_err(|e| format!("invalid JSON: {e}"))
+}
+
+/// The JSON text of a payload.
+fn payload_text(bytes: &[u8]) -> Result<&str, String> {
     // JSON_SR writers put a magic byte 0 and a 4-byte schema id first; JSON text never
     // starts with 0, so ksqlDB's JSON format reads such payloads too.
     let bytes = match bytes {
         [0, _, _, _, _, rest @ ..] => rest,
         _ => bytes,
     };
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8: {e}"))?;
-    Json::parse(text).map_err(|e| format!("invalid JSON: {e}"))
+    std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8: {e}"))
 }
 
 fn put_raw(b: &mut Builder, raw: &RawValue) -> Result<(), Fail> {

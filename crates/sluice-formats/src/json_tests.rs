@@ -320,3 +320,53 @@ fn escaped_member_names_and_empty_batches() {
     let decoded = Decoder::new(&Format::Json, f, false, None).unwrap().decode(&[]);
     assert_eq!((decoded.columns[0].len(), decoded.rows.len(), decoded.errors.len()), (0, 0, 0));
 }
+
+/// The direct scan of flat objects gives what serde_json's pass gives, and
+/// leaves everything else (nested values, escapes, invalid JSON) to it.
+#[test]
+fn flat_objects_decode_as_through_serde_json() {
+    use super::scan_flat_object;
+    let flat = [
+        r#"{"id":89,"amount":8186,"ts":1699999999650}"#,
+        r#" { "ID" : -0.5e+3 , "name":"x y", "ok": true, "no": false, "none": null } "#,
+        r#"{}"#,
+        r#"{"a":1,"a":2,"A":3}"#,
+    ];
+    for text in flat {
+        assert!(scan_flat_object(text, |_, _| {}).is_some(), "{text}");
+    }
+    let other = [
+        r#"{"a":01}"#,
+        r#"{"a":1.}"#,
+        r#"{"a":-}"#,
+        r#"{"a":1,}"#,
+        r#"{"a":[1]}"#,
+        r#"{"a":{"b":1}}"#,
+        r#"{"a":"x\"y"}"#,
+        r#"{"a\u0041":1}"#,
+        r#"{"a":tru}"#,
+        r#"{"a":1} x"#,
+        r#"{"a":1"#,
+        r#"[1]"#,
+    ];
+    for text in other {
+        assert!(scan_flat_object(text, |_, _| {}).is_none(), "{text}");
+    }
+    // Through the decoder: exact names win over upper-cased ones, the last
+    // duplicate wins, numbers coerce, and bad records give serde_json's errors.
+    let f = fields(&[("ID", DataType::Int64), ("NAME", DataType::Utf8), ("A", DataType::Int32)]);
+    let got = reencode(
+        &f,
+        false,
+        &[
+            Some(r#"{"id":1.9,"name":"n","a":2,"A":3,"a":4}"#),
+            Some(r#"{"id":"7","NAME":5}"#),
+            Some(r#"{"id":01}"#),
+            Some(r#"{"id":[1]}"#),
+        ],
+    );
+    assert_eq!(got[0], Ok(Some(r#"{"ID":1,"NAME":"n","A":3}"#.to_string())));
+    assert_eq!(got[1], Ok(Some(r#"{"ID":7,"NAME":"5","A":null}"#.to_string())));
+    assert!(matches!(&got[2], Err(e) if e.contains("invalid JSON")), "{:?}", got[2]);
+    assert!(matches!(&got[3], Err(e) if e.contains("ID")), "{:?}", got[3]);
+}

@@ -28,6 +28,14 @@ impl ProcessingLog {
         self.entries.push(entry);
     }
 
+    /// Records everything `other` recorded, after what this log holds.
+    pub fn append(&mut self, other: ProcessingLog) {
+        self.total += other.total - other.entries.len() as u64;
+        for entry in other.entries {
+            self.record(entry);
+        }
+    }
+
     /// Every error ever recorded, including dropped entries.
     pub fn total(&self) -> u64 {
         self.total

@@ -104,21 +104,25 @@ impl Aggregate {
     }
 
     /// The windows of a record at `rowtime` that are still open, as
-    /// `(start, end)`; counts the record as late when none is.
-    fn open_windows(&mut self, rowtime: i64) -> Vec<Option<(i64, i64)>> {
-        let Some(window) = self.plan.window else { return vec![None] };
-        let WindowShape::Time { size, advance } = window.shape else { return Vec::new() };
+    /// `(start, end)`, into `open` (cleared first; a buffer reused across
+    /// rows); counts the record as late when none is.
+    fn open_windows(&mut self, rowtime: i64, open: &mut Vec<Option<(i64, i64)>>) {
+        open.clear();
+        let Some(window) = self.plan.window else {
+            open.push(None);
+            return;
+        };
+        let WindowShape::Time { size, advance } = window.shape else { return };
         let grace = window.grace as i64;
-        let open: Vec<Option<(i64, i64)>> = time_windows(rowtime, size, advance)
-            .into_iter()
-            .map(|start| (start, start + size as i64))
-            .filter(|(_, end)| end.saturating_add(grace) > self.stream_time)
-            .map(Some)
-            .collect();
+        open.extend(
+            time_windows(rowtime, size, advance)
+                .map(|start| (start, start + size as i64))
+                .filter(|(_, end)| end.saturating_add(grace) > self.stream_time)
+                .map(Some),
+        );
         if open.is_empty() {
             self.late_records += 1;
         }
-        open
     }
 
     /// Emits (EMIT FINAL) and drops windows as stream time moves on.
@@ -197,6 +201,7 @@ impl Operator for Aggregate {
 
         let mut rows = Rows::default();
         let mut key_buffer: Vec<u8> = Vec::new();
+        let mut windows: Vec<Option<(i64, i64)>> = Vec::new();
         // Each aggregate's argument values at the current row, in buffers
         // reused across rows (no allocation per row).
         let mut row_args: Vec<Vec<ScalarValue>> = args.iter().map(|a| Vec::with_capacity(a.len())).collect();
@@ -233,7 +238,8 @@ impl Operator for Aggregate {
                 scalars_into(arrays, row, values)?;
             }
             let group_row = group_rows.row(row);
-            for window in self.open_windows(rowtime) {
+            self.open_windows(rowtime, &mut windows);
+            for &window in &windows {
                 // The group's key is built in a buffer reused across rows; it
                 // is copied only when the group is new (or a table's row
                 // records its contribution).
