@@ -1,0 +1,171 @@
+//! Persistent queries whose partitions are shared with other servers
+//! (engine/shared.rs), over an in-memory log whose group is played by the
+//! test: it decides which partitions this engine owns and what the group
+//! has committed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use sluice_engine::{Engine, EngineConfig};
+use sluice_log::{
+    key_partition, Cleanup, GroupMember, Log, MemoryLog, Record, StoredRecord, TopicInfo, TopicPartition,
+};
+use sluice_sql::parse_script;
+
+/// What the group says, as the test sets it.
+#[derive(Default)]
+struct Group {
+    assigned: BTreeSet<TopicPartition>,
+    committed: BTreeMap<TopicPartition, u64>,
+}
+
+struct Member(Arc<Mutex<Group>>);
+
+impl GroupMember for Member {
+    fn assignment(&mut self) -> sluice_log::Result<BTreeSet<TopicPartition>> {
+        Ok(self.0.lock().unwrap().assigned.clone())
+    }
+
+    fn committed(
+        &self,
+        partitions: &BTreeSet<TopicPartition>,
+    ) -> sluice_log::Result<BTreeMap<TopicPartition, u64>> {
+        let group = self.0.lock().unwrap();
+        Ok(group
+            .committed
+            .iter()
+            .filter(|(tp, _)| partitions.contains(*tp))
+            .map(|(tp, o)| (tp.clone(), *o))
+            .collect())
+    }
+
+    fn commit(&self, offsets: &BTreeMap<TopicPartition, u64>) -> sluice_log::Result<()> {
+        self.0.lock().unwrap().committed.extend(offsets.iter().map(|(tp, o)| (tp.clone(), *o)));
+        Ok(())
+    }
+}
+
+/// A memory log that says it is shared: every query joins the one group.
+struct SharedLog {
+    log: MemoryLog,
+    group: Arc<Mutex<Group>>,
+}
+
+impl Log for SharedLog {
+    fn create_topic(&self, name: &str, partitions: u32) -> sluice_log::Result<bool> {
+        self.log.create_topic(name, partitions)
+    }
+    fn delete_topic(&self, name: &str) -> sluice_log::Result<()> {
+        self.log.delete_topic(name)
+    }
+    fn topic(&self, name: &str) -> Option<TopicInfo> {
+        self.log.topic(name)
+    }
+    fn topics(&self) -> Vec<TopicInfo> {
+        self.log.topics()
+    }
+    fn append(&self, topic: &str, partition: u32, record: Record) -> sluice_log::Result<u64> {
+        self.log.append(topic, partition, record)
+    }
+    fn read(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+        max: usize,
+    ) -> sluice_log::Result<Vec<StoredRecord>> {
+        self.log.read(topic, partition, offset, max)
+    }
+    fn end_offset(&self, topic: &str, partition: u32) -> sluice_log::Result<u64> {
+        self.log.end_offset(topic, partition)
+    }
+    fn clean(&self, topic: &str, cleanup: &Cleanup, now_ms: i64) -> sluice_log::Result<u64> {
+        self.log.clean(topic, cleanup, now_ms)
+    }
+    fn join_group(
+        &self,
+        _group: &str,
+        _topics: &[String],
+    ) -> sluice_log::Result<Option<Box<dyn GroupMember>>> {
+        Ok(Some(Box::new(Member(Arc::clone(&self.group)))))
+    }
+}
+
+fn partition(tp: u32) -> TopicPartition {
+    ("ev".to_string(), tp)
+}
+
+/// Appends a record of key `id` to its partition of `ev`.
+fn produce(log: &SharedLog, id: i64, v: i64) -> u32 {
+    let key = id.to_be_bytes().to_vec();
+    let p = key_partition(&key, 2);
+    let value = format!("{{\"V\":{v}}}").into_bytes();
+    log.append("ev", p, Record { key: Some(key), value: Some(value), timestamp: v, headers: Vec::new() })
+        .expect("append");
+    p
+}
+
+/// The sink's records as (key, value) text, every partition.
+fn sink(log: &SharedLog, topic: &str) -> Vec<(i64, String)> {
+    let partitions = log.topic(topic).expect("the sink exists").partitions;
+    (0..partitions)
+        .flat_map(|p| log.read(topic, p, 0, usize::MAX).expect("read"))
+        .map(|r| {
+            let key = r.record.key.expect("a key");
+            let id = i64::from_be_bytes(key[..8].try_into().expect("a BIGINT key"));
+            (id, String::from_utf8_lossy(&r.record.value.unwrap_or_default()).into_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_server_reads_its_partitions_and_rebuilds_state_quietly_when_it_gains_some() {
+    let group = Arc::new(Mutex::new(Group::default()));
+    let log = Arc::new(SharedLog { log: MemoryLog::new(), group: Arc::clone(&group) });
+    let mut engine = Engine::new(log.clone(), EngineConfig::default());
+    let sql = "CREATE STREAM ev (id BIGINT KEY, v BIGINT) WITH (kafka_topic='ev', value_format='JSON', partitions=2);
+               CREATE TABLE counts AS SELECT id, COUNT(*) AS c FROM ev GROUP BY id;
+               CREATE STREAM big AS SELECT * FROM ev WHERE v > 0;";
+    for statement in parse_script(sql, &mut Default::default()) {
+        engine.execute(&statement.expect("parses").statement).expect("executes");
+    }
+    // Keys 1 and 0 are in different partitions of two.
+    let (one, two) = (produce(&log, 1, 1), produce(&log, 0, 2));
+    assert_ne!(one, two);
+
+    // Nothing assigned yet: nothing read.
+    engine.run_until_idle().expect("runs");
+    assert!(sink(&log, "COUNTS").is_empty());
+    assert!(engine.query_metrics().iter().all(|(_, m)| m.records_read == 0 && m.partitions_owned == 0));
+
+    // Only key 0's partition: only its records.
+    group.lock().unwrap().assigned = [partition(two)].into();
+    engine.run_until_idle().expect("runs");
+    assert_eq!(sink(&log, "COUNTS"), [(0, r#"{"C":1}"#.to_string())]);
+    assert_eq!(sink(&log, "BIG").len(), 1);
+
+    // Key 1's partition comes over with a commit past its first record
+    // (its previous owner wrote that output); a second record follows.
+    produce(&log, 1, 3);
+    {
+        let mut group = group.lock().unwrap();
+        group.committed.insert(partition(one), 1);
+        group.assigned = [partition(one), partition(two)].into();
+    }
+    engine.run_until_idle().expect("runs");
+    let counts = sink(&log, "COUNTS");
+    // Key 1's count includes the record before the commit, which is not
+    // written again; key 0 is not written again either.
+    let expected = [(0, r#"{"C":1}"#.to_string()), (1, r#"{"C":2}"#.to_string())];
+    assert_eq!(counts.iter().collect::<BTreeSet<_>>(), expected.iter().collect());
+    assert_eq!(counts.len(), 2);
+    let big: BTreeSet<String> = sink(&log, "BIG").into_iter().map(|(_, v)| v).collect();
+    assert_eq!(big, [r#"{"V":2}"#.to_string(), r#"{"V":3}"#.to_string()].into());
+    assert_eq!(sink(&log, "BIG").len(), 2, "nothing written twice");
+
+    // The offsets read are committed to the group.
+    engine.commit_shared_offsets().expect("commits");
+    let committed = group.lock().unwrap().committed.clone();
+    assert_eq!(committed.get(&partition(one)), Some(&2));
+    assert_eq!(committed.get(&partition(two)), Some(&1));
+}
