@@ -8,8 +8,6 @@ use datafusion::arrow::datatypes::{DataType, Fields};
 use sluice_catalog::DataSource;
 use sluice_formats::{Encoder, Registry};
 use sluice_functions::java_time::JavaPattern;
-use std::collections::BTreeMap;
-
 use sluice_log::{key_partition, Log, Record};
 use sluice_planner::{ROWTIME, WINDOWEND, WINDOWSTART};
 
@@ -107,7 +105,7 @@ impl SinkWriter {
         };
         let null_key = |row: usize| !key_columns.is_empty() && key_columns.iter().all(|c| c.is_null(row));
         let bounds = window_bounds(batch);
-        let mut records: BTreeMap<u32, Vec<Record>> = BTreeMap::new();
+        let mut records: Vec<Vec<Record>> = vec![Vec::new(); partitions.max(1) as usize];
         let mut written = 0;
         for (row, (key, value)) in keys.into_iter().zip(values).enumerate() {
             // A key whose columns are all null is a null key, as it was
@@ -123,7 +121,10 @@ impl SinkWriter {
                 v.map(|v| (k, v))
             });
             let encoded = encoded.and_then(|(key, value)| {
-                let partition = key.as_deref().map_or(0, |k| key_partition(k, partitions));
+                let partition = match key.as_deref() {
+                    Some(key) if partitions > 1 => key_partition(key, partitions),
+                    _ => 0,
+                };
                 Ok((partition, self.windowed(key, &bounds, row)?, value))
             });
             // Kafka has no place for a record before the epoch.
@@ -138,7 +139,7 @@ impl SinkWriter {
                 Ok((partition, key, value)) => {
                     let headers = batch.headers(row).to_vec();
                     let record = Record { key, value, timestamp: rowtime.value(row), headers };
-                    records.entry(partition).or_default().push(record);
+                    records[partition as usize].push(record);
                     written += 1;
                 }
                 Err(error) => errors.record(ProcessingLogEntry {
@@ -150,8 +151,10 @@ impl SinkWriter {
                 }),
             }
         }
-        for (partition, records) in records {
-            log.append_all(&self.sink.topic, partition, records)?;
+        for (partition, records) in records.into_iter().enumerate() {
+            if !records.is_empty() {
+                log.append_all(&self.sink.topic, partition as u32, records)?;
+            }
         }
         Ok(written)
     }
