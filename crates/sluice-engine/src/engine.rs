@@ -9,7 +9,7 @@ use sluice_catalog::{
     kind_name, Catalog, Created, DataSource, FormatDefaults, LogicalSchema, QueryInfo, SqlType,
 };
 use sluice_formats::{MemorySchemaRegistry, Registry};
-use sluice_log::{Cleanup, Log, MemoryLog};
+use sluice_log::{Cleanup, Log, MemoryLog, TopicSpec};
 use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
 use sluice_runtime::{QueryMetrics, QueryOptions, RunningQuery};
 use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
@@ -354,7 +354,15 @@ impl Engine {
                     source.topic
                 )));
             };
-            self.log.create_topic(&source.topic, partitions)?;
+            let spec = TopicSpec {
+                partitions,
+                replicas: source.replicas,
+                cleanup: Cleanup {
+                    retention_ms: source.retention_ms.filter(|ms| *ms >= 0),
+                    ..Cleanup::default()
+                },
+            };
+            self.log.create_topic_as(&source.topic, &spec)?;
         }
         let kind = source.kind_name();
         Ok(match self.catalog.add_source(source, create.if_not_exists, create.or_replace)? {
@@ -408,7 +416,17 @@ impl Engine {
             // sink held before would be written twice.
             self.log.delete_topic(&sink.topic)?;
         }
-        self.log.create_topic(&sink.topic, partitions)?;
+        // A table sink is compacted, as ksqlDB creates them (see clean_log).
+        let spec = TopicSpec {
+            partitions,
+            replicas: sink.replicas,
+            cleanup: Cleanup {
+                retention_ms: sink.retention_ms.filter(|ms| *ms >= 0),
+                retention_bytes: None,
+                compact: sink.kind == SourceKind::Table && sink.window.is_none(),
+            },
+        };
+        self.log.create_topic_as(&sink.topic, &spec)?;
         self.catalog.add_source(sink.clone(), false, create.or_replace)?;
         self.start(query, shared, &plan, &sink, &create.query)
     }

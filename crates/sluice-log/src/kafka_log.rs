@@ -41,7 +41,7 @@ use rdkafka::ClientConfig;
 use crate::kafka_group::KafkaGroupMember;
 use crate::kafka_reader::{PartitionReader, METADATA_TIMEOUT};
 use crate::kafka_writer::{kafka_error, KafkaWriter};
-use crate::{Cleanup, GroupMember, Log, LogError, Record, Result, StoredRecord, TopicInfo};
+use crate::{Cleanup, GroupMember, Log, LogError, Record, Result, StoredRecord, TopicInfo, TopicSpec};
 
 /// How long the broker may take over an admin request (create, delete,
 /// describe or alter), unless [`KafkaLog::with_admin_timeout`] says.
@@ -245,6 +245,11 @@ pub(crate) fn differs(name: &str, current: Option<&str>, wanted: &str) -> bool {
 
 impl Log for KafkaLog {
     fn create_topic(&self, name: &str, partitions: u32) -> Result<bool> {
+        self.create_topic_as(name, &TopicSpec { partitions, ..TopicSpec::default() })
+    }
+
+    fn create_topic_as(&self, name: &str, spec: &TopicSpec) -> Result<bool> {
+        let partitions = spec.partitions;
         if partitions == 0 {
             return Err(LogError::NoPartitions);
         }
@@ -260,7 +265,18 @@ impl Log for KafkaLog {
         }
         let count = i32::try_from(partitions)
             .map_err(|_| LogError::Storage(format!("Kafka: {partitions} partitions are too many")))?;
-        let topic = NewTopic::new(name, count, TopicReplication::Fixed(self.replication));
+        let replication = match spec.replicas {
+            Some(replicas) => i32::try_from(replicas)
+                .map_err(|_| LogError::Storage(format!("Kafka: {replicas} replicas are too many")))?,
+            None => self.replication,
+        };
+        let configs = topic_configs(&spec.cleanup);
+        let mut topic = NewTopic::new(name, count, TopicReplication::Fixed(replication));
+        if !spec.cleanup.keeps_everything() {
+            for (key, value) in &configs {
+                topic = topic.set(key, value);
+            }
+        }
         let results = block_on(self.admin.create_topics([&topic], &self.options())).map_err(kafka_error)?;
         match results.into_iter().next() {
             Some(Ok(_)) => {}

@@ -49,11 +49,30 @@ pub struct TopicInfo {
     pub partitions: u32,
 }
 
+/// How a topic is made when it does not exist yet: what Kafka's
+/// CreateTopics takes from a statement's PARTITIONS, REPLICAS and
+/// RETENTION_MS, and a table sink's compaction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TopicSpec {
+    pub partitions: u32,
+    /// Replicas of each partition; None is the log's default.
+    pub replicas: Option<u32>,
+    /// What the topic keeps from its creation on.
+    pub cleanup: Cleanup,
+}
+
 /// Where topics live.
 pub trait Log: Send + Sync {
     /// Creates the topic, or checks that an existing one has `partitions`.
     /// Returns whether it was created.
     fn create_topic(&self, name: &str, partitions: u32) -> Result<bool>;
+
+    /// [`Log::create_topic`] with the replicas and cleanup of `spec`, for a
+    /// log that keeps them with the topic (Kafka). The embedded logs keep
+    /// only the partitions: their cleanup is applied by [`Log::clean`].
+    fn create_topic_as(&self, name: &str, spec: &TopicSpec) -> Result<bool> {
+        self.create_topic(name, spec.partitions)
+    }
 
     fn delete_topic(&self, name: &str) -> Result<()>;
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, DefaultProducerContext, Producer};
 use rdkafka::ClientConfig;
-use sluice_log::{Cleanup, Header, KafkaLog, Log, LogError, Record, StoredRecord, TopicInfo};
+use sluice_log::{Cleanup, Header, KafkaLog, Log, LogError, Record, StoredRecord, TopicInfo, TopicSpec};
 
 type Mock = MockCluster<'static, DefaultProducerContext>;
 
@@ -247,6 +247,15 @@ fn a_real_broker_creates_deletes_and_configures_topics() {
     assert_eq!(log.create_topic(&name, 2), Ok(false));
     assert!(matches!(log.create_topic(&name, 3), Err(LogError::PartitionMismatch { existing: 2, .. })));
     assert!(log.topics().iter().any(|t| t.name == name && t.partitions == 2));
+    // A topic made with its replicas and cleanup, as a table sink is.
+    let made = format!("{name}-spec");
+    let spec = TopicSpec {
+        partitions: 3,
+        replicas: Some(1),
+        cleanup: Cleanup { retention_ms: Some(60_000), retention_bytes: None, compact: true },
+    };
+    assert_eq!(log.create_topic_as(&made, &spec), Ok(true));
+    assert_eq!(log.topic(&made).map(|t| t.partitions), Some(3));
     assert_eq!(log.append(&name, 1, record(None, Some("x"), 7)), Ok(0));
     assert_eq!(log.end_offset(&name, 1), Ok(1));
 
@@ -258,6 +267,7 @@ fn a_real_broker_creates_deletes_and_configures_topics() {
         Err(LogError::Storage(message)) if message.contains("UnsupportedFeature") => {
             eprintln!("the broker has no topic-config API ({message}); configs not checked");
             assert_eq!(log.delete_topic(&name), Ok(()));
+            assert_eq!(log.delete_topic(&made), Ok(()));
             return;
         }
         Err(other) => panic!("clean failed: {other}"),
@@ -274,6 +284,13 @@ fn a_real_broker_creates_deletes_and_configures_topics() {
         value("cleanup.policy").unwrap_or_default().split(',').map(str::to_string).collect();
     policy.sort();
     assert_eq!(policy, vec!["compact", "delete"]);
+    let described =
+        block_on(admin.describe_configs([&ResourceSpecifier::Topic(&made)], &AdminOptions::new()));
+    let resource = described.expect("describe").into_iter().next().expect("one").expect("topic config");
+    let value = |key: &str| resource.get(key).and_then(|e| e.value.clone());
+    assert_eq!(value("retention.ms").as_deref(), Some("60000"));
+    assert_eq!(value("cleanup.policy").as_deref(), Some("compact,delete"));
+    assert_eq!(log.delete_topic(&made), Ok(()));
 
     assert_eq!(log.delete_topic(&name), Ok(()));
     assert_eq!(log.delete_topic(&name), Err(LogError::UnknownTopic(name.clone())));
