@@ -10,10 +10,12 @@
 //! With a data directory, topics live in an embedded log on disk
 //! ([`SledLog`]) and accepted statements in a command log that is replayed
 //! at start-up; without one, everything is in memory. With Kafka's
-//! bootstrap servers, topics live in Kafka ([`KafkaLog`]) and the data
-//! directory keeps only the command log.
+//! bootstrap servers, topics live in Kafka ([`KafkaLog`]), the command log
+//! is the service's command topic, and servers with one service id share
+//! the persistent queries' partitions.
 
 mod command_log;
+mod command_topic;
 pub mod config_file;
 mod content;
 mod endpoints;
@@ -38,6 +40,7 @@ use std::time::Duration;
 use axum::routing::{get, post};
 use axum::Router;
 use command_log::CommandLog;
+use command_topic::{Command, CommandTopic};
 use sluice_engine::{Engine, EngineConfig};
 use sluice_log::{KafkaLog, Log, MemoryLog, SledLog};
 use tokio::net::TcpListener;
@@ -69,7 +72,7 @@ pub struct ServerConfig {
     /// and the like); a request's own properties win.
     pub properties: BTreeMap<String, String>,
     /// Kafka's bootstrap servers (`HOST:PORT,..`): topics then live in
-    /// Kafka, and the data directory keeps only the command log.
+    /// Kafka, and so does the command log (the service's command topic).
     pub kafka_bootstrap: Option<String>,
 }
 
@@ -132,8 +135,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     if let Some(dir) = &config.data_dir {
         std::fs::create_dir_all(dir).map_err(|source| ServerError::DataDir { path: dir.clone(), source })?;
     }
+    // Over Kafka the command log is the service's command topic.
     let commands = match &config.data_dir {
-        Some(dir) if !headless => Some(CommandLog::open(&dir.join("commands"))?),
+        Some(dir) if !headless && config.kafka_bootstrap.is_none() => {
+            Some(CommandLog::open(&dir.join("commands"))?)
+        }
         _ => None,
     };
     let log: Arc<dyn Log> = match (&config.kafka_bootstrap, &config.data_dir) {
@@ -146,16 +152,24 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         Some(commands) => commands.checkpoints()?,
         None => Vec::new(),
     };
+    let mut command_topic = match (&config.kafka_bootstrap, headless) {
+        (Some(_), false) => Some(CommandTopic::open(Arc::clone(&log), &config.service_id)?),
+        _ => None,
+    };
     let engine_config = EngineConfig { service_id: config.service_id.clone(), ..EngineConfig::default() };
     let mut engine = Engine::new(log, engine_config).with_wall_clock_inserts().with_checkpoints(checkpoints);
-    let replayed = match (&commands, &config.queries_file) {
-        (_, Some(file)) => run_queries_file(&mut engine, file)?,
-        (Some(commands), None) => replay(&mut engine, commands)?,
-        (None, None) => Replayed::default(),
+    let replayed = match (&commands, &mut command_topic, &config.queries_file) {
+        (_, _, Some(file)) => run_queries_file(&mut engine, file)?,
+        (_, Some(topic), None) => replay_topic(&mut engine, topic)?,
+        (Some(commands), None, None) => replay(&mut engine, commands)?,
+        (None, None, None) => Replayed::default(),
     };
     let replay_errors = replayed.errors;
-    let state = AppState::new(engine, config.service_id, commands, replayed.last, replayed.statuses)
+    let mut state = AppState::new(engine, config.service_id, commands, replayed.last, replayed.statuses)
         .with_default_properties(config.properties);
+    if let Some(topic) = command_topic {
+        state = state.with_command_topic(topic);
+    }
     let (stop, stopped) = watch::channel(false);
     let runner = tokio::spawn(runner::run(state.clone(), stopped.clone()));
     // Queries replayed above catch up in the runner's first pass.
@@ -219,20 +233,51 @@ fn run_queries_file(engine: &mut Engine, file: &std::path::Path) -> Result<Repla
     Ok(replayed)
 }
 
+/// Executes the statements of the command topic, after its last
+/// termination.
+fn replay_topic(engine: &mut Engine, topic: &mut CommandTopic) -> Result<Replayed, ServerError> {
+    let mut statements = Vec::new();
+    let mut last = 0;
+    for command in topic.read_new()? {
+        match command {
+            Command::Statement { sequence, statement, .. } => {
+                last = sequence;
+                statements.push((sequence, statement));
+            }
+            Command::Terminated { sequence } => {
+                last = sequence;
+                statements.clear();
+            }
+        }
+    }
+    let mut replayed = Replayed { last, ..Replayed::default() };
+    for (sequence, text) in statements {
+        match replay_one(engine, &text) {
+            Ok((id, status)) => {
+                replayed.statuses.insert(id, status);
+            }
+            Err(error) => replayed.errors.push(format!("command {sequence} ({text}): {error}")),
+        }
+    }
+    Ok(replayed)
+}
+
+/// Executes a statement of a command log again: its command id and status.
+pub(crate) fn replay_one(engine: &mut Engine, text: &str) -> Result<(String, CommandStatus), String> {
+    let statement = sluice_sql::parse_statement(text).map_err(|e| e.to_string())?;
+    let outcome = engine.replay(&statement).map_err(|e| e.to_string())?;
+    let status = CommandStatus { message: outcome.message, query_id: outcome.query_id };
+    Ok((endpoints::ksql::command_id(&statement), status))
+}
+
 /// Executes the command log's statements again.
 fn replay(engine: &mut Engine, commands: &CommandLog) -> Result<Replayed, ServerError> {
     let mut replayed = Replayed::default();
     for (sequence, text) in commands.entries()? {
         replayed.last = sequence;
-        let outcome = sluice_sql::parse_statement(&text).map_err(|e| e.to_string()).and_then(|statement| {
-            let outcome = engine.replay(&statement).map_err(|e| e.to_string())?;
-            Ok((endpoints::ksql::command_id(&statement), outcome))
-        });
-        match outcome {
-            Ok((id, outcome)) => {
-                replayed
-                    .statuses
-                    .insert(id, CommandStatus { message: outcome.message, query_id: outcome.query_id });
+        match replay_one(engine, &text) {
+            Ok((id, status)) => {
+                replayed.statuses.insert(id, status);
             }
             Err(error) => replayed.errors.push(format!("command {sequence} ({text}): {error}")),
         }

@@ -27,6 +27,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut last_checkpoint = Instant::now();
     let mut kept: Vec<(String, Positions)> = Vec::new();
     let mut last_clean_error: Option<String> = None;
+    let mut last_command_error: Option<String> = None;
     loop {
         tokio::select! {
             _ = state.woken() => {}
@@ -36,6 +37,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 return;
             }
         }
+        follow_commands(&state, &mut last_command_error).await;
         match state.with_engine(|engine| engine.run_until_idle().map_err(|e| e.to_string())).await {
             Ok(Ok(_)) => last_error = None,
             Ok(Err(message)) | Err(crate::error::ApiError { message, .. }) => {
@@ -64,6 +66,52 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 Ok(Ok(_)) => last_clean_error = None,
             }
         }
+    }
+}
+
+/// Executes the statements other servers of the service appended to the
+/// command topic since the last pass (over Kafka). A statement that fails
+/// here failed on the server that took it too, or depends on one that
+/// did: it is reported once and skipped.
+async fn follow_commands(state: &AppState, last_error: &mut Option<String>) {
+    let Some(topic) = state.command_topic() else { return };
+    let shared = state.clone();
+    let followed = state
+        .with_engine(move |engine| {
+            // Only the runner reads the topic: a poisoned lock is still whole.
+            let commands = topic.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).read_new();
+            let mut errors = Vec::new();
+            for command in commands.map_err(|e| vec![format!("reading the command topic failed: {e}")])? {
+                let crate::command_topic::Command::Statement { sequence, statement, ours } = command else {
+                    continue;
+                };
+                shared.saw_command(sequence);
+                if ours {
+                    continue;
+                }
+                match crate::replay_one(engine, &statement) {
+                    Ok((id, status)) => shared.set_status(id, status),
+                    Err(error) => errors.push(format!("command {sequence} ({statement}): {error}")),
+                }
+            }
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(errors)
+            }
+        })
+        .await;
+    match followed {
+        Ok(Ok(())) => *last_error = None,
+        Ok(Err(errors)) => {
+            for error in errors {
+                if last_error.as_deref() != Some(&error) {
+                    eprintln!("sluice server: a command of another server failed here: {error}");
+                    *last_error = Some(error);
+                }
+            }
+        }
+        Err(error) => eprintln!("sluice server: following the command topic failed: {}", error.message),
     }
 }
 

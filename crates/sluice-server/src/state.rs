@@ -11,6 +11,7 @@ use sluice_log::{Log, MemoryLog};
 use tokio::sync::{watch, Mutex, Notify};
 
 use crate::command_log::CommandLog;
+use crate::command_topic::CommandTopic;
 use crate::error::ApiError;
 use crate::properties::check_overrides;
 
@@ -36,8 +37,11 @@ struct Shared {
     /// The last command's sequence number (ksqlDB's `commandSequenceNumber`).
     command_sequence: AtomicI64,
     /// Where accepted statements are kept for the next start; None when
-    /// the server keeps nothing (no data directory).
+    /// the server keeps nothing (no data directory), or keeps them in
+    /// Kafka (`command_topic`).
     commands: Option<CommandLog>,
+    /// Over Kafka: the command topic the service's servers share.
+    command_topic: Option<Arc<StdMutex<CommandTopic>>>,
     /// The outcome of every command, by command id, for `/status`.
     statuses: StdMutex<BTreeMap<String, CommandStatus>>,
     service_id: String,
@@ -74,11 +78,31 @@ impl AppState {
                 passes,
                 command_sequence: AtomicI64::new(last_command),
                 commands,
+                command_topic: None,
                 statuses: StdMutex::new(statuses),
                 service_id,
                 default_properties: Map::new(),
             }),
         }
+    }
+
+    /// Keeps statements in the service's command topic (over Kafka).
+    /// Called before the state is shared.
+    pub fn with_command_topic(mut self, topic: CommandTopic) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.inner) {
+            shared.command_topic = Some(Arc::new(StdMutex::new(topic)));
+        }
+        self
+    }
+
+    /// The command topic, when statements are kept in Kafka.
+    pub fn command_topic(&self) -> Option<Arc<StdMutex<CommandTopic>>> {
+        self.inner.command_topic.clone()
+    }
+
+    /// Notes a command another server executed (from the command topic).
+    pub fn saw_command(&self, sequence: i64) {
+        self.inner.command_sequence.fetch_max(sequence, Ordering::SeqCst);
     }
 
     /// Sets the server's defaults for request properties. Called before
@@ -148,20 +172,42 @@ impl AppState {
         self.inner.command_sequence.fetch_add(1, Ordering::SeqCst) + 1
     }
 
-    /// Keeps an executed statement for the next start.
-    pub fn record_command(&self, sequence: i64, statement: &str) -> Result<(), ApiError> {
-        let Some(commands) = &self.inner.commands else { return Ok(()) };
-        commands.append(sequence, statement).map_err(|e| {
+    /// Keeps an executed statement for the next start (and, over Kafka,
+    /// for the service's other servers). Returns its sequence number.
+    pub fn record_command(&self, statement: &str) -> Result<i64, ApiError> {
+        let not_recorded = |e: String| {
             ApiError::internal(format!(
                 "The statement was executed but not recorded ({e}): it will be missing after a restart."
             ))
-        })
+        };
+        if let Some(topic) = &self.inner.command_topic {
+            // Every change is one append: a poisoned lock is still whole.
+            let mut topic = topic.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let sequence = topic.append(statement).map_err(|e| not_recorded(e.to_string()))?;
+            self.saw_command(sequence);
+            return Ok(sequence);
+        }
+        let sequence = self.next_command_sequence();
+        if let Some(commands) = &self.inner.commands {
+            commands.append(sequence, statement).map_err(|e| not_recorded(e.to_string()))?;
+        }
+        Ok(sequence)
     }
 
     /// Forgets every command, in the command log and in `/status`: what
     /// a terminated cluster leaves behind.
     pub fn forget_commands(&self) -> Result<(), ApiError> {
         self.statuses().clear();
+        if let Some(topic) = &self.inner.command_topic {
+            let mut topic = topic.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let sequence = topic.clear().map_err(|e| {
+                ApiError::internal(format!(
+                    "The command topic could not be marked ({e}): a restart would replay it."
+                ))
+            })?;
+            self.saw_command(sequence);
+            return Ok(());
+        }
         let Some(commands) = &self.inner.commands else { return Ok(()) };
         commands.clear().map_err(|e| {
             ApiError::internal(format!(

@@ -35,8 +35,11 @@ async fn statements_inserts_and_queries_run_over_kafka_topics() {
     let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).expect("mock cluster");
     cluster.create_topic("users", 1, 1).expect("mock topic");
     cluster.create_topic("ADULTS", 1, 1).expect("mock topic");
+    cluster.create_topic(COMMAND_TOPIC, 1, 1).expect("mock topic");
     let bootstrap = cluster.bootstrap_servers();
     let (server, base, http) = start_over(&bootstrap).await;
+    // A second server of the same service, which is sent no statement.
+    let (other, other_base, _) = start_over(&bootstrap).await;
 
     let (status, answer) = post(
         &http,
@@ -79,8 +82,33 @@ async fn statements_inserts_and_queries_run_over_kafka_topics() {
         .map(|r| String::from_utf8_lossy(r.record.value.as_deref().unwrap_or_default()).into())
         .collect();
     assert_eq!(values, [r#"{"NAME":"ann","AGE":31}"#, r#"{"NAME":"cy","AGE":18}"#]);
+
+    // The other server ran the same statements from the command topic: it
+    // has the stream and the query, with the same id.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, answer) =
+            post(&http, &format!("{other_base}/ksql"), json!({ "ksql": "SHOW QUERIES;" })).await;
+        assert_eq!(status, 200, "{answer}");
+        if answer.contains("CSAS_ADULTS_0") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the other server never ran the statements: {answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A third, started now, replays the command topic at start-up.
+    let (third, third_base, _) = start_over(&bootstrap).await;
+    let (status, answer) =
+        post(&http, &format!("{third_base}/ksql"), json!({ "ksql": "SHOW STREAMS;" })).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("ADULTS") && answer.contains("USERS"), "{answer}");
+    third.stop().await.expect("stops");
+    other.stop().await.expect("stops");
     server.stop().await.expect("stops");
 }
+
+/// The command topic of the default service id.
+const COMMAND_TOPIC: &str = "_confluent-ksql-default__command_topic";
 
 /// Against a real broker: the statements create their topics (the mock
 /// cluster cannot), and DROP .. DELETE TOPIC deletes them.

@@ -56,8 +56,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         queries_file: Option<PathBuf>,
         /// Keep topics in Kafka (its bootstrap servers) instead of the
-        /// embedded log; the data directory then keeps only the command
-        /// log. In a config file: `bootstrap.servers`.
+        /// embedded log; the command log is then the service's command
+        /// topic. In a config file: `bootstrap.servers`.
         #[arg(long, value_name = "HOST:PORT")]
         kafka_bootstrap: Option<String>,
     },

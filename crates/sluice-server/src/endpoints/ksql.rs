@@ -139,8 +139,7 @@ fn execute_all(
             },
             other => match engine.execute(other) {
                 Ok(outcome) => {
-                    let sequence = state.next_command_sequence();
-                    state.record_command(sequence, &other.to_string())?;
+                    let sequence = state.record_command(&other.to_string())?;
                     let status = CommandStatus { message: outcome.message.clone(), query_id: outcome.query_id.clone() };
                     state.set_status(command_id(other), status);
                     Some(Ok(current_status(other, &text, outcome, sequence)))
