@@ -226,6 +226,21 @@ impl RunningQuery {
             .collect()
     }
 
+    /// The partitions this process reads (see [`RunningQuery::set_owned`]).
+    pub fn owned_partitions(&self) -> Vec<(String, u32)> {
+        self.inputs
+            .iter()
+            .flat_map(|input| {
+                input
+                    .owned
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, owned)| **owned)
+                    .map(|(p, _)| (input.topic.clone(), p as u32))
+            })
+            .collect()
+    }
+
     /// Reads only the partitions `owns` gives, when the query's partitions
     /// are shared with other processes: the others are theirs.
     pub fn set_owned(&mut self, owns: &dyn Fn(&str, u32) -> bool) {

@@ -119,13 +119,9 @@ fn metric(port: u16, name: &str) -> BTreeMap<String, u64> {
 }
 
 fn start_server(port: u16, bootstrap: &str, service: &str, file: &std::path::Path) -> Server {
-    let listen = format!("127.0.0.1:{port}");
-    Server::start(
+    Server::serve(
         port,
         [
-            OsStr::new("server"),
-            OsStr::new("--listen"),
-            OsStr::new(&listen),
             OsStr::new("--kafka-bootstrap"),
             OsStr::new(bootstrap),
             OsStr::new("--service-id"),

@@ -18,17 +18,7 @@ use common::{free_port, json_string, request, Server, TempDir};
 
 /// Starts the server on `port` with its data in `data_dir`.
 fn start(port: u16, data_dir: &Path) -> Server {
-    let listen = format!("127.0.0.1:{port}");
-    Server::start(
-        port,
-        [
-            OsStr::new("server"),
-            OsStr::new("--listen"),
-            OsStr::new(&listen),
-            OsStr::new("--data-dir"),
-            data_dir.as_os_str(),
-        ],
-    )
+    Server::serve(port, [OsStr::new("--data-dir"), data_dir.as_os_str()])
 }
 
 fn ksql(port: u16, ksql: &str) -> String {

@@ -34,8 +34,8 @@ pub(super) struct SharedQuery {
     member: Box<dyn GroupMember>,
     /// Split by partition, rather than run whole by one server.
     split: bool,
-    /// The partitions read now.
-    owned: BTreeSet<TopicPartition>,
+    /// The offsets last committed, so that an idle query commits nothing.
+    committed: BTreeMap<TopicPartition, u64>,
     /// The partitions whose records the query's state holds.
     state_of: BTreeSet<TopicPartition>,
 }
@@ -62,7 +62,7 @@ pub(super) fn join(
     Ok(Some(SharedQuery {
         member,
         split: plan.partition_local(),
-        owned: BTreeSet::new(),
+        committed: BTreeMap::new(),
         state_of: BTreeSet::new(),
     }))
 }
@@ -82,7 +82,7 @@ impl Engine {
             } else {
                 BTreeSet::new()
             };
-            if owned == shared.owned {
+            if owned == query.owned_partitions().into_iter().collect() {
                 continue;
             }
             query.set_owned(&|topic, partition| owned.contains(&(topic.to_string(), partition)));
@@ -110,20 +110,28 @@ impl Engine {
                     }
                 }
             }
-            shared.owned = owned;
         }
         Ok(())
     }
 
     /// Commits, to each shared query's group, how far it has read the
-    /// partitions it owns. Call it after flushing the log, so that no
-    /// commit covers output that could still be lost.
-    pub fn commit_shared_offsets(&self) -> Result<()> {
+    /// partitions it owns, when that changed since its last commit. Call it
+    /// after flushing the log, so that no commit covers output that could
+    /// still be lost.
+    pub fn commit_shared_offsets(&mut self) -> Result<()> {
         for query in &self.queries {
-            let Some(shared) = self.shared.get(query.id()) else { continue };
-            let offsets: BTreeMap<TopicPartition, u64> =
-                shared.owned.iter().filter_map(|tp| Some((tp.clone(), query.offset(&tp.0, tp.1)?))).collect();
-            shared.member.commit(&offsets)?;
+            let Some(shared) = self.shared.get_mut(query.id()) else { continue };
+            let offsets: BTreeMap<TopicPartition, u64> = query
+                .owned_partitions()
+                .into_iter()
+                .filter_map(|(topic, partition)| {
+                    Some(((topic.clone(), partition), query.offset(&topic, partition)?))
+                })
+                .collect();
+            if offsets != shared.committed {
+                shared.member.commit(&offsets)?;
+                shared.committed = offsets;
+            }
         }
         Ok(())
     }

@@ -23,10 +23,7 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    run(state, &headers, &body).await
-}
-
-async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    let (headers, body) = (&headers, &body[..]);
     negotiate(headers)?;
     let request: Request = parse_body(body)?;
     let id = request.query_id.ok_or_else(|| ApiError::bad_request("No queryId in request"))?;

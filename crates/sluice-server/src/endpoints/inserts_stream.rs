@@ -77,10 +77,7 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    run(state, &headers, body).await
-}
-
-async fn run(state: AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let headers = &headers;
     // Clients send their rows as delimited JSON; that is JSON to us.
     let mut readable = headers.clone();
     if readable.get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(DELIMITED.as_bytes())) {

@@ -32,10 +32,7 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    run(state, &headers, &body).await
-}
-
-async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    let (headers, body) = (&headers, &body[..]);
     let content_type = negotiate(headers)?;
     let request: Request = parse_body(body)?;
     let ksql = request.ksql.ok_or_else(|| ApiError::bad_request("The request has no \"ksql\" field."))?;

@@ -28,14 +28,6 @@ struct Request {
     session_variables: Map<String, Value>,
 }
 
-pub async fn handle(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    run(state, &headers, &body).await
-}
-
 /// The framing `Accept` asks for: delimited unless JSON is preferred.
 fn framing(headers: &HeaderMap) -> Result<Framing, ApiError> {
     let accept = headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).unwrap_or("");
@@ -49,7 +41,12 @@ fn framing(headers: &HeaderMap) -> Result<Framing, ApiError> {
     }
 }
 
-async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+pub async fn handle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (headers, body) = (&headers, &body[..]);
     let mut readable = headers.clone();
     // Accept is read by `framing`; the body is JSON whatever clients call it.
     readable.remove(header::ACCEPT);

@@ -61,10 +61,7 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    run(state, &headers, &body).await
-}
-
-async fn run(state: AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    let (headers, body) = (&headers, &body[..]);
     let content_type = negotiate(headers)?;
     // The list is optional, and so is the body.
     let request: TerminateRequest = if body.iter().all(u8::is_ascii_whitespace) {

@@ -55,6 +55,17 @@ impl Server {
     }
 }
 
+impl Server {
+    /// `sluice server --listen 127.0.0.1:PORT` with `args` after, once it
+    /// answers.
+    pub fn serve<'a>(port: u16, args: impl IntoIterator<Item = &'a OsStr>) -> Server {
+        let mut all: Vec<std::ffi::OsString> =
+            vec!["server".into(), "--listen".into(), format!("127.0.0.1:{port}").into()];
+        all.extend(args.into_iter().map(OsStr::to_os_string));
+        Server::start(port, all)
+    }
+}
+
 /// One request with `Connection: close`; the status and the (de-chunked)
 /// body, or None when the server cannot be reached.
 pub fn request(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
