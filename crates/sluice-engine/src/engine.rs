@@ -9,7 +9,7 @@ use sluice_catalog::{
     kind_name, Catalog, Created, DataSource, FormatDefaults, LogicalSchema, QueryInfo, SqlType,
 };
 use sluice_formats::{MemorySchemaRegistry, Registry};
-use sluice_log::{Cleanup, Log, MemoryLog, TopicSpec};
+use sluice_log::{Cleanup, Guarantee, Log, MemoryLog, TopicSpec, TransactionLog};
 use sluice_planner::{plan_select, ExprCompiler, QueryPlan};
 use sluice_runtime::{QueryMetrics, QueryOptions, RunningQuery};
 use sluice_sql::ast::{CreateAsSelect, CreateSource, QueryTarget, Select, SourceKind, Statement};
@@ -36,6 +36,9 @@ pub struct EngineConfig {
     /// ksqlDB's `ksql.service.id`: servers with the same one share the
     /// partitions of their persistent queries, when the log is shared.
     pub service_id: String,
+    /// ksqlDB's `processing.guarantee` for persistent queries whose
+    /// partitions are shared (see engine/shared.rs).
+    pub guarantee: Guarantee,
 }
 
 impl Default for EngineConfig {
@@ -46,6 +49,7 @@ impl Default for EngineConfig {
             first_query_number: 0,
             query_options: QueryOptions::default(),
             service_id: "default_".into(),
+            guarantee: Guarantee::AtLeastOnce,
         }
     }
 }
@@ -265,7 +269,22 @@ impl Engine {
         loop {
             let mut read = 0;
             for query in &mut self.queries {
-                read += query.poll(self.log.as_ref())?;
+                let shared = self.shared.get_mut(query.id());
+                // An exactly-once query's output goes into its transaction.
+                let polled = match shared.as_ref().and_then(|s| s.transaction()) {
+                    Some(transaction) => query.poll(&TransactionLog::new(self.log.as_ref(), transaction)),
+                    None => query.poll(self.log.as_ref()),
+                };
+                match (polled, shared) {
+                    (Ok(records), _) => read += records,
+                    (Err(error), Some(shared)) => {
+                        // Part of what it read may not have been written:
+                        // it goes on from its last commit instead.
+                        shared.roll_back(query)?;
+                        return Err(error.into());
+                    }
+                    (Err(error), None) => return Err(error.into()),
+                }
             }
             read += self.poll_transient();
             if read == 0 {
@@ -405,7 +424,7 @@ impl Engine {
         };
         let id = self.next_query_id(&format!("{prefix}_{}", sink.name));
         let mut query = self.new_query(&id, &plan, &sink)?;
-        let shared = shared::join(self.log.as_ref(), &self.config.service_id, &mut query, &plan)?;
+        let shared = shared::join(self.log.as_ref(), &self.config, &mut query, &plan)?;
         // A shared query goes on from its group's offsets instead.
         if self.replaying
             && shared.is_none()
@@ -451,7 +470,7 @@ impl Engine {
         }
         let id = self.next_query_id("INSERTQUERY");
         let mut query = self.new_query(&id, &plan, &sink)?;
-        let shared = shared::join(self.log.as_ref(), &self.config.service_id, &mut query, &plan)?;
+        let shared = shared::join(self.log.as_ref(), &self.config, &mut query, &plan)?;
         if self.replaying && shared.is_none() && !self.resume(&mut query) {
             // Its target holds other rows too, so it cannot be computed
             // again; without a checkpoint it goes on from the end of its

@@ -1,14 +1,15 @@
 //! Persistent queries whose partitions are shared with other servers
 //! (engine/shared.rs), over an in-memory log whose group is played by the
 //! test: it decides which partitions this engine owns and what the group
-//! has committed.
+//! has committed, and, exactly once, keeps each member's transaction.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use sluice_engine::{Engine, EngineConfig};
 use sluice_log::{
-    key_partition, Cleanup, GroupMember, Log, MemoryLog, Record, StoredRecord, TopicInfo, TopicPartition,
+    key_partition, Cleanup, GroupMember, Guarantee, Log, LogError, MemoryLog, Record, StoredRecord,
+    TopicInfo, TopicPartition, Transaction,
 };
 use sluice_sql::parse_script;
 
@@ -17,20 +18,28 @@ use sluice_sql::parse_script;
 struct Group {
     assigned: BTreeSet<TopicPartition>,
     committed: BTreeMap<TopicPartition, u64>,
+    /// Commits of transactions fail (the broker aborts them).
+    fail_commits: bool,
 }
 
-struct Member(Arc<Mutex<Group>>);
+struct Member {
+    group: Arc<Mutex<Group>>,
+    log: Arc<MemoryLog>,
+    /// Exactly once: the records appended in the open transaction, which
+    /// reach the log when it commits.
+    transaction: Option<Mutex<Vec<(String, u32, Record)>>>,
+}
 
 impl GroupMember for Member {
     fn assignment(&mut self) -> sluice_log::Result<BTreeSet<TopicPartition>> {
-        Ok(self.0.lock().unwrap().assigned.clone())
+        Ok(self.group.lock().unwrap().assigned.clone())
     }
 
     fn committed(
         &self,
         partitions: &BTreeSet<TopicPartition>,
     ) -> sluice_log::Result<BTreeMap<TopicPartition, u64>> {
-        let group = self.0.lock().unwrap();
+        let group = self.group.lock().unwrap();
         Ok(group
             .committed
             .iter()
@@ -40,14 +49,43 @@ impl GroupMember for Member {
     }
 
     fn commit(&self, offsets: &BTreeMap<TopicPartition, u64>) -> sluice_log::Result<()> {
-        self.0.lock().unwrap().committed.extend(offsets.iter().map(|(tp, o)| (tp.clone(), *o)));
+        let mut group = self.group.lock().unwrap();
+        if let Some(transaction) = &self.transaction {
+            let staged = std::mem::take(&mut *transaction.lock().unwrap());
+            if group.fail_commits {
+                return Err(LogError::Aborted("the test aborted it".into()));
+            }
+            for (topic, partition, record) in staged {
+                self.log.append(&topic, partition, record)?;
+            }
+        }
+        group.committed.extend(offsets.iter().map(|(tp, o)| (tp.clone(), *o)));
+        Ok(())
+    }
+
+    fn transaction(&self) -> Option<&dyn Transaction> {
+        self.transaction.as_ref().map(|_| self as &dyn Transaction)
+    }
+}
+
+impl Transaction for Member {
+    fn append_all(&self, topic: &str, partition: u32, records: Vec<Record>) -> sluice_log::Result<u64> {
+        let mut staged = self.transaction.as_ref().expect("exactly once").lock().unwrap();
+        let before = staged.iter().filter(|(t, p, _)| t == topic && *p == partition).count() as u64;
+        let first = self.log.end_offset(topic, partition)? + before;
+        staged.extend(records.into_iter().map(|r| (topic.to_string(), partition, r)));
+        Ok(first)
+    }
+
+    fn abort(&self) -> sluice_log::Result<()> {
+        self.transaction.as_ref().expect("exactly once").lock().unwrap().clear();
         Ok(())
     }
 }
 
 /// A memory log that says it is shared: every query joins the one group.
 struct SharedLog {
-    log: MemoryLog,
+    log: Arc<MemoryLog>,
     group: Arc<Mutex<Group>>,
 }
 
@@ -86,8 +124,13 @@ impl Log for SharedLog {
         &self,
         _group: &str,
         _topics: &[String],
+        guarantee: Guarantee,
     ) -> sluice_log::Result<Option<Box<dyn GroupMember>>> {
-        Ok(Some(Box::new(Member(Arc::clone(&self.group)))))
+        Ok(Some(Box::new(Member {
+            group: Arc::clone(&self.group),
+            log: Arc::clone(&self.log),
+            transaction: (guarantee == Guarantee::ExactlyOnce).then(Mutex::default),
+        })))
     }
 }
 
@@ -118,17 +161,24 @@ fn sink(log: &SharedLog, topic: &str) -> Vec<(i64, String)> {
         .collect()
 }
 
-#[test]
-fn a_server_reads_its_partitions_and_rebuilds_state_quietly_when_it_gains_some() {
-    let group = Arc::new(Mutex::new(Group::default()));
-    let log = Arc::new(SharedLog { log: MemoryLog::new(), group: Arc::clone(&group) });
-    let mut engine = Engine::new(log.clone(), EngineConfig::default());
+/// An engine over a shared memory log, running a stateful and a
+/// stateless query over the two partitions of `ev`.
+fn engine(group: &Arc<Mutex<Group>>, guarantee: Guarantee) -> (Arc<SharedLog>, Engine) {
+    let log = Arc::new(SharedLog { log: Arc::new(MemoryLog::new()), group: Arc::clone(group) });
+    let mut engine = Engine::new(log.clone(), EngineConfig { guarantee, ..EngineConfig::default() });
     let sql = "CREATE STREAM ev (id BIGINT KEY, v BIGINT) WITH (kafka_topic='ev', value_format='JSON', partitions=2);
                CREATE TABLE counts AS SELECT id, COUNT(*) AS c FROM ev GROUP BY id;
                CREATE STREAM big AS SELECT * FROM ev WHERE v > 0;";
     for statement in parse_script(sql, &mut Default::default()) {
         engine.execute(&statement.expect("parses").statement).expect("executes");
     }
+    (log, engine)
+}
+
+#[test]
+fn a_server_reads_its_partitions_and_rebuilds_state_quietly_when_it_gains_some() {
+    let group = Arc::new(Mutex::new(Group::default()));
+    let (log, mut engine) = engine(&group, Guarantee::AtLeastOnce);
     // Keys 1 and 0 are in different partitions of two.
     let (one, two) = (produce(&log, 1, 1), produce(&log, 0, 2));
     assert_ne!(one, two);
@@ -168,4 +218,43 @@ fn a_server_reads_its_partitions_and_rebuilds_state_quietly_when_it_gains_some()
     let committed = group.lock().unwrap().committed.clone();
     assert_eq!(committed.get(&partition(one)), Some(&2));
     assert_eq!(committed.get(&partition(two)), Some(&1));
+}
+
+#[test]
+fn exactly_once_output_shows_with_its_commit_and_an_aborted_one_is_processed_again() {
+    let group = Arc::new(Mutex::new(Group::default()));
+    let (log, mut engine) = engine(&group, Guarantee::ExactlyOnce);
+    group.lock().unwrap().assigned = [partition(0), partition(1)].into();
+    let one = produce(&log, 1, 1);
+    produce(&log, 0, 2);
+
+    // Processed, but nothing is visible before the commit.
+    engine.run_until_idle().expect("runs");
+    assert!(sink(&log, "COUNTS").is_empty());
+    assert!(sink(&log, "BIG").is_empty());
+    engine.commit_shared_offsets().expect("commits");
+    assert_eq!(sink(&log, "COUNTS").len(), 2);
+    assert_eq!(sink(&log, "BIG").len(), 2);
+    assert_eq!(group.lock().unwrap().committed.get(&partition(one)), Some(&1));
+
+    // The next transaction is aborted: its output never shows, and the
+    // queries go on from the committed offsets, their state rebuilt.
+    produce(&log, 1, 3);
+    engine.run_until_idle().expect("runs");
+    group.lock().unwrap().fail_commits = true;
+    let failed = engine.commit_shared_offsets();
+    group.lock().unwrap().fail_commits = false;
+    assert!(failed.is_err(), "the abort is reported: {failed:?}");
+    assert_eq!(sink(&log, "COUNTS").len(), 2);
+    assert_eq!(sink(&log, "BIG").len(), 2);
+    assert_eq!(group.lock().unwrap().committed.get(&partition(one)), Some(&1));
+
+    engine.run_until_idle().expect("runs");
+    engine.commit_shared_offsets().expect("commits");
+    let counts = sink(&log, "COUNTS");
+    assert_eq!(counts.len(), 3, "one more update, not a replay of the first two: {counts:?}");
+    assert!(counts.contains(&(1, r#"{"C":2}"#.to_string())), "the rebuilt count goes on from 1: {counts:?}");
+    let big: Vec<String> = sink(&log, "BIG").into_iter().map(|(_, v)| v).collect();
+    assert_eq!(big.len(), 3, "each record once: {big:?}");
+    assert_eq!(group.lock().unwrap().committed.get(&partition(one)), Some(&2));
 }

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerGroupMetadata};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 use crate::group::{GroupMember, TopicPartition};
@@ -46,6 +46,15 @@ impl KafkaGroupMember {
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer.subscribe(&names).map_err(kafka_error)?;
         Ok(KafkaGroupMember { consumer, paused: BTreeSet::new() })
+    }
+
+    /// The member's place in the group now (its generation), which a
+    /// transaction's offsets are committed under: the broker refuses them
+    /// from a member the group has since replaced.
+    pub fn group_metadata(&self) -> Result<ConsumerGroupMetadata> {
+        self.consumer
+            .group_metadata()
+            .ok_or_else(|| LogError::Storage("Kafka: the consumer group has no metadata yet".into()))
     }
 }
 
@@ -96,14 +105,18 @@ impl GroupMember for KafkaGroupMember {
         if offsets.is_empty() {
             return Ok(());
         }
-        let list = partition_list(offsets.keys(), |tp| {
-            let offset = offsets.get(tp).copied().unwrap_or(0);
-            i64::try_from(offset).map(Offset::Offset).map_err(|_| {
-                LogError::Storage(format!("Kafka: offset {offset} is beyond what Kafka can address"))
-            })
-        })?;
-        self.consumer.commit(&list, CommitMode::Sync).map_err(kafka_error)
+        self.consumer.commit(&offset_list(offsets)?, CommitMode::Sync).map_err(kafka_error)
     }
+}
+
+/// `offsets` as Kafka's partition list.
+pub(crate) fn offset_list(offsets: &BTreeMap<TopicPartition, u64>) -> Result<TopicPartitionList> {
+    partition_list(offsets.keys(), |tp| {
+        let offset = offsets.get(tp).copied().unwrap_or(0);
+        i64::try_from(offset).map(Offset::Offset).map_err(|_| {
+            LogError::Storage(format!("Kafka: offset {offset} is beyond what Kafka can address"))
+        })
+    })
 }
 
 fn partition_list<'a>(

@@ -40,8 +40,11 @@ use rdkafka::ClientConfig;
 
 use crate::kafka_group::KafkaGroupMember;
 use crate::kafka_reader::{PartitionReader, METADATA_TIMEOUT};
+use crate::kafka_transaction::KafkaTransactionalMember;
 use crate::kafka_writer::{kafka_error, KafkaWriter};
-use crate::{Cleanup, GroupMember, Log, LogError, Record, Result, StoredRecord, TopicInfo, TopicSpec};
+use crate::{
+    Cleanup, GroupMember, Guarantee, Log, LogError, Record, Result, StoredRecord, TopicInfo, TopicSpec,
+};
 
 /// How long the broker may take over an admin request (create, delete,
 /// describe or alter), unless [`KafkaLog::with_admin_timeout`] says.
@@ -455,8 +458,18 @@ impl Log for KafkaLog {
         self.writer.flush()
     }
 
-    fn join_group(&self, group: &str, topics: &[String]) -> Result<Option<Box<dyn GroupMember>>> {
-        Ok(Some(Box::new(KafkaGroupMember::join(&self.consumer_config, group, topics)?)))
+    fn join_group(
+        &self,
+        group: &str,
+        topics: &[String],
+        guarantee: Guarantee,
+    ) -> Result<Option<Box<dyn GroupMember>>> {
+        Ok(Some(match guarantee {
+            Guarantee::AtLeastOnce => Box::new(KafkaGroupMember::join(&self.consumer_config, group, topics)?),
+            Guarantee::ExactlyOnce => {
+                Box::new(KafkaTransactionalMember::join(&self.consumer_config, group, topics)?)
+            }
+        }))
     }
 }
 

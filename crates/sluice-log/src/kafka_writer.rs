@@ -1,6 +1,7 @@
 //! Appends to Kafka for [`crate::KafkaLog`]: an idempotent producer that
 //! waits for each record's delivery report, so an append returns the
-//! offsets the broker gave.
+//! offsets the broker gave. An exactly-once group member appends through
+//! a transactional one (`crate::kafka_transaction`).
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -29,12 +30,12 @@ type Delivered = (usize, std::result::Result<i64, KafkaError>);
 
 /// Where a record's delivery report goes: the record's place in its
 /// append, and the channel the appending thread waits on.
-struct Pending {
+pub(crate) struct Pending {
     index: usize,
     done: mpsc::Sender<Delivered>,
 }
 
-struct Deliveries;
+pub(crate) struct Deliveries;
 
 impl ClientContext for Deliveries {}
 
@@ -65,6 +66,21 @@ impl KafkaWriter {
         config.set("enable.idempotence", "true");
         let producer = config.create_with_context(Deliveries).map_err(kafka_error)?;
         Ok(KafkaWriter { producer })
+    }
+
+    /// A transactional producer with the id `transactional_id`, ready for
+    /// its first transaction. Starting it fences any earlier producer with
+    /// the same id: that one's open transaction is aborted.
+    pub fn transactional(config: &ClientConfig, transactional_id: &str, timeout: Duration) -> Result<Self> {
+        let mut config = config.clone();
+        config.set("transactional.id", transactional_id);
+        let writer = KafkaWriter::new(&config)?;
+        writer.producer.init_transactions(timeout).map_err(kafka_error)?;
+        Ok(writer)
+    }
+
+    pub fn producer(&self) -> &ThreadedProducer<Deliveries> {
+        &self.producer
     }
 
     /// Appends `records` in order to one partition and returns their

@@ -10,19 +10,22 @@ mod group;
 mod kafka_group;
 mod kafka_log;
 mod kafka_reader;
+mod kafka_transaction;
 mod kafka_writer;
 mod memory;
 mod partitioner;
 mod record;
 mod sled_log;
+mod transaction_log;
 
 pub use cleanup::Cleanup;
-pub use group::{GroupMember, TopicPartition};
+pub use group::{GroupMember, Guarantee, TopicPartition, Transaction};
 pub use kafka_log::KafkaLog;
 pub use memory::MemoryLog;
 pub use partitioner::key_partition;
 pub use record::{Header, Record, StoredRecord};
 pub use sled_log::SledLog;
+pub use transaction_log::TransactionLog;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LogError {
@@ -38,6 +41,10 @@ pub enum LogError {
     /// write; or the Kafka cluster failed or refused a request.
     #[error("The log's storage failed: {0}")]
     Storage(String),
+    /// An exactly-once member's transaction was aborted: what it appended
+    /// since its last commit is gone, and the offsets were not committed.
+    #[error("The transaction was aborted: {0}")]
+    Aborted(String),
 }
 
 pub type Result<T> = std::result::Result<T, LogError>;
@@ -122,9 +129,15 @@ pub trait Log: Send + Sync {
     }
 
     /// Joins the group `group` of processes sharing the partitions of
-    /// `topics` (see [`GroupMember`]). None when this process owns every
-    /// partition: the embedded logs belong to one process.
-    fn join_group(&self, _group: &str, _topics: &[String]) -> Result<Option<Box<dyn GroupMember>>> {
+    /// `topics` (see [`GroupMember`]), as a member that commits with
+    /// `guarantee`. None when this process owns every partition: the
+    /// embedded logs belong to one process.
+    fn join_group(
+        &self,
+        _group: &str,
+        _topics: &[String],
+        _guarantee: Guarantee,
+    ) -> Result<Option<Box<dyn GroupMember>>> {
         Ok(None)
     }
 }

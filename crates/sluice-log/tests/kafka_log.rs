@@ -7,12 +7,17 @@
 //! end (`SLUICE_KAFKA_BOOTSTRAP=host:port cargo test -p sluice-log --test
 //! kafka_log -- --ignored`).
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, DefaultProducerContext, Producer};
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use rdkafka::ClientConfig;
-use sluice_log::{Cleanup, Header, KafkaLog, Log, LogError, Record, StoredRecord, TopicInfo, TopicSpec};
+use sluice_log::{
+    Cleanup, GroupMember, Guarantee, Header, KafkaLog, Log, LogError, Record, StoredRecord, TopicInfo,
+    TopicPartition, TopicSpec,
+};
 
 type Mock = MockCluster<'static, DefaultProducerContext>;
 
@@ -315,4 +320,56 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
         }
         std::thread::park();
     }
+}
+
+/// Waits until `member` owns `count` partitions.
+fn assigned(member: &mut dyn GroupMember, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while member.assignment().expect("the group answers").len() < count {
+        assert!(Instant::now() < deadline, "the group assigned no partitions");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The mock cluster takes transactions and fences producers, but neither
+/// keeps a transaction's offsets nor hides aborted records from readers:
+/// this checks that a member's transactions commit, and that it goes on
+/// after the broker aborts one, not what readers see.
+#[test]
+fn an_exactly_once_member_commits_transactions_and_goes_on_after_an_abort() {
+    let cluster = mock(&[("in", 2), ("out", 1)]);
+    let log = connect(&cluster);
+    let mut member = log
+        .join_group("eos-test", &["in".to_string()], Guarantee::ExactlyOnce)
+        .expect("joins")
+        .expect("Kafka has groups");
+    assigned(member.as_mut(), 2);
+    let transaction = member.transaction().expect("exactly once, output goes into a transaction");
+    let offsets = |next: u64| -> BTreeMap<TopicPartition, u64> { [(("in".to_string(), 0), next)].into() };
+
+    transaction.append_all("out", 0, vec![record(Some("k"), Some("1"), 1)]).expect("appends");
+    member.commit(&offsets(1)).expect("commits");
+
+    // The group replaced this member (a zombie): its offsets are refused,
+    // and the transaction aborted.
+    cluster.request_errors(
+        RDKafkaApiKey::TxnOffsetCommit,
+        &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION],
+    );
+    transaction.append_all("out", 0, vec![record(Some("k"), Some("2"), 2)]).expect("appends");
+    let refused = member.commit(&offsets(2));
+    assert!(matches!(refused, Err(LogError::Aborted(_))), "{refused:?}");
+
+    // Another producer took the transactional id (fatal for this one): the
+    // member starts a new producer.
+    cluster.request_errors(RDKafkaApiKey::EndTxn, &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_PRODUCER_FENCED]);
+    transaction.append_all("out", 0, vec![record(Some("k"), Some("2"), 2)]).expect("appends");
+    let fenced = member.commit(&offsets(2));
+    assert!(matches!(fenced, Err(LogError::Aborted(_))), "{fenced:?}");
+
+    transaction.append_all("out", 0, vec![record(Some("k"), Some("2"), 2)]).expect("appends again");
+    member.commit(&offsets(2)).expect("commits after the restart");
+    transaction.append_all("out", 0, vec![record(Some("k"), Some("3"), 3)]).expect("appends");
+    transaction.abort().expect("aborts");
+    member.commit(&offsets(2)).expect("an empty transaction commits");
 }

@@ -3,16 +3,21 @@
 //! lines, `#` and `!` comments, `\` at the end of a line to go on on the
 //! next, and Java's escapes (`\t`, `\n`, `\uXXXX`, `\=`, ..).
 //!
-//! `listeners`, `ksql.service.id`, `sluice.data.dir`, `ksql.queries.file`
-//! and `bootstrap.servers` are the server's settings; every other key is a default for the
-//! properties of requests (a request's own properties win over it).
+//! `listeners`, `ksql.service.id`, `sluice.data.dir`, `ksql.queries.file`,
+//! `bootstrap.servers` and `ksql.streams.processing.guarantee` (or
+//! `processing.guarantee`) are the server's settings; every other key is a
+//! default for the properties of requests (a request's own properties win
+//! over it).
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
+use sluice_log::Guarantee;
+
 use crate::properties::{
-    is_request_property, BOOTSTRAP_SERVERS, DATA_DIR, LISTENERS, QUERIES_FILE, SERVICE_ID,
+    is_request_property, BOOTSTRAP_SERVERS, DATA_DIR, LISTENERS, PROCESSING_GUARANTEE, QUERIES_FILE,
+    SERVICE_ID, STREAMS_PROCESSING_GUARANTEE,
 };
 
 /// Why a config file cannot be used.
@@ -34,6 +39,7 @@ pub struct ConfigFile {
     pub queries_file: Option<PathBuf>,
     /// From `bootstrap.servers`.
     pub kafka_bootstrap: Option<String>,
+    pub guarantee: Option<Guarantee>,
     /// Defaults for request properties: every other key.
     pub properties: BTreeMap<String, String>,
     /// Keys of `properties` that Sluice does not act on (ksqlDB's Kafka
@@ -58,6 +64,9 @@ impl ConfigFile {
                 DATA_DIR => config.data_dir = Some(PathBuf::from(value)),
                 QUERIES_FILE => config.queries_file = Some(PathBuf::from(value)),
                 BOOTSTRAP_SERVERS => config.kafka_bootstrap = Some(value),
+                PROCESSING_GUARANTEE | STREAMS_PROCESSING_GUARANTEE => {
+                    config.guarantee = Some(guarantee(&key, &value).map_err(invalid)?)
+                }
                 _ => {
                     if !is_request_property(&key) && !config.unused.contains(&key) {
                         config.unused.push(key.clone());
@@ -67,6 +76,15 @@ impl ConfigFile {
             }
         }
         Ok(config)
+    }
+}
+
+/// A `processing.guarantee`, by Kafka Streams' names for it.
+fn guarantee(key: &str, value: &str) -> Result<Guarantee, String> {
+    match value.trim() {
+        "at_least_once" => Ok(Guarantee::AtLeastOnce),
+        "exactly_once" | "exactly_once_v2" | "exactly_once_beta" => Ok(Guarantee::ExactlyOnce),
+        other => Err(format!("{key} is at_least_once or exactly_once_v2, not '{other}'")),
     }
 }
 
@@ -244,5 +262,29 @@ mod tests {
         assert!(local.listen.is_some_and(|a| a.ip().is_loopback()));
         let malformed = ConfigFile::parse("x=\\u12").expect_err("a short \\u escape");
         assert!(malformed.to_string().contains("line 1"), "{malformed}");
+    }
+
+    #[test]
+    fn the_processing_guarantee_by_either_name() {
+        let guarantee = |text: &str| ConfigFile::parse(text).map(|c| c.guarantee);
+        assert_eq!(guarantee("").expect("valid"), None);
+        assert_eq!(
+            guarantee("ksql.streams.processing.guarantee=exactly_once_v2").expect("valid"),
+            Some(Guarantee::ExactlyOnce)
+        );
+        assert_eq!(
+            guarantee("processing.guarantee=exactly_once").expect("valid"),
+            Some(Guarantee::ExactlyOnce)
+        );
+        assert_eq!(
+            guarantee("processing.guarantee=at_least_once").expect("valid"),
+            Some(Guarantee::AtLeastOnce)
+        );
+        match guarantee("x=1\nprocessing.guarantee=twice") {
+            Err(ConfigFileError::Invalid { line: 2, message }) => {
+                assert!(message.contains("exactly_once_v2, not 'twice'"), "{message}")
+            }
+            other => panic!("expected an error on line 2: {other:?}"),
+        }
     }
 }

@@ -42,7 +42,7 @@ use axum::Router;
 use command_log::CommandLog;
 use command_topic::{Command, CommandTopic};
 use sluice_engine::{Engine, EngineConfig};
-use sluice_log::{KafkaLog, Log, MemoryLog, SledLog};
+use sluice_log::{Guarantee, KafkaLog, Log, MemoryLog, SledLog};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -74,6 +74,9 @@ pub struct ServerConfig {
     /// Kafka's bootstrap servers (`HOST:PORT,..`): topics then live in
     /// Kafka, and so does the command log (the service's command topic).
     pub kafka_bootstrap: Option<String>,
+    /// How persistent queries over Kafka commit (ksqlDB's
+    /// `processing.guarantee`); the embedded logs have one server only.
+    pub guarantee: Guarantee,
 }
 
 impl Default for ServerConfig {
@@ -85,6 +88,7 @@ impl Default for ServerConfig {
             queries_file: None,
             properties: BTreeMap::new(),
             kafka_bootstrap: None,
+            guarantee: Guarantee::AtLeastOnce,
         }
     }
 }
@@ -156,7 +160,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         (Some(_), false) => Some(CommandTopic::open(Arc::clone(&log), &config.service_id)?),
         _ => None,
     };
-    let engine_config = EngineConfig { service_id: config.service_id.clone(), ..EngineConfig::default() };
+    let engine_config = EngineConfig {
+        service_id: config.service_id.clone(),
+        guarantee: config.guarantee,
+        ..EngineConfig::default()
+    };
     let mut engine = Engine::new(log, engine_config).with_wall_clock_inserts().with_checkpoints(checkpoints);
     let replayed = match (&commands, &mut command_topic, &config.queries_file) {
         (_, _, Some(file)) => run_queries_file(&mut engine, file)?,

@@ -27,6 +27,11 @@ pub const DATA_DIR: &str = "sluice.data.dir";
 pub const QUERIES_FILE: &str = "ksql.queries.file";
 /// Kafka's bootstrap servers: topics live in Kafka.
 pub const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
+/// ksqlDB's `processing.guarantee` of persistent queries over Kafka:
+/// `at_least_once` or `exactly_once_v2` (`exactly_once` is taken too).
+pub const PROCESSING_GUARANTEE: &str = "ksql.streams.processing.guarantee";
+/// The same, under Kafka Streams' own name.
+pub const STREAMS_PROCESSING_GUARANTEE: &str = "processing.guarantee";
 
 /// A property a request may set, with the value it has when none does.
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +50,15 @@ pub const REQUEST_PROPERTIES: &[RequestProperty] = &[
 
 /// The server's own settings: a request may not change them (ksqlDB's
 /// deny-list).
-pub const SERVER_SETTINGS: &[&str] = &[SERVICE_ID, LISTENERS, DATA_DIR, QUERIES_FILE, BOOTSTRAP_SERVERS];
+pub const SERVER_SETTINGS: &[&str] = &[
+    SERVICE_ID,
+    LISTENERS,
+    DATA_DIR,
+    QUERIES_FILE,
+    BOOTSTRAP_SERVERS,
+    PROCESSING_GUARANTEE,
+    STREAMS_PROCESSING_GUARANTEE,
+];
 
 /// Why a request may not set a property.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use sluice_log::Guarantee;
 use sluice_server::config_file::ConfigFile;
 use sluice_server::ServerConfig;
 
@@ -31,6 +32,7 @@ fn server_config(flags: Flags, file: ConfigFile) -> ServerConfig {
         queries_file: flags.queries_file.or(file.queries_file),
         properties: file.properties,
         kafka_bootstrap: flags.kafka_bootstrap.or(file.kafka_bootstrap),
+        guarantee: file.guarantee.unwrap_or(defaults.guarantee),
     }
 }
 
@@ -68,9 +70,13 @@ pub fn run(config_file: Option<&Path>, flags: Flags) -> ExitCode {
         };
         eprintln!("sluice server: listening on http://{}", server.local_addr());
         match (&config.kafka_bootstrap, &config.data_dir) {
-            (Some(bootstrap), Some(dir)) => {
-                eprintln!("sluice server: topics in Kafka at {bootstrap}, commands in {}", dir.display())
-            }
+            (Some(bootstrap), _) => eprintln!(
+                "sluice server: topics and commands in Kafka at {bootstrap}, persistent queries {}",
+                match config.guarantee {
+                    Guarantee::AtLeastOnce => "at least once",
+                    Guarantee::ExactlyOnce => "exactly once (transactions)",
+                }
+            ),
             (None, Some(dir)) => eprintln!("sluice server: data in {}", dir.display()),
             _ => {}
         }

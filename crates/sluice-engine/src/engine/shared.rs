@@ -17,16 +17,24 @@
 //! offset committed for them. A query with state builds its state again
 //! from the start of the partitions it now owns, writing nothing up to the
 //! committed offsets (the previous owner wrote that output), then goes on
-//! as usual. Offsets are committed at the runner's checkpoints, after the
-//! output is flushed: a partition that moves is processed at least once.
+//! as usual.
+//!
+//! Offsets are committed at the runner's checkpoints. At least once
+//! ([`Guarantee::AtLeastOnce`]), after the output is flushed: output
+//! written since the last commit is written again by a partition's next
+//! owner. Exactly once, the query's output goes into its member's
+//! transaction, which commits together with the offsets: a partition's
+//! next owner goes on from exactly where the committed output ends.
+//! Either way, a query whose processing or commit failed rolls back to its
+//! last commit (its state rebuilt, its offsets those committed).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sluice_log::{GroupMember, Log, TopicPartition};
+use sluice_log::{GroupMember, Log, LogError, TopicPartition, Transaction};
 use sluice_planner::QueryPlan;
 use sluice_runtime::RunningQuery;
 
-use super::Engine;
+use super::{Engine, EngineConfig};
 use crate::error::Result;
 
 /// A persistent query's place in its group.
@@ -49,13 +57,14 @@ fn group_name(service_id: &str, query_id: &str) -> String {
 /// read nothing until the group assigns it partitions.
 pub(super) fn join(
     log: &dyn Log,
-    service_id: &str,
+    config: &EngineConfig,
     query: &mut RunningQuery,
     plan: &QueryPlan,
 ) -> Result<Option<SharedQuery>> {
     let mut topics: Vec<String> = query.partitions().into_iter().map(|(topic, _)| topic).collect();
     topics.dedup();
-    let Some(member) = log.join_group(&group_name(service_id, query.id()), &topics)? else {
+    let group = group_name(&config.service_id, query.id());
+    let Some(member) = log.join_group(&group, &topics, config.guarantee)? else {
         return Ok(None);
     };
     query.set_owned(&|_, _| false);
@@ -65,6 +74,31 @@ pub(super) fn join(
         committed: BTreeMap::new(),
         state_of: BTreeSet::new(),
     }))
+}
+
+impl SharedQuery {
+    /// Where the query appends its output, when it processes exactly once.
+    pub(super) fn transaction(&self) -> Option<&dyn Transaction> {
+        self.member.transaction()
+    }
+
+    /// Forgets what `query` did since its last commit, which may be gone
+    /// from the log (an aborted transaction) or half written (a failed
+    /// append): it owns nothing until [`Engine::share_partitions`] takes
+    /// its partitions again, from the committed offsets, rebuilding its
+    /// state.
+    pub(super) fn roll_back(&mut self, query: &mut RunningQuery) -> Result<()> {
+        if let Some(transaction) = self.member.transaction() {
+            transaction.abort()?;
+        }
+        for (topic, partition) in query.owned_partitions() {
+            query.set_offset(&topic, partition, 0);
+        }
+        query.set_owned(&|_, _| false);
+        self.state_of.clear();
+        self.committed.clear();
+        Ok(())
+    }
 }
 
 impl Engine {
@@ -115,11 +149,14 @@ impl Engine {
     }
 
     /// Commits, to each shared query's group, how far it has read the
-    /// partitions it owns, when that changed since its last commit. Call it
-    /// after flushing the log, so that no commit covers output that could
-    /// still be lost.
+    /// partitions it owns, when that changed since its last commit (with
+    /// its transaction, exactly once). Call it after flushing the log, so
+    /// that no commit covers output that could still be lost. A query
+    /// whose transaction was aborted rolls back to its last commit; the
+    /// others still commit, and the first abort is returned.
     pub fn commit_shared_offsets(&mut self) -> Result<()> {
-        for query in &self.queries {
+        let mut aborted = None;
+        for query in &mut self.queries {
             let Some(shared) = self.shared.get_mut(query.id()) else { continue };
             let offsets: BTreeMap<TopicPartition, u64> = query
                 .owned_partitions()
@@ -129,10 +166,16 @@ impl Engine {
                 })
                 .collect();
             if offsets != shared.committed {
-                shared.member.commit(&offsets)?;
-                shared.committed = offsets;
+                match shared.member.commit(&offsets) {
+                    Ok(()) => shared.committed = offsets,
+                    Err(error @ LogError::Aborted(_)) => {
+                        shared.roll_back(query)?;
+                        aborted.get_or_insert(error);
+                    }
+                    Err(error) => return Err(error.into()),
+                }
             }
         }
-        Ok(())
+        aborted.map_or(Ok(()), |error| Err(error.into()))
     }
 }
