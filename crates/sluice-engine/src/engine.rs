@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use sluice_catalog::{
     kind_name, Catalog, Created, DataSource, FormatDefaults, LogicalSchema, QueryInfo, SqlType,
@@ -20,8 +20,10 @@ use crate::insert_rows::insert_json_rows;
 use crate::insert_values::insert_values;
 use crate::sink::sink_source;
 
+mod retry;
 mod shared;
 mod transient;
+pub use retry::QueryFailure;
 pub use transient::{ScanPosition, TransientQuery, TRANSIENT_TOPIC_PREFIX};
 
 /// Settings an engine starts with.
@@ -98,6 +100,8 @@ pub struct Engine {
     /// The persistent queries whose partitions are shared with other
     /// servers, by query id (see `shared.rs`).
     shared: BTreeMap<String, shared::SharedQuery>,
+    /// The persistent queries whose last poll failed, by query id.
+    failing: BTreeMap<String, QueryFailure>,
 }
 
 /// A query's input topics and, per partition, the next offset to read.
@@ -126,6 +130,7 @@ impl Engine {
             transient_log: Arc::new(MemoryLog::new()),
             checkpoints: BTreeMap::new(),
             shared: BTreeMap::new(),
+            failing: BTreeMap::new(),
         }
     }
 
@@ -170,9 +175,28 @@ impl Engine {
         &self.queries
     }
 
+    /// Why a persistent query is not running now, if it failed.
+    pub fn query_failure(&self, id: &str) -> Option<&QueryFailure> {
+        self.failing.get(id)
+    }
+
+    /// The persistent queries that failed and wait to be tried again, by id.
+    pub fn query_failures(&self) -> &BTreeMap<String, QueryFailure> {
+        &self.failing
+    }
+
     /// Every persistent query's id and metrics, lag included.
     pub fn query_metrics(&self) -> Vec<(String, QueryMetrics)> {
-        self.queries.iter().map(|q| (q.id().to_string(), q.metrics(self.log.as_ref()))).collect()
+        self.queries
+            .iter()
+            .map(|q| {
+                let metrics = QueryMetrics {
+                    failing: self.failing.contains_key(q.id()),
+                    ..q.metrics(self.log.as_ref())
+                };
+                (q.id().to_string(), metrics)
+            })
+            .collect()
     }
 
     /// Executes one statement.
@@ -262,33 +286,51 @@ impl Engine {
 
     /// Runs every query over the records that have arrived, in the order
     /// the queries were started, until none has anything left to read.
-    /// Returns the number of records read.
+    /// Returns the number of records read, or the first failure of a
+    /// query: a query that failed waits (longer after each failure in a
+    /// row, see [`QueryFailure`]) and is tried again by a later call,
+    /// while the others go on.
     pub fn run_until_idle(&mut self) -> Result<usize> {
-        self.share_partitions()?;
+        let mut first_failure = self.share_partitions();
         let mut total = 0;
         loop {
             let mut read = 0;
             for query in &mut self.queries {
+                let now = Instant::now();
+                if self.failing.get(query.id()).is_some_and(|f| f.waiting(now)) {
+                    continue;
+                }
                 let shared = self.shared.get_mut(query.id());
                 // An exactly-once query's output goes into its transaction.
                 let polled = match shared.as_ref().and_then(|s| s.transaction()) {
                     Some(transaction) => query.poll(&TransactionLog::new(self.log.as_ref(), transaction)),
                     None => query.poll(self.log.as_ref()),
                 };
-                match (polled, shared) {
-                    (Ok(records), _) => read += records,
-                    (Err(error), Some(shared)) => {
-                        // Part of what it read may not have been written:
-                        // it goes on from its last commit instead.
-                        shared.roll_back(query)?;
-                        return Err(error.into());
+                let error: EngineError = match polled {
+                    Ok(records) => {
+                        read += records;
+                        self.failing.remove(query.id());
+                        continue;
                     }
-                    (Err(error), None) => return Err(error.into()),
-                }
+                    Err(error) => error.into(),
+                };
+                // Part of what a shared query read may not have been
+                // written: it goes on from its last commit instead.
+                let rolled_back = match shared {
+                    Some(shared) => shared.roll_back(query).err(),
+                    None => None,
+                };
+                let message = match rolled_back {
+                    Some(also) => format!("{error} (and rolling back to its last commit failed: {also})"),
+                    None => error.to_string(),
+                };
+                let failure = QueryFailure::after(self.failing.get(query.id()), message, now);
+                self.failing.insert(query.id().to_string(), failure);
+                first_failure.get_or_insert(error);
             }
             read += self.poll_transient();
             if read == 0 {
-                return Ok(total);
+                return first_failure.map_or(Ok(total), Err);
             }
             total += read;
         }
@@ -556,6 +598,7 @@ impl Engine {
                     self.catalog.remove_query(query.id());
                 }
                 self.shared.clear();
+                self.failing.clear();
                 Ok(Outcome::message("All queries terminated."))
             }
             QueryTarget::Query(id) => {
@@ -569,6 +612,7 @@ impl Engine {
                 self.catalog.remove_query(query.id());
                 // Leaves the group: its partitions go to the other servers.
                 self.shared.remove(query.id());
+                self.failing.remove(query.id());
                 Ok(Outcome::message(format!("Query terminated: {}", query.id())))
             }
         }

@@ -10,7 +10,8 @@ mod insert_values;
 mod sink;
 
 pub use engine::{
-    Engine, EngineConfig, Outcome, Positions, ScanPosition, TransientQuery, TRANSIENT_TOPIC_PREFIX,
+    Engine, EngineConfig, Outcome, Positions, QueryFailure, ScanPosition, TransientQuery,
+    TRANSIENT_TOPIC_PREFIX,
 };
 pub use error::{EngineError, Result};
 pub use sluice_runtime::QueryOptions;

@@ -20,6 +20,8 @@ struct Group {
     committed: BTreeMap<TopicPartition, u64>,
     /// Commits of transactions fail (the broker aborts them).
     fail_commits: bool,
+    /// Appends to this topic fail (the broker is away).
+    fail_appends_to: Option<String>,
 }
 
 struct Member {
@@ -103,6 +105,9 @@ impl Log for SharedLog {
         self.log.topics()
     }
     fn append(&self, topic: &str, partition: u32, record: Record) -> sluice_log::Result<u64> {
+        if self.group.lock().unwrap().fail_appends_to.as_deref() == Some(topic) {
+            return Err(LogError::Storage("the test's broker is away".into()));
+        }
         self.log.append(topic, partition, record)
     }
     fn read(
@@ -257,4 +262,41 @@ fn exactly_once_output_shows_with_its_commit_and_an_aborted_one_is_processed_aga
     let big: Vec<String> = sink(&log, "BIG").into_iter().map(|(_, v)| v).collect();
     assert_eq!(big.len(), 3, "each record once: {big:?}");
     assert_eq!(group.lock().unwrap().committed.get(&partition(one)), Some(&2));
+}
+
+#[test]
+fn a_query_whose_appends_fail_is_retried_later_from_its_last_commit_while_the_others_go_on() {
+    let group = Arc::new(Mutex::new(Group::default()));
+    let (log, mut engine) = engine(&group, Guarantee::AtLeastOnce);
+    group.lock().unwrap().assigned = [partition(0), partition(1)].into();
+    produce(&log, 1, 1);
+    produce(&log, 0, 2);
+    group.lock().unwrap().fail_appends_to = Some("BIG".into());
+
+    let failed = engine.run_until_idle();
+    assert!(failed.is_err(), "the failure is reported: {failed:?}");
+    assert_eq!(sink(&log, "COUNTS").len(), 2, "the other query went on");
+    assert!(sink(&log, "BIG").is_empty());
+    let big = engine
+        .query_metrics()
+        .into_iter()
+        .find(|(id, _)| id.contains("BIG"))
+        .map(|(id, metrics)| {
+            assert!(metrics.failing);
+            id
+        })
+        .expect("the query is still there");
+    let failure = engine.query_failure(&big).expect("its failure is kept");
+    assert!(failure.message.contains("broker is away"), "{}", failure.message);
+
+    // Back, but the query waits out its backoff first; then it goes on
+    // from its last commit (nothing was committed), each record once.
+    group.lock().unwrap().fail_appends_to = None;
+    engine.run_until_idle().expect("runs");
+    assert!(sink(&log, "BIG").is_empty(), "tried again only after its backoff");
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    engine.run_until_idle().expect("runs");
+    assert_eq!(sink(&log, "BIG").len(), 2);
+    assert!(engine.query_failure(&big).is_none());
+    assert_eq!(sink(&log, "COUNTS").len(), 2, "nothing written twice");
 }

@@ -62,11 +62,17 @@ impl GroupMember for KafkaGroupMember {
     fn assignment(&mut self) -> Result<BTreeSet<TopicPartition>> {
         // A poll serves the group protocol (rebalance callbacks run in it).
         // Records fetched before a partition was paused are dropped: the
-        // log's readers read them.
+        // log's readers read them. Every queued event is taken, so that
+        // errors queued while the broker was away do not outlast it; the
+        // last one is reported.
+        let mut failed = None;
         while let Some(event) = self.consumer.poll(Duration::ZERO) {
             if let Err(error) = event {
-                return Err(kafka_error(format!("consumer group: {error}")));
+                failed = Some(error);
             }
+        }
+        if let Some(error) = failed {
+            return Err(kafka_error(format!("consumer group: {error}")));
         }
         let assigned = self.consumer.assignment().map_err(kafka_error)?;
         let owned: BTreeSet<TopicPartition> = assigned

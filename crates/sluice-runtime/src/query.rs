@@ -102,6 +102,9 @@ pub struct QueryMetrics {
     /// Input partitions this process reads (the others belong to other
     /// processes sharing the query).
     pub partitions_owned: u64,
+    /// The query failed and waits to be tried again (set by the engine,
+    /// which retries it).
+    pub failing: bool,
 }
 
 impl RunningQuery {
@@ -186,6 +189,7 @@ impl RunningQuery {
             state_entries: self.state_size() as u64,
             lag,
             partitions_owned: self.inputs.iter().map(|i| i.owned.iter().filter(|o| **o).count() as u64).sum(),
+            failing: false,
         }
     }
 

@@ -64,7 +64,7 @@ pub fn show(
         ShowTarget::Queries { extended: false } => json!({
             "@type": "queries",
             "statementText": text,
-            "queries": catalog.queries().map(|q| query_item(catalog, q)).collect::<Vec<_>>(),
+            "queries": catalog.queries().map(|q| query_item(engine, q)).collect::<Vec<_>>(),
             "warnings": [],
         }),
         ShowTarget::Topics { all: _, extended: false } => {
@@ -113,7 +113,7 @@ pub fn describe(engine: &Engine, name: &str, extended: bool, text: &str) -> Resu
     Ok(json!({
         "@type": "sourceDescription",
         "statementText": text,
-        "sourceDescription": source_description(catalog, source, extended, &engine.query_metrics()),
+        "sourceDescription": source_description(engine, source, extended, &engine.query_metrics()),
         "warnings": [],
     }))
 }
@@ -123,7 +123,7 @@ pub fn describe_all(engine: &Engine, kind: SourceKind, extended: bool, text: &st
     let catalog = engine.catalog();
     let metrics = engine.query_metrics();
     let descriptions: Vec<Value> =
-        sources(catalog, kind).map(|s| source_description(catalog, s, extended, &metrics)).collect();
+        sources(catalog, kind).map(|s| source_description(engine, s, extended, &metrics)).collect();
     json!({
         "@type": "source_descriptions",
         "statementText": text,
@@ -155,9 +155,11 @@ fn list_item(source: &DataSource) -> Value {
     })
 }
 
-/// An item of `SHOW QUERIES` (ksqlDB's RunningQuery). Every query Sluice
-/// knows of runs on this one server.
-fn query_item(catalog: &Catalog, query: &QueryInfo) -> Value {
+/// An item of `SHOW QUERIES` (ksqlDB's RunningQuery), as this server sees
+/// it: `ERROR` while the query waits to be tried again after failing.
+fn query_item(engine: &Engine, query: &QueryInfo) -> Value {
+    let catalog = engine.catalog();
+    let state = if engine.query_failure(&query.id).is_some() { "ERROR" } else { "RUNNING" };
     let sink = query.writes.as_deref().and_then(|name| catalog.source(name));
     // A CREATE .. AS SELECT is listed with its whole statement, as ksqlDB does.
     let created = sink.filter(|s| s.from_query && !query.id.starts_with("INSERTQUERY"));
@@ -166,9 +168,9 @@ fn query_item(catalog: &Catalog, query: &QueryInfo) -> Value {
         "sinks": query.writes.iter().collect::<Vec<_>>(),
         "sinkKafkaTopics": sink.map(|s| vec![s.topic.clone()]).unwrap_or_default(),
         "id": query.id,
-        "statusCount": { "RUNNING": 1 },
+        "statusCount": { state: 1 },
         "queryType": "PERSISTENT",
-        "state": "RUNNING",
+        "state": state,
     })
 }
 
@@ -205,13 +207,14 @@ fn statistics(
 }
 
 fn source_description(
-    catalog: &Catalog,
+    engine: &Engine,
     source: &DataSource,
     extended: bool,
     metrics: &[(String, QueryMetrics)],
 ) -> Value {
+    let catalog = engine.catalog();
     let queries = |wanted: &dyn Fn(&QueryInfo) -> bool| -> Vec<Value> {
-        catalog.queries().filter(|q| wanted(q)).map(|q| query_item(catalog, q)).collect()
+        catalog.queries().filter(|q| wanted(q)).map(|q| query_item(engine, q)).collect()
     };
     let fields: Vec<Value> = source
         .schema

@@ -3,6 +3,7 @@
 //! engine's queries until they have nothing left to read. Every
 //! [`CLEAN_INTERVAL`] it applies the topics' retention and compaction.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sluice_engine::Positions;
@@ -20,8 +21,9 @@ const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Runs passes until `stop` changes (or its sender is dropped).
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    // The last error reported, so that a query failing on every pass does
-    // not flood the output.
+    // The queries reported failing, so that each failure is said once, and
+    // so is the query's recovery.
+    let mut failing: BTreeMap<String, String> = BTreeMap::new();
     let mut last_error: Option<String> = None;
     let mut last_clean = Instant::now();
     let mut last_checkpoint = Instant::now();
@@ -38,14 +40,38 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             }
         }
         follow_commands(&state, &mut last_command_error).await;
-        match state.with_engine(|engine| engine.run_until_idle().map_err(|e| e.to_string())).await {
-            Ok(Ok(_)) => last_error = None,
-            Ok(Err(message)) | Err(crate::error::ApiError { message, .. }) => {
-                if last_error.as_deref() != Some(&message) {
-                    eprintln!("sluice server: a query failed: {message}");
-                    last_error = Some(message);
+        let ran = state
+            .with_engine(|engine| {
+                let ran = engine.run_until_idle().map_err(|e| e.to_string());
+                let now_failing: BTreeMap<String, String> =
+                    engine.query_failures().iter().map(|(id, f)| (id.clone(), f.message.clone())).collect();
+                (ran, now_failing)
+            })
+            .await;
+        match ran {
+            Ok((ran, now_failing)) => {
+                for (id, message) in &now_failing {
+                    if !failing.contains_key(id) {
+                        eprintln!(
+                            "sluice server: query {id} failed; it is tried again, less often each time: {message}"
+                        );
+                    }
                 }
+                for id in failing.keys().filter(|id| !now_failing.contains_key(*id)) {
+                    eprintln!("sluice server: query {id} is running again");
+                }
+                // An error that no query is failing with is said once.
+                match ran {
+                    Err(message) if now_failing.is_empty() && last_error.as_deref() != Some(&message) => {
+                        eprintln!("sluice server: running the queries failed: {message}");
+                        last_error = Some(message);
+                    }
+                    Err(_) => {}
+                    Ok(_) => last_error = None,
+                }
+                failing = now_failing;
             }
+            Err(error) => eprintln!("sluice server: running the queries failed: {}", error.message),
         }
         state.pass_done();
         if last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {

@@ -110,6 +110,66 @@ async fn statements_inserts_and_queries_run_over_kafka_topics() {
 /// The command topic of the default service id.
 const COMMAND_TOPIC: &str = "_confluent-ksql-default__command_topic";
 
+/// The values of a topic's partition 0, waiting until there are `count`.
+async fn values(kafka: &KafkaLog, topic: &str, count: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let values: Vec<String> = kafka
+            .read(topic, 0, 0, 100)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| String::from_utf8_lossy(r.record.value.as_deref().unwrap_or_default()).into())
+            .collect();
+        if values.len() >= count || Instant::now() > deadline {
+            return values;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The broker goes away for a while and comes back: the persistent query
+/// goes on where it was, nothing lost or written twice, and is RUNNING.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_go_on_after_the_broker_was_away() {
+    let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).expect("mock cluster");
+    cluster.create_topic("clicks", 1, 1).expect("mock topic");
+    cluster.create_topic("LONG_CLICKS", 1, 1).expect("mock topic");
+    cluster.create_topic(COMMAND_TOPIC, 1, 1).expect("mock topic");
+    let bootstrap = cluster.bootstrap_servers();
+    let (server, base, http) = start_over(&bootstrap).await;
+    let (status, answer) = post(
+        &http,
+        &format!("{base}/ksql"),
+        json!({ "ksql": "CREATE STREAM clicks (id INT KEY, ms INT) WITH (kafka_topic='clicks', value_format='JSON'); \
+                         CREATE STREAM long_clicks AS SELECT * FROM clicks WHERE ms > 100;" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let insert = |rows: &'static str| {
+        let http = http.clone();
+        let url = format!("{base}/inserts-stream");
+        async move {
+            let acks = http.post(url).body(rows).send().await.expect("insert");
+            assert_eq!(acks.text().await.expect("acks").matches("\"ok\"").count(), 2);
+        }
+    };
+    insert("{\"target\":\"clicks\"}\n{\"id\":1,\"ms\":500}\n{\"id\":2,\"ms\":50}\n").await;
+    let kafka = KafkaLog::connect(&bootstrap, &[]).expect("connect");
+    assert_eq!(values(&kafka, "LONG_CLICKS", 1).await.len(), 1);
+
+    cluster.broker_down(1).expect("the broker goes down");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    cluster.broker_up(1).expect("the broker comes back");
+
+    insert("{\"target\":\"clicks\"}\n{\"id\":3,\"ms\":700}\n{\"id\":4,\"ms\":900}\n").await;
+    let long = values(&kafka, "LONG_CLICKS", 3).await;
+    assert_eq!(long, [r#"{"MS":500}"#, r#"{"MS":700}"#, r#"{"MS":900}"#]);
+    let (status, answer) = post(&http, &format!("{base}/ksql"), json!({ "ksql": "SHOW QUERIES;" })).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("\"state\":\"RUNNING\""), "{answer}");
+    server.stop().await.expect("stops");
+}
+
 /// Against a real broker: the statements create their topics (the mock
 /// cluster cannot), and DROP .. DELETE TOPIC deletes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,13 +29,14 @@
 //! last commit (its state rebuilt, its offsets those committed).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
 use sluice_log::{GroupMember, Log, LogError, TopicPartition, Transaction};
 use sluice_planner::QueryPlan;
 use sluice_runtime::RunningQuery;
 
-use super::{Engine, EngineConfig};
-use crate::error::Result;
+use super::{Engine, EngineConfig, QueryFailure};
+use crate::error::{EngineError, Result};
 
 /// A persistent query's place in its group.
 pub(super) struct SharedQuery {
@@ -101,51 +102,73 @@ impl SharedQuery {
     }
 }
 
-impl Engine {
-    /// Asks each shared query's group which partitions are this server's
-    /// now, and takes over the partitions it gained.
-    pub(super) fn share_partitions(&mut self) -> Result<()> {
-        for query in &mut self.queries {
-            let Some(shared) = self.shared.get_mut(query.id()) else { continue };
-            let assigned = shared.member.assignment()?;
-            let partitions = query.partitions();
-            let owned: BTreeSet<TopicPartition> = if shared.split {
-                partitions.into_iter().filter(|p| assigned.contains(p)).collect()
-            } else if partitions.first().is_some_and(|p| assigned.contains(p)) {
-                partitions.into_iter().collect()
-            } else {
-                BTreeSet::new()
-            };
-            if owned == query.owned_partitions().into_iter().collect() {
-                continue;
-            }
-            query.set_owned(&|topic, partition| owned.contains(&(topic.to_string(), partition)));
-            if !owned.is_empty() {
-                // Everything before the committed offset was processed by
-                // the partition's last owner, and everything before this
-                // server's own offset by this server.
-                let committed = shared.member.committed(&owned)?;
-                let next: BTreeMap<TopicPartition, u64> = owned
-                    .iter()
-                    .map(|tp| {
-                        let mine = query.offset(&tp.0, tp.1).unwrap_or(0);
-                        (tp.clone(), committed.get(tp).copied().unwrap_or(0).max(mine))
-                    })
-                    .collect();
-                if !query.resumable() && owned != shared.state_of {
-                    let until = |topic: &str, partition: u32| {
-                        next.get(&(topic.to_string(), partition)).copied().unwrap_or(0)
-                    };
-                    query.rebuild(self.log.as_ref(), &until)?;
-                    shared.state_of = owned.clone();
-                } else {
-                    for ((topic, partition), offset) in &next {
-                        query.set_offset(topic, *partition, *offset);
-                    }
-                }
+impl SharedQuery {
+    /// Asks the group which partitions are this server's now, and takes
+    /// over the partitions it gained.
+    fn take_partitions(&mut self, query: &mut RunningQuery, log: &dyn Log) -> Result<()> {
+        let assigned = self.member.assignment()?;
+        let partitions = query.partitions();
+        let owned: BTreeSet<TopicPartition> = if self.split {
+            partitions.into_iter().filter(|p| assigned.contains(p)).collect()
+        } else if partitions.first().is_some_and(|p| assigned.contains(p)) {
+            partitions.into_iter().collect()
+        } else {
+            BTreeSet::new()
+        };
+        if owned == query.owned_partitions().into_iter().collect() {
+            return Ok(());
+        }
+        query.set_owned(&|topic, partition| owned.contains(&(topic.to_string(), partition)));
+        if owned.is_empty() {
+            return Ok(());
+        }
+        // Everything before the committed offset was processed by the
+        // partition's last owner, and everything before this server's own
+        // offset by this server.
+        let committed = self.member.committed(&owned)?;
+        let next: BTreeMap<TopicPartition, u64> = owned
+            .iter()
+            .map(|tp| {
+                let mine = query.offset(&tp.0, tp.1).unwrap_or(0);
+                (tp.clone(), committed.get(tp).copied().unwrap_or(0).max(mine))
+            })
+            .collect();
+        if !query.resumable() && owned != self.state_of {
+            let until =
+                |topic: &str, partition: u32| next.get(&(topic.to_string(), partition)).copied().unwrap_or(0);
+            query.rebuild(log, &until)?;
+            self.state_of = owned;
+        } else {
+            for ((topic, partition), offset) in &next {
+                query.set_offset(topic, *partition, *offset);
             }
         }
         Ok(())
+    }
+}
+
+impl Engine {
+    /// Asks each shared query's group which partitions are this server's
+    /// now, and takes over the partitions it gained. A query whose group
+    /// does not answer (the broker is away) owns nothing until it does,
+    /// and fails as a query does (see retry.rs). Returns the first such
+    /// failure.
+    pub(super) fn share_partitions(&mut self) -> Option<EngineError> {
+        let mut first_failure = None;
+        for query in &mut self.queries {
+            let Some(shared) = self.shared.get_mut(query.id()) else { continue };
+            let now = Instant::now();
+            if self.failing.get(query.id()).is_some_and(|f| f.waiting(now)) {
+                continue;
+            }
+            if let Err(error) = shared.take_partitions(query, self.log.as_ref()) {
+                query.set_owned(&|_, _| false);
+                let failure = QueryFailure::after(self.failing.get(query.id()), error.to_string(), now);
+                self.failing.insert(query.id().to_string(), failure);
+                first_failure.get_or_insert(error);
+            }
+        }
+        first_failure
     }
 
     /// Commits, to each shared query's group, how far it has read the

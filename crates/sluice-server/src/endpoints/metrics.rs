@@ -38,6 +38,12 @@ const METRICS: &[Metric] = &[
         "Input partitions this server reads (servers of one service share them).",
         |m| m.partitions_owned,
     ),
+    (
+        "sluice_query_failing",
+        "gauge",
+        "1 while the query waits to be tried again after failing (the server's output says why).",
+        |m| u64::from(m.failing),
+    ),
 ];
 
 pub async fn handle(State(state): State<AppState>) -> Response {
