@@ -132,6 +132,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
 /// How well a member's name matches a column or struct field called `name`:
 /// exactly (2), once upper-cased (1: ksqlDB upper-cases unquoted names), or
 /// not at all (0).
+#[inline]
 fn name_match(key: &str, name: &str) -> u8 {
     if key.is_ascii() {
         // An ASCII name upper-cases byte by byte, and both comparisons are
@@ -177,6 +178,8 @@ struct ColumnMembers<'f, 's, 'a> {
     fields: &'f Fields,
     /// Per column, the best match so far: its rank and value.
     slots: &'s mut [Option<(u8, Member<'a>)>],
+    /// See [`one_column_per_member`].
+    one_column: bool,
 }
 
 impl<'de: 'a, 'a> serde::de::DeserializeSeed<'de> for ColumnMembers<'_, '_, 'a> {
@@ -195,36 +198,84 @@ impl<'de: 'a, 'a> Visitor<'de> for ColumnMembers<'_, '_, 'a> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut next = 0;
         while let Some((key, raw)) = map.next_entry::<Str<'a>, &'a RawValue>()? {
-            offer(self.fields, self.slots, &key.0, || Member::Raw(raw));
+            next = offer(self.fields, self.slots, self.one_column, next, &key.0, Member::Raw(raw));
         }
         Ok(())
     }
 }
 
-/// A member's value as a column takes it.
+/// A member's value as a column takes it. Plain borrowed data, so that the
+/// slots of a record cost no drop.
+#[derive(Clone, Copy)]
 enum Member<'a> {
     /// Any value, still raw text (serde_json's parse).
     Raw(&'a RawValue),
-    /// A number, a string without escapes, a boolean or null (the scan of a
-    /// flat object).
-    Scalar(Json<'a>),
+    /// A value the scan of a flat object read.
+    Scalar(Scalar<'a>),
 }
 
-/// Offers the member `key` to every column it matches, keeping for each the
-/// best match (the last of equally good ones, as [`lookup`] picks).
+/// A number, a string without escapes, a boolean or null, as the scan of a
+/// flat object reads them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Number(&'a str),
+    Text(&'a str),
+}
+
+impl<'a> Scalar<'a> {
+    fn json(self) -> Json<'a> {
+        match self {
+            Scalar::Null => Json::Null,
+            Scalar::Bool(b) => Json::Bool(b),
+            Scalar::Number(n) => Json::Number(n),
+            Scalar::Text(t) => Json::String(Cow::Borrowed(t)),
+        }
+    }
+}
+
+/// Whether a member's name can match one column at most: no column is
+/// called what another one's name is upper-cased (a member matches a
+/// column of its own name, or of its upper-cased name, see [`name_match`]).
+/// Then a member's search for its column stops at the first match.
+pub(crate) fn one_column_per_member(fields: &Fields) -> bool {
+    let upper: Vec<String> = fields.iter().map(|f| f.name().to_uppercase()).collect();
+    fields.iter().enumerate().all(|(i, f)| upper.iter().enumerate().all(|(j, u)| i == j || f.name() != u))
+}
+
+/// Offers the member `key` to the columns it matches, keeping for each the
+/// best match (the last of equally good ones, as [`lookup`] picks). The
+/// search starts at column `from`; when a member matches one column at most
+/// (`one_column`) it stops at the first match. Returns the column after
+/// the one matched (or `from`): members usually come in column order, so
+/// the next member's column is found at the first try.
 fn offer<'a>(
     fields: &Fields,
     slots: &mut [Option<(u8, Member<'a>)>],
+    one_column: bool,
+    from: usize,
     key: &str,
-    value: impl Fn() -> Member<'a>,
-) {
-    for (slot, field) in slots.iter_mut().zip(fields.iter()) {
-        let rank = name_match(key, field.name());
-        if rank > 0 && slot.as_ref().is_none_or(|(best, _)| rank >= *best) {
-            *slot = Some((rank, value()));
+    value: Member<'a>,
+) -> usize {
+    let columns = slots.len().min(fields.len());
+    let from = if from < columns { from } else { 0 };
+    let mut at = from;
+    for _ in 0..columns {
+        let rank = name_match(key, fields[at].name());
+        if rank > 0 {
+            if slots[at].as_ref().is_none_or(|(best, _)| rank >= *best) {
+                slots[at] = Some((rank, value));
+            }
+            if one_column {
+                return at + 1;
+            }
         }
+        at = if at + 1 == columns { 0 } else { at + 1 };
     }
+    from
 }
 
 /// Columns of a top-level object whose members are matched on the stack;
@@ -233,8 +284,13 @@ const STACK_COLUMNS: usize = 16;
 
 /// Decodes a payload holding a JSON object (after any blanks) into one entry per
 /// column; `text` is the whole payload.
-fn decode_object(fields: &Fields, builders: &mut [Builder], text: &str) -> Result<(), FormatError> {
-    let mut on_stack: [Option<(u8, Member)>; STACK_COLUMNS] = std::array::from_fn(|_| None);
+fn decode_object(
+    fields: &Fields,
+    one_column: bool,
+    builders: &mut [Builder],
+    text: &str,
+) -> Result<(), FormatError> {
+    let mut on_stack: [Option<(u8, Member)>; STACK_COLUMNS] = [None; STACK_COLUMNS];
     let mut on_heap = Vec::new();
     let slots: &mut [Option<(u8, Member)>] = if fields.len() <= STACK_COLUMNS {
         &mut on_stack[..fields.len()]
@@ -242,15 +298,17 @@ fn decode_object(fields: &Fields, builders: &mut [Builder], text: &str) -> Resul
         on_heap.resize_with(fields.len(), || None);
         &mut on_heap
     };
-    let scanned =
-        scan_flat_object(text, |key, value| offer(fields, slots, key, || Member::Scalar(value.clone())));
+    let mut next = 0;
+    let scanned = scan_flat_object(text, |key, value| {
+        next = offer(fields, slots, one_column, next, key, Member::Scalar(value));
+    });
     if scanned.is_none() {
         // Not a flat object of plain scalars (or not valid JSON): serde_json
         // reads it, and reports what is wrong with it.
         slots.iter_mut().for_each(|slot| *slot = None);
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let parsed = serde::de::DeserializeSeed::deserialize(
-            ColumnMembers { fields, slots: &mut *slots },
+            ColumnMembers { fields, slots: &mut *slots, one_column },
             &mut deserializer,
         )
         .and_then(|()| deserializer.end());
@@ -265,7 +323,7 @@ fn decode_object(fields: &Fields, builders: &mut [Builder], text: &str) -> Resul
             Some((_, member)) if outcome.is_ok() => {
                 let put = match member {
                     Member::Raw(raw) => put_raw(b, raw),
-                    Member::Scalar(json) => put(b, json),
+                    Member::Scalar(scalar) => put_scalar(b, *scalar),
                 };
                 outcome = put.map_err(|f| f.in_column(field.name()));
             }
@@ -282,7 +340,7 @@ fn decode_object(fields: &Fields, builders: &mut [Builder], text: &str) -> Resul
 /// with serde_json, which gives the values, or the error, in full. This is
 /// the shape of most records, and reading it directly costs about half of
 /// serde_json's pass that keeps every value's raw text.
-fn scan_flat_object<'a>(text: &'a str, mut member: impl FnMut(&'a str, &Json<'a>)) -> Option<()> {
+fn scan_flat_object<'a>(text: &'a str, mut member: impl FnMut(&'a str, Scalar<'a>)) -> Option<()> {
     let bytes = text.as_bytes();
     let blank = |i: &mut usize| {
         while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
@@ -323,27 +381,27 @@ fn scan_flat_object<'a>(text: &'a str, mut member: impl FnMut(&'a str, &Json<'a>
             i += 1;
             blank(&mut i);
             let value = match bytes.get(i)? {
-                b'"' => Json::String(Cow::Borrowed(string(&mut i)?)),
+                b'"' => Scalar::Text(string(&mut i)?),
                 b'-' | b'0'..=b'9' => {
                     let length = number_length(&bytes[i..])?;
                     i += length;
-                    Json::Number(&text[i - length..i])
+                    Scalar::Number(&text[i - length..i])
                 }
                 _ => {
-                    let (json, word): (Json, &[u8]) = match bytes[i] {
-                        b't' => (Json::Bool(true), b"true"),
-                        b'f' => (Json::Bool(false), b"false"),
-                        b'n' => (Json::Null, b"null"),
+                    let (scalar, word): (Scalar, &[u8]) = match bytes[i] {
+                        b't' => (Scalar::Bool(true), b"true"),
+                        b'f' => (Scalar::Bool(false), b"false"),
+                        b'n' => (Scalar::Null, b"null"),
                         _ => return None,
                     };
                     if !bytes[i..].starts_with(word) {
                         return None;
                     }
                     i += word.len();
-                    json
+                    scalar
                 }
             };
-            member(key, &value);
+            member(key, value);
             blank(&mut i);
             match bytes.get(i)? {
                 b',' => {
@@ -400,16 +458,19 @@ fn number_length(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Decodes one payload into one entry per column.
+/// `one_column`: [`one_column_per_member`] of `fields`, worked out once per
+/// decoder.
 pub(crate) fn decode_row(
     fields: &Fields,
     unwrapped: bool,
+    one_column: bool,
     builders: &mut [Builder],
     payload: Option<&[u8]>,
 ) -> Result<(), FormatError> {
     // The usual case, an object of columns, is read without building a tree.
     if let (false, Some(Ok(text))) = (unwrapped, payload.map(payload_text)) {
         if text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
-            return decode_object(fields, builders, text);
+            return decode_object(fields, one_column, builders, text);
         }
     }
     let json = match payload.map(parse_payload).transpose() {
@@ -455,6 +516,41 @@ fn put_raw(b: &mut Builder, raw: &RawValue) -> Result<(), Fail> {
             Err(Fail::new(format!("invalid JSON: {e}")))
         }
     }
+}
+
+/// Appends a scanned scalar as [`put`] does. A plain integer into a BIGINT
+/// or INTEGER column, the most common value of all, is read directly.
+fn put_scalar(b: &mut Builder, scalar: Scalar) -> Result<(), Fail> {
+    match (&mut *b, scalar) {
+        (Builder::BigInt(i), Scalar::Number(n)) => match plain_integer(n) {
+            Some(v) => i.append_value(v),
+            None => return put(b, &scalar.json()),
+        },
+        (Builder::Int(i), Scalar::Number(n)) => match plain_integer(n).and_then(|v| i32::try_from(v).ok()) {
+            Some(v) => i.append_value(v),
+            None => return put(b, &scalar.json()),
+        },
+        _ => return put(b, &scalar.json()),
+    }
+    Ok(())
+}
+
+/// A JSON number that is an optional '-' and at most 18 digits (it cannot
+/// overflow an i64), as an i64; None for anything else, which the general
+/// path reads.
+fn plain_integer(n: &str) -> Option<i64> {
+    let digits = n.strip_prefix('-').unwrap_or(n).as_bytes();
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i64::from(d - b'0');
+    }
+    Some(if digits.len() < n.len() { -value } else { value })
 }
 
 /// The integral part of the JSON number `n` (Jackson truncates), if it fits a `T`.

@@ -370,3 +370,52 @@ fn flat_objects_decode_as_through_serde_json() {
     assert!(matches!(&got[2], Err(e) if e.contains("invalid JSON")), "{:?}", got[2]);
     assert!(matches!(&got[3], Err(e) if e.contains("ID")), "{:?}", got[3]);
 }
+
+/// A member's column is searched from the column after the previous
+/// member's, and the search stops at its first match unless two columns
+/// differ only in case (then a member may match both).
+#[test]
+fn members_find_their_columns_in_any_order_and_case() {
+    use super::one_column_per_member;
+    let plain = fields(&[("A", DataType::Int64), ("B", DataType::Int64), ("C", DataType::Int64)]);
+    assert!(one_column_per_member(&plain));
+    let got = reencode(
+        &plain,
+        false,
+        &[Some(r#"{"c":3,"b":2,"a":1}"#), Some(r#"{"b":2,"B":5,"x":0,"a":1}"#), Some(r#"{"a":[1],"C":3}"#)],
+    );
+    assert_eq!(got[0], Ok(Some(r#"{"A":1,"B":2,"C":3}"#.to_string())));
+    assert_eq!(got[1], Ok(Some(r#"{"A":1,"B":5,"C":null}"#.to_string())));
+    assert!(matches!(&got[2], Err(e) if e.contains('A')), "{:?}", got[2]);
+
+    // `id` (quoted) and `ID`: the member "id" is both columns' (exactly the
+    // first's, upper-cased the second's), unless an exact "ID" follows.
+    let both = fields(&[("id", DataType::Int64), ("ID", DataType::Int64)]);
+    assert!(!one_column_per_member(&both));
+    let got = reencode(&both, false, &[Some(r#"{"id":1}"#), Some(r#"{"ID":2,"id":1}"#)]);
+    assert_eq!(got[0], Ok(Some(r#"{"id":1,"ID":1}"#.to_string())));
+    assert_eq!(got[1], Ok(Some(r#"{"id":1,"ID":2}"#.to_string())));
+}
+
+/// Plain integers take a direct path into BIGINT and INTEGER columns; every
+/// other number goes the general way, with the same results.
+#[test]
+fn integers_read_directly_or_generally_alike() {
+    let f = fields(&[("B", DataType::Int64), ("I", DataType::Int32)]);
+    let got = reencode(
+        &f,
+        false,
+        &[
+            Some(r#"{"b":-123456789012345678,"i":-2147483648}"#),
+            Some(r#"{"b":1234567890123456789,"i":2147483647}"#),
+            Some(r#"{"b":1.9e2,"i":-0}"#),
+            Some(r#"{"b":0,"i":2147483648}"#),
+            Some(r#"{"b":12345678901234567890,"i":1}"#),
+        ],
+    );
+    assert_eq!(got[0], Ok(Some(r#"{"B":-123456789012345678,"I":-2147483648}"#.to_string())));
+    assert_eq!(got[1], Ok(Some(r#"{"B":1234567890123456789,"I":2147483647}"#.to_string())));
+    assert_eq!(got[2], Ok(Some(r#"{"B":190,"I":0}"#.to_string())));
+    assert!(matches!(&got[3], Err(e) if e.contains("out of range for an INTEGER")), "{:?}", got[3]);
+    assert!(matches!(&got[4], Err(e) if e.contains("out of range for a BIGINT")), "{:?}", got[4]);
+}

@@ -58,6 +58,8 @@ pub struct Decoder {
     schemas: Option<SchemaReader>,
     /// PROTOBUF: the message types of the payloads.
     messages: Option<MessageSource>,
+    /// JSON: a member's name matches one column at most.
+    one_column_per_member: bool,
 }
 
 impl Decoder {
@@ -91,7 +93,8 @@ impl Decoder {
             }
             _ => None,
         };
-        Ok(Decoder { format: *format, fields, unwrapped, schemas, messages })
+        let one_column_per_member = json::one_column_per_member(&fields);
+        Ok(Decoder { format: *format, fields, unwrapped, schemas, messages, one_column_per_member })
     }
 
     /// Decodes a batch of payloads (`None` is a null payload, which decodes to a row of
@@ -106,9 +109,13 @@ impl Decoder {
             let builders = &mut batch.builders;
             let outcome = match self.format {
                 // The JSON reader skips the schema registry's prefix.
-                Format::Json | Format::JsonSr => {
-                    json::decode_row(&self.fields, self.unwrapped, builders, *payload)
-                }
+                Format::Json | Format::JsonSr => json::decode_row(
+                    &self.fields,
+                    self.unwrapped,
+                    self.one_column_per_member,
+                    builders,
+                    *payload,
+                ),
                 Format::Delimited { delimiter } => {
                     delimited::decode_row(&self.fields, delimiter, builders, *payload)
                 }
