@@ -178,8 +178,7 @@ struct ColumnMembers<'f, 's, 'a> {
     fields: &'f Fields,
     /// Per column, the best match so far: its rank and value.
     slots: &'s mut [Option<(u8, Member<'a>)>],
-    /// See [`one_column_per_member`].
-    one_column: bool,
+    columns: &'s mut MemberColumns,
 }
 
 impl<'de: 'a, 'a> serde::de::DeserializeSeed<'de> for ColumnMembers<'_, '_, 'a> {
@@ -198,9 +197,10 @@ impl<'de: 'a, 'a> Visitor<'de> for ColumnMembers<'_, '_, 'a> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut next = 0;
+        let mut position = 0;
         while let Some((key, raw)) = map.next_entry::<Str<'a>, &'a RawValue>()? {
-            next = offer(self.fields, self.slots, self.one_column, next, &key.0, Member::Raw(raw));
+            self.columns.offer(self.fields, self.slots, position, &key.0, Member::Raw(raw));
+            position += 1;
         }
         Ok(())
     }
@@ -240,42 +240,72 @@ impl<'a> Scalar<'a> {
 /// Whether a member's name can match one column at most: no column is
 /// called what another one's name is upper-cased (a member matches a
 /// column of its own name, or of its upper-cased name, see [`name_match`]).
-/// Then a member's search for its column stops at the first match.
 pub(crate) fn one_column_per_member(fields: &Fields) -> bool {
     let upper: Vec<String> = fields.iter().map(|f| f.name().to_uppercase()).collect();
     fields.iter().enumerate().all(|(i, f)| upper.iter().enumerate().all(|(j, u)| i == j || f.name() != u))
 }
 
-/// Offers the member `key` to the columns it matches, keeping for each the
-/// best match (the last of equally good ones, as [`lookup`] picks). The
-/// search starts at column `from`; when a member matches one column at most
-/// (`one_column`) it stops at the first match. Returns the column after
-/// the one matched (or `from`): members usually come in column order, so
-/// the next member's column is found at the first try.
-fn offer<'a>(
-    fields: &Fields,
-    slots: &mut [Option<(u8, Member<'a>)>],
+/// Which column each member of an object goes to, remembered by the
+/// member's place in the object: the records of a topic mostly have the
+/// same members in the same order, so a member is matched against its
+/// columns once per batch rather than once per record. Only when a member
+/// can match one column at most ([`one_column_per_member`]); otherwise every
+/// member is matched against every column.
+pub(crate) struct MemberColumns {
     one_column: bool,
-    from: usize,
-    key: &str,
-    value: Member<'a>,
-) -> usize {
-    let columns = slots.len().min(fields.len());
-    let from = if from < columns { from } else { 0 };
-    let mut at = from;
-    for _ in 0..columns {
-        let rank = name_match(key, fields[at].name());
-        if rank > 0 {
+    /// By place in the object: the member's name, and its column and rank.
+    seen: Vec<(String, Option<(usize, u8)>)>,
+}
+
+impl MemberColumns {
+    pub(crate) fn new(one_column: bool) -> Self {
+        MemberColumns { one_column, seen: Vec::new() }
+    }
+
+    /// Offers the member `key`, at `position` in its object, to the
+    /// columns it matches, keeping for each the best match (the last of
+    /// equally good ones, as [`lookup`] picks).
+    fn offer<'a>(
+        &mut self,
+        fields: &Fields,
+        slots: &mut [Option<(u8, Member<'a>)>],
+        position: usize,
+        key: &str,
+        value: Member<'a>,
+    ) {
+        let columns = slots.len().min(fields.len());
+        let mut keep = |at: usize, rank: u8| {
             if slots[at].as_ref().is_none_or(|(best, _)| rank >= *best) {
                 slots[at] = Some((rank, value));
             }
-            if one_column {
-                return at + 1;
+        };
+        if !self.one_column {
+            for at in 0..columns {
+                let rank = name_match(key, fields[at].name());
+                if rank > 0 {
+                    keep(at, rank);
+                }
             }
+            return;
         }
-        at = if at + 1 == columns { 0 } else { at + 1 };
+        let column = match self.seen.get(position) {
+            Some((name, column)) if name == key => *column,
+            _ => {
+                let column = (0..columns).find_map(|at| {
+                    let rank = name_match(key, fields[at].name());
+                    (rank > 0).then_some((at, rank))
+                });
+                if position >= self.seen.len() {
+                    self.seen.resize_with(position + 1, || (String::new(), None));
+                }
+                self.seen[position] = (key.to_string(), column);
+                column
+            }
+        };
+        if let Some((at, rank)) = column {
+            keep(at, rank);
+        }
     }
-    from
 }
 
 /// Columns of a top-level object whose members are matched on the stack;
@@ -286,7 +316,7 @@ const STACK_COLUMNS: usize = 16;
 /// column; `text` is the whole payload.
 fn decode_object(
     fields: &Fields,
-    one_column: bool,
+    columns: &mut MemberColumns,
     builders: &mut [Builder],
     text: &str,
 ) -> Result<(), FormatError> {
@@ -298,9 +328,10 @@ fn decode_object(
         on_heap.resize_with(fields.len(), || None);
         &mut on_heap
     };
-    let mut next = 0;
+    let mut position = 0;
     let scanned = scan_flat_object(text, |key, value| {
-        next = offer(fields, slots, one_column, next, key, Member::Scalar(value));
+        columns.offer(fields, slots, position, key, Member::Scalar(value));
+        position += 1;
     });
     if scanned.is_none() {
         // Not a flat object of plain scalars (or not valid JSON): serde_json
@@ -308,7 +339,7 @@ fn decode_object(
         slots.iter_mut().for_each(|slot| *slot = None);
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let parsed = serde::de::DeserializeSeed::deserialize(
-            ColumnMembers { fields, slots: &mut *slots, one_column },
+            ColumnMembers { fields, slots: &mut *slots, columns },
             &mut deserializer,
         )
         .and_then(|()| deserializer.end());
@@ -458,19 +489,19 @@ fn number_length(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Decodes one payload into one entry per column.
-/// `one_column`: [`one_column_per_member`] of `fields`, worked out once per
-/// decoder.
+/// `columns`: what earlier records of the batch said about the members'
+/// columns.
 pub(crate) fn decode_row(
     fields: &Fields,
     unwrapped: bool,
-    one_column: bool,
+    columns: &mut MemberColumns,
     builders: &mut [Builder],
     payload: Option<&[u8]>,
 ) -> Result<(), FormatError> {
     // The usual case, an object of columns, is read without building a tree.
     if let (false, Some(Ok(text))) = (unwrapped, payload.map(payload_text)) {
         if text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
-            return decode_object(fields, one_column, builders, text);
+            return decode_object(fields, columns, builders, text);
         }
     }
     let json = match payload.map(parse_payload).transpose() {

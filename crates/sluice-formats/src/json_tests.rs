@@ -371,9 +371,10 @@ fn flat_objects_decode_as_through_serde_json() {
     assert!(matches!(&got[3], Err(e) if e.contains("ID")), "{:?}", got[3]);
 }
 
-/// A member's column is searched from the column after the previous
-/// member's, and the search stops at its first match unless two columns
-/// differ only in case (then a member may match both).
+/// A member's column is remembered by its place for the rest of the batch
+/// (the records here put other members there), and only one column is
+/// taken unless two columns differ only in case (then a member may match
+/// both).
 #[test]
 fn members_find_their_columns_in_any_order_and_case() {
     use super::one_column_per_member;

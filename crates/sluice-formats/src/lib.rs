@@ -105,17 +105,14 @@ impl Decoder {
             Ok(batch) => batch,
             Err(e) => return Batch::fail_all(payloads.len(), e),
         };
+        let mut member_columns = json::MemberColumns::new(self.one_column_per_member);
         for (index, payload) in payloads.iter().enumerate() {
             let builders = &mut batch.builders;
             let outcome = match self.format {
                 // The JSON reader skips the schema registry's prefix.
-                Format::Json | Format::JsonSr => json::decode_row(
-                    &self.fields,
-                    self.unwrapped,
-                    self.one_column_per_member,
-                    builders,
-                    *payload,
-                ),
+                Format::Json | Format::JsonSr => {
+                    json::decode_row(&self.fields, self.unwrapped, &mut member_columns, builders, *payload)
+                }
                 Format::Delimited { delimiter } => {
                     delimited::decode_row(&self.fields, delimiter, builders, *payload)
                 }
