@@ -300,3 +300,26 @@ fn a_query_whose_appends_fail_is_retried_later_from_its_last_commit_while_the_ot
     assert!(engine.query_failure(&big).is_none());
     assert_eq!(sink(&log, "COUNTS").len(), 2, "nothing written twice");
 }
+
+#[test]
+fn exactly_once_a_partition_lost_takes_its_uncommitted_output_with_it() {
+    let group = Arc::new(Mutex::new(Group::default()));
+    let (log, mut engine) = engine(&group, Guarantee::ExactlyOnce);
+    group.lock().unwrap().assigned = [partition(0), partition(1)].into();
+    let one = produce(&log, 1, 1);
+    let other = produce(&log, 0, 2);
+    engine.run_until_idle().expect("runs");
+
+    // The group takes a partition away before the commit: the output of
+    // both was in the transaction, and the lost partition's must not be
+    // committed without its offset (its next owner writes it).
+    group.lock().unwrap().assigned = [partition(one)].into();
+    engine.run_until_idle().expect("runs");
+    engine.commit_shared_offsets().expect("commits");
+    let big: Vec<String> = sink(&log, "BIG").into_iter().map(|(_, v)| v).collect();
+    assert_eq!(big, [r#"{"V":1}"#.to_string()], "only the kept partition's output");
+    let committed = group.lock().unwrap().committed.clone();
+    assert_eq!(committed.get(&partition(one)), Some(&1));
+    assert_eq!(committed.get(&partition(other)), None);
+    assert_eq!(sink(&log, "COUNTS"), [(1, r#"{"C":1}"#.to_string())]);
+}

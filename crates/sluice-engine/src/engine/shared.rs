@@ -118,18 +118,27 @@ impl SharedQuery {
         if owned == query.owned_partitions().into_iter().collect() {
             return Ok(());
         }
+        let transactional = self.member.transaction().is_some();
+        if transactional {
+            // The open transaction holds output of the partitions owned so
+            // far: committed with the offsets of another set it would be
+            // written twice (a partition lost) or its offsets taken from
+            // the wrong place. Everything goes back to the last commit.
+            self.roll_back(query)?;
+        }
         query.set_owned(&|topic, partition| owned.contains(&(topic.to_string(), partition)));
         if owned.is_empty() {
             return Ok(());
         }
         // Everything before the committed offset was processed by the
-        // partition's last owner, and everything before this server's own
-        // offset by this server.
+        // partition's last owner, and (at least once) everything before this
+        // server's own offset by this server. Exactly once, only what was
+        // committed counts.
         let committed = self.member.committed(&owned)?;
         let next: BTreeMap<TopicPartition, u64> = owned
             .iter()
             .map(|tp| {
-                let mine = query.offset(&tp.0, tp.1).unwrap_or(0);
+                let mine = if transactional { 0 } else { query.offset(&tp.0, tp.1).unwrap_or(0) };
                 (tp.clone(), committed.get(tp).copied().unwrap_or(0).max(mine))
             })
             .collect();
