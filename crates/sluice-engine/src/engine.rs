@@ -310,6 +310,9 @@ impl Engine {
                     Ok(records) => {
                         read += records;
                         self.failing.remove(query.id());
+                        if let Some(shared) = shared.filter(|_| records > 0) {
+                            shared.processed(query);
+                        }
                         continue;
                     }
                     Err(error) => error.into(),

@@ -45,6 +45,14 @@ pub trait GroupMember: Send {
     /// and the error is [`crate::LogError::Aborted`].
     fn commit(&self, offsets: &BTreeMap<TopicPartition, u64>) -> Result<()>;
 
+    /// How far the member's query has processed the partitions it owns,
+    /// after each poll, its output durable (the Kafka log's appends are
+    /// acknowledged before they return). At least once, the member commits
+    /// these when the group takes partitions away between two commits; an
+    /// exactly-once member ignores them (its offsets go with its
+    /// transaction).
+    fn processed(&self, _offsets: &BTreeMap<TopicPartition, u64>) {}
+
     /// Where the member's query appends its output, for a member that
     /// processes exactly once; None when the query appends to the log.
     fn transaction(&self) -> Option<&dyn Transaction> {

@@ -5,12 +5,20 @@
 //! the committed offsets. The records themselves are read through the
 //! log's partition readers, at the offsets the engine keeps, so the
 //! member's own fetching is paused as soon as partitions are assigned.
+//!
+//! When the group takes partitions away (a server joined or left), the
+//! member commits how far its query processed them before letting them go,
+//! as Kafka Streams does, so that their next owner does not process again
+//! what was processed since the last regular commit.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerGroupMetadata};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, ConsumerGroupMetadata, Rebalance,
+};
+use rdkafka::{ClientConfig, ClientContext, Offset, TopicPartitionList};
 
 use crate::group::{GroupMember, TopicPartition};
 use crate::kafka_writer::kafka_error;
@@ -25,9 +33,49 @@ const COMMITTED_TIMEOUT: Duration = Duration::from_secs(10);
 const SESSION_TIMEOUT_MS: &str = "10000";
 
 pub(crate) struct KafkaGroupMember {
-    consumer: BaseConsumer,
+    consumer: BaseConsumer<CommitOnRevoke>,
     /// The partitions assigned at the last look, all paused.
     paused: BTreeSet<TopicPartition>,
+}
+
+/// The consumer's context: how far the query processed each partition (see
+/// [`GroupMember::processed`]), committed when the group revokes it.
+#[derive(Default)]
+struct CommitOnRevoke {
+    processed: Mutex<BTreeMap<TopicPartition, u64>>,
+}
+
+impl CommitOnRevoke {
+    fn processed(&self) -> MutexGuard<'_, BTreeMap<TopicPartition, u64>> {
+        // Every change is one whole map: a panic cannot leave it half-made.
+        self.processed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl ClientContext for CommitOnRevoke {}
+
+impl ConsumerContext for CommitOnRevoke {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let Rebalance::Revoke(revoked) = rebalance else { return };
+        let processed = self.processed();
+        let offsets: BTreeMap<TopicPartition, u64> = revoked
+            .elements()
+            .iter()
+            .filter_map(|e| {
+                let partition = (e.topic().to_string(), u32::try_from(e.partition()).ok()?);
+                Some((partition.clone(), *processed.get(&partition)?))
+            })
+            .collect();
+        drop(processed);
+        // Best effort: if this commit fails, the last regular one stands and
+        // the partitions' next owner processes the rest again (at least
+        // once, as without it).
+        if let Ok(list) = offset_list(&offsets) {
+            if !offsets.is_empty() {
+                let _ = consumer.commit(&list, CommitMode::Sync);
+            }
+        }
+    }
 }
 
 impl KafkaGroupMember {
@@ -42,7 +90,8 @@ impl KafkaGroupMember {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest");
-        let consumer: BaseConsumer = config.create().map_err(kafka_error)?;
+        let consumer: BaseConsumer<CommitOnRevoke> =
+            config.create_with_context(CommitOnRevoke::default()).map_err(kafka_error)?;
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer.subscribe(&names).map_err(kafka_error)?;
         Ok(KafkaGroupMember { consumer, paused: BTreeSet::new() })
@@ -112,6 +161,10 @@ impl GroupMember for KafkaGroupMember {
             return Ok(());
         }
         self.consumer.commit(&offset_list(offsets)?, CommitMode::Sync).map_err(kafka_error)
+    }
+
+    fn processed(&self, offsets: &BTreeMap<TopicPartition, u64>) {
+        self.consumer.context().processed().clone_from(offsets);
     }
 }
 

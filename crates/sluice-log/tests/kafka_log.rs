@@ -373,3 +373,44 @@ fn an_exactly_once_member_commits_transactions_and_goes_on_after_an_abort() {
     transaction.abort().expect("aborts");
     member.commit(&offsets(2)).expect("an empty transaction commits");
 }
+
+/// Against a real broker (the mock cluster refuses commits while a group
+/// rebalances; Kafka takes them from the generation that is ending): when
+/// a second member joins, the group takes partitions from the first (eager
+/// rebalancing revokes them all and hands them out again), and the first
+/// commits how far it processed them as they go, so whoever owns them next
+/// goes on from there.
+#[test]
+#[ignore = "needs a Kafka broker: set SLUICE_KAFKA_BOOTSTRAP=host:port and run with --ignored"]
+fn a_real_broker_gets_what_a_member_processed_when_the_group_takes_partitions_away() {
+    let bootstrap = std::env::var("SLUICE_KAFKA_BOOTSTRAP").expect("SLUICE_KAFKA_BOOTSTRAP");
+    let log = KafkaLog::connect(&bootstrap, &[]).expect("connect");
+    let topic = format!("sluice-revoke-test-{}", now_ms());
+    log.create_topic(&topic, 2).expect("a topic");
+    let join = || {
+        log.join_group(&format!("{topic}-group"), std::slice::from_ref(&topic), Guarantee::AtLeastOnce)
+            .expect("joins")
+            .expect("Kafka has groups")
+    };
+    let mut first = join();
+    assigned(first.as_mut(), 2);
+    let processed: BTreeMap<TopicPartition, u64> = [((topic.clone(), 0), 5), ((topic.clone(), 1), 7)].into();
+    first.processed(&processed);
+
+    let mut second = join();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let theirs = loop {
+        // Both are polled: the first serves the rebalance (and commits).
+        first.assignment().expect("the group answers");
+        let theirs = second.assignment().expect("the group answers");
+        if !theirs.is_empty() {
+            break theirs;
+        }
+        assert!(Instant::now() < deadline, "the second member got no partitions");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let committed = second.committed(&theirs).expect("committed offsets");
+    let expected: BTreeMap<TopicPartition, u64> =
+        processed.into_iter().filter(|(tp, _)| theirs.contains(tp)).collect();
+    assert_eq!(committed, expected);
+}

@@ -77,7 +77,22 @@ pub(super) fn join(
     }))
 }
 
+/// How far `query` has read each partition it owns: the next offset.
+fn read_offsets(query: &RunningQuery) -> BTreeMap<TopicPartition, u64> {
+    query
+        .owned_partitions()
+        .into_iter()
+        .filter_map(|(topic, partition)| Some(((topic.clone(), partition), query.offset(&topic, partition)?)))
+        .collect()
+}
+
 impl SharedQuery {
+    /// Tells the group member how far `query` has processed, after a poll
+    /// that read something (see [`GroupMember::processed`]).
+    pub(super) fn processed(&self, query: &RunningQuery) {
+        self.member.processed(&read_offsets(query));
+    }
+
     /// Where the query appends its output, when it processes exactly once.
     pub(super) fn transaction(&self) -> Option<&dyn Transaction> {
         self.member.transaction()
@@ -190,13 +205,7 @@ impl Engine {
         let mut aborted = None;
         for query in &mut self.queries {
             let Some(shared) = self.shared.get_mut(query.id()) else { continue };
-            let offsets: BTreeMap<TopicPartition, u64> = query
-                .owned_partitions()
-                .into_iter()
-                .filter_map(|(topic, partition)| {
-                    Some(((topic.clone(), partition), query.offset(&topic, partition)?))
-                })
-                .collect();
+            let offsets = read_offsets(query);
             if offsets != shared.committed {
                 match shared.member.commit(&offsets) {
                     Ok(()) => shared.committed = offsets,
