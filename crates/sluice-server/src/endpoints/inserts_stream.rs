@@ -7,7 +7,7 @@
 
 use std::convert::Infallible;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,53 +21,113 @@ use super::parse_body;
 use crate::content::{negotiate, DELIMITED};
 use crate::error::{code, ApiError};
 use crate::state::AppState;
+use sluice_engine::Engine;
 
 #[derive(Debug, Deserialize)]
 struct InsertsRequest {
     target: String,
 }
 
+/// Chunks of a request body read ahead of the inserts, at most.
+const CHUNKS_AHEAD: usize = 256;
+
 /// Splits a request body into lines as its chunks arrive.
 struct Lines {
-    body: axum::body::BodyDataStream,
+    /// The body's chunks, read by a task of their own: while the engine
+    /// inserts a batch, the next rows keep arriving (hyper hands over one
+    /// chunk at a time, and reads the next only once that is taken).
+    chunks: mpsc::Receiver<Result<Bytes, String>>,
+    /// What has arrived and is not yet handed out, from `start` on.
     buffer: Vec<u8>,
+    start: usize,
     done: bool,
+    /// A read error met by [`Lines::next_received`], for `next` to give.
+    failed: Option<String>,
 }
 
 impl Lines {
-    /// The next non-blank line already received, without waiting for more
-    /// of the body.
-    fn next_received(&mut self) -> Option<Vec<u8>> {
-        while let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.buffer.drain(..=end).collect();
+    fn new(body: Body) -> Self {
+        let (sender, chunks) = mpsc::channel(CHUNKS_AHEAD);
+        tokio::spawn(read_ahead(body.into_data_stream(), sender));
+        Lines { chunks, buffer: Vec::new(), start: 0, done: false, failed: None }
+    }
+
+    /// The next non-blank line in the buffer.
+    fn buffered(&mut self) -> Option<Vec<u8>> {
+        while let Some(len) = self.buffer[self.start..].iter().position(|&b| b == b'\n') {
+            let line = &self.buffer[self.start..=self.start + len];
+            self.start += len + 1;
             if !line.iter().all(u8::is_ascii_whitespace) {
-                return Some(line);
+                return Some(line.to_vec());
             }
         }
         None
     }
 
+    /// Adds a chunk to the buffer, first dropping what was handed out
+    /// (one move per chunk, not one per line).
+    fn take_in(&mut self, chunk: &[u8]) {
+        self.buffer.drain(..self.start);
+        self.start = 0;
+        self.buffer.extend_from_slice(chunk);
+    }
+
+    /// The next non-blank line that has already arrived, without waiting
+    /// for more of the body: a client sending faster than the rows are
+    /// inserted gets larger batches instead of a growing backlog.
+    fn next_received(&mut self) -> Option<Vec<u8>> {
+        loop {
+            if let Some(line) = self.buffered() {
+                return Some(line);
+            }
+            if self.failed.is_some() {
+                return None;
+            }
+            match self.chunks.try_recv() {
+                Ok(Ok(chunk)) => self.take_in(&chunk),
+                Ok(Err(message)) => {
+                    self.failed = Some(message);
+                    return None;
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+
     /// The next non-blank line, or None at the end of the body.
     async fn next(&mut self) -> Result<Option<Vec<u8>>, ApiError> {
         loop {
-            if let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = self.buffer.drain(..=end).collect();
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
+            if let Some(line) = self.buffered() {
                 return Ok(Some(line));
             }
+            if let Some(message) = self.failed.take() {
+                return Err(ApiError::bad_request(message));
+            }
             if self.done {
-                if self.buffer.iter().all(u8::is_ascii_whitespace) {
+                let rest = &self.buffer[self.start..];
+                if rest.iter().all(u8::is_ascii_whitespace) {
                     return Ok(None);
                 }
-                return Ok(Some(std::mem::take(&mut self.buffer)));
+                let line = rest.to_vec();
+                self.start = self.buffer.len();
+                return Ok(Some(line));
             }
-            match self.body.next().await {
-                Some(Ok(chunk)) => self.buffer.extend_from_slice(&chunk),
-                Some(Err(e)) => return Err(ApiError::bad_request(format!("Cannot read the request: {e}"))),
+            match self.chunks.recv().await {
+                Some(Ok(chunk)) => self.take_in(&chunk),
+                Some(Err(message)) => return Err(ApiError::bad_request(message)),
                 None => self.done = true,
             }
+        }
+    }
+}
+
+/// Reads the body's chunks into `chunks` until its end, an error, or the
+/// inserts stop.
+async fn read_ahead(mut body: axum::body::BodyDataStream, chunks: mpsc::Sender<Result<Bytes, String>>) {
+    while let Some(chunk) = body.next().await {
+        let failed = chunk.is_err();
+        if chunks.send(chunk.map_err(|e| format!("Cannot read the request: {e}"))).await.is_err() || failed {
+            return;
         }
     }
 }
@@ -87,7 +147,7 @@ pub async fn handle(
         readable.remove(header::ACCEPT);
     }
     negotiate(&readable)?;
-    let mut lines = Lines { body: body.into_data_stream(), buffer: Vec::new(), done: false };
+    let mut lines = Lines::new(body);
     let first =
         lines.next().await?.ok_or_else(|| ApiError::bad_request("The request has no target line."))?;
     let request: InsertsRequest = parse_body(&first)?;
@@ -137,45 +197,78 @@ async fn insert_rows(
             let Some(line) = lines.next_received() else { break };
             batch.push(line);
         }
-        let target_name = target.clone();
-        let rows = batch.clone();
+        let count = batch.len() as u64;
+        let (target_name, shared, acks) = (target.clone(), state.clone(), sender.clone());
         let inserted = state
             .with_engine(move |engine| {
-                let rows: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
-                let outcomes = engine.insert_json_rows(&target_name, &rows).map_err(|e| e.to_string())?;
+                let rows: Vec<&[u8]> = batch.iter().map(Vec::as_slice).collect();
+                let outcomes = engine.insert_json_rows(&target_name, &rows).map_err(|e| e.to_string());
                 // The rows are on disk before they are acknowledged.
-                engine.log().flush().map_err(|e| e.to_string())?;
-                Ok::<_, String>(outcomes)
+                let outcomes =
+                    outcomes.and_then(|o| engine.log().flush().map(|()| o).map_err(|e| e.to_string()));
+                let inserted = outcomes.is_ok();
+                let text = acknowledgements(seq, count, outcomes);
+                // Acknowledged from here, before the queries run, unless
+                // the client is slow to read them: then the task sends
+                // them, still in order, as the engine must not wait.
+                let unsent = match acks.try_send(Ok(text)) {
+                    Ok(()) => None,
+                    Err(mpsc::error::TrySendError::Full(text) | mpsc::error::TrySendError::Closed(text)) => {
+                        Some(text)
+                    }
+                };
+                if inserted {
+                    run_queries(engine, &shared);
+                }
+                unsent
             })
             .await;
-        let acks: Vec<Value> = match inserted {
-            Ok(Ok(outcomes)) => {
-                state.wake_runner();
-                outcomes
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, outcome)| {
-                        let seq = seq + i as u64;
-                        match outcome {
-                            Ok(()) => json!({ "status": "ok", "seq": seq }),
-                            Err(message) => ack_error(seq, code::BAD_STATEMENT, &message),
-                        }
-                    })
-                    .collect()
-            }
-            Ok(Err(message)) => {
-                (0..batch.len()).map(|i| ack_error(seq + i as u64, code::SERVER_ERROR, &message)).collect()
-            }
-            Err(error) => {
-                (0..batch.len()).map(|i| ack_error(seq + i as u64, error.code, &error.message)).collect()
-            }
+        let unsent = match inserted {
+            Ok(unsent) => unsent,
+            Err(error) => Some(Ok((0..count)
+                .map(|i| format!("{}\n", ack_error(seq + i, error.code, &error.message)))
+                .collect())),
         };
-        let text: String = acks.iter().map(|ack| format!("{ack}\n")).collect();
-        if sender.send(Ok(text)).await.is_err() {
+        if let Some(text) = unsent {
+            if sender.send(text).await.is_err() {
+                return;
+            }
+        }
+        if sender.is_closed() {
             return;
         }
-        seq += batch.len() as u64;
+        seq += count;
     }
+}
+
+/// Runs the queries over the rows just inserted, in the same use of the
+/// engine: no hand-over to the runner (another wait for the engine and
+/// another thread) between an insert and its results. A failing query is
+/// left to the runner, which reports it.
+fn run_queries(engine: &mut Engine, state: &AppState) {
+    match engine.run_until_idle() {
+        Ok(_) => state.pass_done(),
+        Err(_) => state.wake_runner(),
+    }
+}
+
+/// The acknowledgement lines of the `count` rows from `seq` on.
+fn acknowledgements(seq: u64, count: u64, outcomes: Result<Vec<Result<(), String>>, String>) -> String {
+    let acks: Vec<Value> = match outcomes {
+        Ok(outcomes) => outcomes
+            .into_iter()
+            .enumerate()
+            .map(|(i, outcome)| {
+                let seq = seq + i as u64;
+                match outcome {
+                    Ok(()) => json!({ "status": "ok", "seq": seq }),
+                    Err(message) => ack_error(seq, code::BAD_STATEMENT, &message),
+                }
+            })
+            .collect(),
+        Err(message) => (0..count).map(|i| ack_error(seq + i, code::SERVER_ERROR, &message)).collect(),
+    };
+    acks.iter().map(|ack| format!("{ack}\n")).collect()
 }
 
 fn ack_error(seq: u64, error_code: u32, message: &str) -> Value {
