@@ -274,3 +274,46 @@ fn acknowledgements(seq: u64, count: u64, outcomes: Result<Vec<Result<(), String
 fn ack_error(seq: u64, error_code: u32, message: &str) -> Value {
     json!({ "status": "error", "seq": seq, "error_code": error_code, "message": message })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every line of `chunks`' body, taking what has arrived when there is
+    /// some (as a batch does) and waiting otherwise.
+    async fn all_lines(chunks: Vec<Result<&'static str, &'static str>>) -> (Vec<String>, Option<String>) {
+        let chunks = chunks
+            .into_iter()
+            .map(|chunk| chunk.map(|c| Bytes::from_static(c.as_bytes())).map_err(std::io::Error::other));
+        let mut lines = Lines::new(Body::from_stream(tokio_stream::iter(chunks)));
+        let mut seen = Vec::new();
+        loop {
+            let line = match lines.next_received() {
+                Some(line) => line,
+                None => match lines.next().await {
+                    Ok(Some(line)) => line,
+                    Ok(None) => return (seen, None),
+                    Err(error) => return (seen, Some(error.message)),
+                },
+            };
+            seen.push(String::from_utf8_lossy(&line).into_owned());
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_split_across_chunks_come_whole_and_blank_ones_are_skipped() {
+        let (lines, error) =
+            all_lines(vec![Ok("{\"a\""), Ok(":1}\n\n{\"b\":2}\n{\"c\""), Ok(":3}\n  \n"), Ok("{\"d\":4}")])
+                .await;
+        assert_eq!(lines, ["{\"a\":1}\n", "{\"b\":2}\n", "{\"c\":3}\n", "{\"d\":4}"]);
+        assert_eq!(error, None);
+    }
+
+    #[tokio::test]
+    async fn a_read_error_comes_after_the_lines_before_it() {
+        let (lines, error) =
+            all_lines(vec![Ok("{\"a\":1}\n{\"b\""), Err("connection reset"), Ok("{}\n")]).await;
+        assert_eq!(lines, ["{\"a\":1}\n"]);
+        assert!(error.is_some_and(|message| message.contains("connection reset")));
+    }
+}
