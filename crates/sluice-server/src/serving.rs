@@ -11,8 +11,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -23,7 +21,8 @@ use sluice_engine::{Engine, ScanPosition, TransientQuery};
 use sluice_log::{Log, StoredRecord};
 use sluice_sql::ast::{Print, Select, Statement};
 use tokio::sync::mpsc;
-use tokio_stream::{Stream, StreamExt};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::StreamExt;
 
 use crate::endpoints::ksql::parse_all;
 use crate::error::{code, ApiError};
@@ -115,41 +114,13 @@ impl Answer {
                 Body::from(body)
             }
             Events::Live(receiver) => {
-                let rest = RenderedEvents { receiver, framing, ready: Vec::new() };
+                let rest = ReceiverStream::new(receiver).map(move |event| framing.render(&event));
                 // Empty chunks are left out: a chunked body must not have one.
                 let chunks = tokio_stream::once(start).chain(rest).filter(|chunk| !chunk.is_empty());
                 Body::from_stream(chunks.map(Ok::<_, Infallible>))
             }
         };
         (StatusCode::OK, body).into_response()
-    }
-}
-
-/// Events rendered together into one body chunk, at most this many.
-const EVENTS_PER_CHUNK: usize = 1024;
-
-/// A push query's events as body chunks: all the events waiting when the
-/// connection asks for more become one chunk, so that the rows of a pass
-/// go out in one write instead of one chunk (and wake-up) per row.
-struct RenderedEvents {
-    receiver: mpsc::Receiver<Event>,
-    framing: Framing,
-    ready: Vec<Event>,
-}
-
-impl Stream for RenderedEvents {
-    type Item = String;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<String>> {
-        let this = &mut *self;
-        this.ready.clear();
-        match this.receiver.poll_recv_many(cx, &mut this.ready, EVENTS_PER_CHUNK) {
-            Poll::Ready(0) => Poll::Ready(None),
-            Poll::Ready(_) => {
-                Poll::Ready(Some(this.ready.iter().map(|event| this.framing.render(event)).collect()))
-            }
-            Poll::Pending => Poll::Pending,
-        }
     }
 }
 
@@ -288,7 +259,7 @@ async fn push(state: AppState, request: QueryRequest) -> Result<Answer, ApiError
     state.wake_runner();
     let reader = RowReader::new(&started.sink, &started.shown, started.selects_all);
     let query_id = started.id.clone();
-    let (sender, receiver) = mpsc::channel::<Event>(EVENTS_PER_CHUNK);
+    let (sender, receiver) = mpsc::channel::<Event>(64);
     tokio::spawn(tail(state, started, reader.clone(), limit, sender));
     Ok(Answer { query_id, reader, mark_keys: false, events: Events::Live(receiver) })
 }
