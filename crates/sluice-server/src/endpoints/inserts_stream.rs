@@ -6,6 +6,7 @@
 //! batch (`Engine::insert_json_rows`) and flushed to disk once.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -13,7 +14,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use sluice_engine::Engine;
+use tokio::sync::{mpsc, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
 
@@ -21,22 +23,31 @@ use super::parse_body;
 use crate::content::{negotiate, DELIMITED};
 use crate::error::{code, ApiError};
 use crate::state::AppState;
-use sluice_engine::Engine;
 
 #[derive(Debug, Deserialize)]
 struct InsertsRequest {
     target: String,
 }
 
-/// Chunks of a request body read ahead of the inserts, at most.
-const CHUNKS_AHEAD: usize = 256;
+/// Bytes of a request body read ahead of the inserts, at most (a client
+/// that sends faster than the engine inserts is held back at this point).
+const READ_AHEAD_BYTES: usize = 8 << 20;
+
+/// What a chunk counts against [`READ_AHEAD_BYTES`]: its length, and at
+/// least one so that empty chunks are bounded too.
+fn read_ahead_cost(chunk: &[u8]) -> usize {
+    chunk.len().clamp(1, READ_AHEAD_BYTES)
+}
 
 /// Splits a request body into lines as its chunks arrive.
 struct Lines {
     /// The body's chunks, read by a task of their own: while the engine
     /// inserts a batch, the next rows keep arriving (hyper hands over one
     /// chunk at a time, and reads the next only once that is taken).
-    chunks: mpsc::Receiver<Result<Bytes, String>>,
+    chunks: mpsc::UnboundedReceiver<Result<Bytes, String>>,
+    /// The bytes that may still be read ahead: the reading task takes a
+    /// chunk's cost before passing it on, and taking it in gives it back.
+    budget: Arc<Semaphore>,
     /// What has arrived and is not yet handed out, from `start` on.
     buffer: Vec<u8>,
     start: usize,
@@ -47,9 +58,10 @@ struct Lines {
 
 impl Lines {
     fn new(body: Body) -> Self {
-        let (sender, chunks) = mpsc::channel(CHUNKS_AHEAD);
-        tokio::spawn(read_ahead(body.into_data_stream(), sender));
-        Lines { chunks, buffer: Vec::new(), start: 0, done: false, failed: None }
+        let (sender, chunks) = mpsc::unbounded_channel();
+        let budget = Arc::new(Semaphore::new(READ_AHEAD_BYTES));
+        tokio::spawn(read_ahead(body.into_data_stream(), sender, Arc::clone(&budget)));
+        Lines { chunks, budget, buffer: Vec::new(), start: 0, done: false, failed: None }
     }
 
     /// The next non-blank line in the buffer.
@@ -67,6 +79,7 @@ impl Lines {
     /// Adds a chunk to the buffer, first dropping what was handed out
     /// (one move per chunk, not one per line).
     fn take_in(&mut self, chunk: &[u8]) {
+        self.budget.add_permits(read_ahead_cost(chunk));
         self.buffer.drain(..self.start);
         self.start = 0;
         self.buffer.extend_from_slice(chunk);
@@ -123,10 +136,22 @@ impl Lines {
 
 /// Reads the body's chunks into `chunks` until its end, an error, or the
 /// inserts stop.
-async fn read_ahead(mut body: axum::body::BodyDataStream, chunks: mpsc::Sender<Result<Bytes, String>>) {
+async fn read_ahead(
+    mut body: axum::body::BodyDataStream,
+    chunks: mpsc::UnboundedSender<Result<Bytes, String>>,
+    budget: Arc<Semaphore>,
+) {
     while let Some(chunk) = body.next().await {
+        if let Ok(data) = &chunk {
+            // The cost is at most READ_AHEAD_BYTES (8 MiB), within u32.
+            let cost = read_ahead_cost(data) as u32;
+            match budget.acquire_many(cost).await {
+                Ok(permits) => permits.forget(),
+                Err(_) => return,
+            }
+        }
         let failed = chunk.is_err();
-        if chunks.send(chunk.map_err(|e| format!("Cannot read the request: {e}"))).await.is_err() || failed {
+        if chunks.send(chunk.map_err(|e| format!("Cannot read the request: {e}"))).is_err() || failed {
             return;
         }
     }
@@ -307,6 +332,22 @@ mod tests {
                 .await;
         assert_eq!(lines, ["{\"a\":1}\n", "{\"b\":2}\n", "{\"c\":3}\n", "{\"d\":4}"]);
         assert_eq!(error, None);
+    }
+
+    #[tokio::test]
+    async fn a_body_larger_than_the_read_ahead_budget_is_read_whole() {
+        let line = |c: u8| {
+            let mut line = vec![c; READ_AHEAD_BYTES / 2 + 1];
+            line.push(b'\n');
+            Ok::<_, Infallible>(Bytes::from(line))
+        };
+        let chunks = vec![line(b'a'), line(b'b'), line(b'c')];
+        let mut lines = Lines::new(Body::from_stream(tokio_stream::iter(chunks)));
+        let mut firsts = Vec::new();
+        while let Some(line) = lines.next().await.expect("readable") {
+            firsts.push(line[0]);
+        }
+        assert_eq!(firsts, b"abc");
     }
 
     #[tokio::test]
