@@ -3,7 +3,9 @@
 //! to insert; the answer is one line per row, `{"status":"ok","seq":n}` or
 //! `{"status":"error","seq":n,"error_code":..,"message":..}`, written as
 //! the rows are inserted. The rows received so far are inserted as one
-//! batch (`Engine::insert_json_rows`) and flushed to disk once.
+//! batch (`Engine::insert_json_rows`) and flushed to disk once; the body
+//! is read ahead while a batch is inserted. Once a batch is acknowledged,
+//! the queries run over it in the same use of the engine.
 
 use std::convert::Infallible;
 use std::sync::Arc;
