@@ -38,6 +38,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use command_log::CommandLog;
 use command_topic::{Command, CommandTopic};
@@ -184,6 +185,15 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     state.wake_runner();
     let app = router(state.clone(), headless);
     let mut shutdown = stopped;
+    // Without Nagle's algorithm: a push query's rows and an insert's
+    // acknowledgements are small writes that must go out at once, not wait
+    // for the client to acknowledge the previous ones (ksqlDB's Vert.x
+    // server sets TCP_NODELAY too).
+    let listener = listener.tap_io(|connection| {
+        if let Err(error) = connection.set_nodelay(true) {
+            eprintln!("sluice server: cannot set TCP_NODELAY on a connection: {error}");
+        }
+    });
     let serving = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
