@@ -3,10 +3,12 @@
 //! `--embedded`, the one the shell starts itself). Every wait has a
 //! timeout: `expect` fails the test when its text does not come.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::TempDir;
 use expectrl::{ControlCode, Eof, Session};
 use sluice_server::{RunningServer, ServerConfig};
 
@@ -42,12 +44,12 @@ impl Server {
     }
 }
 
-/// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
+/// A fresh directory for one test, removed when it ends.
+fn scratch(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("sluice-shell-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    TempDir(dir)
 }
 
 /// `sluice shell ARGS` on a 120-column pseudo-terminal, its history in
@@ -251,7 +253,7 @@ fn an_unreachable_server_is_one_clear_line() {
     // Port 9 (discard) is closed on test machines.
     let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
         .args(["shell", "--server", "http://127.0.0.1:9", "-e", "SHOW STREAMS;"])
-        .current_dir(&dir)
+        .current_dir(&*dir)
         .output()
         .expect("runs");
     assert!(!output.status.success());
@@ -269,7 +271,7 @@ fn execute_and_file_run_statements_and_leave() {
             .arg("shell")
             .args(["--server", &server.url()])
             .args(args)
-            .current_dir(&dir)
+            .current_dir(&*dir)
             .output()
             .expect("runs");
         (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())

@@ -105,6 +105,14 @@ pub fn json_string(text: &str) -> String {
 
 pub struct TempDir(pub PathBuf);
 
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
