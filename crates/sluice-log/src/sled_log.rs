@@ -51,6 +51,10 @@ const TOPICS: &str = "topics";
 const META: &str = "meta";
 const NEXT_SEQUENCE: &str = "next_sequence";
 
+/// The records a read makes room for at once (a read asks for up to a
+/// thousand or so; a read of everything grows as it goes).
+const READ_CAPACITY: usize = 1024;
+
 pub struct SledLog {
     db: sled::Db,
     topics: sled::Tree,
@@ -208,20 +212,18 @@ impl Log for SledLog {
             Some(entry) => entry.map_err(storage)?.0,
             None => sled::IVec::from(&offset.to_be_bytes()),
         };
-        let mut records = Vec::new();
+        let mut records = Vec::with_capacity(max.min(READ_CAPACITY));
         for entry in tree.range(start..) {
             let (key, bytes) = entry.map_err(storage)?;
-            for stored in decode_batch(u64_from(&key)?, &bytes)? {
-                if stored.offset >= offset {
-                    records.push(StoredRecord {
-                        record: stored.record,
-                        partition,
-                        offset: stored.offset,
-                        sequence: stored.sequence,
-                    });
-                    if records.len() == max {
-                        return Ok(records);
-                    }
+            for stored in decode_batch_from(u64_from(&key)?, &bytes, offset)? {
+                records.push(StoredRecord {
+                    record: stored.record,
+                    partition,
+                    offset: stored.offset,
+                    sequence: stored.sequence,
+                });
+                if records.len() == max {
+                    return Ok(records);
                 }
             }
         }
@@ -351,7 +353,16 @@ fn batch_end(first: u64, bytes: &[u8]) -> Result<u64> {
 /// Reads back what [`encode_batch`] wrote (or one record of an earlier
 /// version, stored at offset `first`).
 fn decode_batch(first: u64, bytes: &[u8]) -> Result<Vec<Stored>> {
+    decode_batch_from(first, bytes, 0)
+}
+
+/// [`decode_batch`], leaving out (without decoding them) the records
+/// before offset `from`: a read usually starts inside a batch.
+fn decode_batch_from(first: u64, bytes: &[u8], from: u64) -> Result<Vec<Stored>> {
     if bytes.first() != Some(&BATCH_MAGIC) {
+        if first < from {
+            return Ok(Vec::new());
+        }
         let (sequence, record) = decode(bytes)?;
         return Ok(vec![Stored { offset: first, sequence, record }]);
     }
@@ -362,7 +373,11 @@ fn decode_batch(first: u64, bytes: &[u8]) -> Result<Vec<Stored>> {
     for _ in 0..count {
         let offset = u64::from_be_bytes(reader.array()?);
         let length = u32::from_be_bytes(reader.array()?) as usize;
-        let (sequence, record) = decode(reader.take(length)?)?;
+        let bytes = reader.take(length)?;
+        if offset < from {
+            continue;
+        }
+        let (sequence, record) = decode(bytes)?;
         records.push(Stored { offset, sequence, record });
     }
     if !reader.bytes.is_empty() {
