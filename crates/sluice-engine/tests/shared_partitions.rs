@@ -18,8 +18,9 @@ use sluice_sql::parse_script;
 struct Group {
     assigned: BTreeSet<TopicPartition>,
     committed: BTreeMap<TopicPartition, u64>,
-    /// Commits of transactions fail (the broker aborts them).
-    fail_commits: bool,
+    /// Commits of transactions fail with this (the broker aborts them, or
+    /// the producer is gone).
+    fail_commits: Option<LogError>,
     /// Appends to this topic fail (the broker is away).
     fail_appends_to: Option<String>,
 }
@@ -54,8 +55,8 @@ impl GroupMember for Member {
         let mut group = self.group.lock().unwrap();
         if let Some(transaction) = &self.transaction {
             let staged = std::mem::take(&mut *transaction.lock().unwrap());
-            if group.fail_commits {
-                return Err(LogError::Aborted("the test aborted it".into()));
+            if let Some(error) = &group.fail_commits {
+                return Err(error.clone());
             }
             for (topic, partition, record) in staged {
                 self.log.append(&topic, partition, record)?;
@@ -246,9 +247,9 @@ fn exactly_once_output_shows_with_its_commit_and_an_aborted_one_is_processed_aga
     // queries go on from the committed offsets, their state rebuilt.
     produce(&log, 1, 3);
     engine.run_until_idle().expect("runs");
-    group.lock().unwrap().fail_commits = true;
+    group.lock().unwrap().fail_commits = Some(LogError::Aborted("the test aborted it".into()));
     let failed = engine.commit_shared_offsets();
-    group.lock().unwrap().fail_commits = false;
+    group.lock().unwrap().fail_commits = None;
     assert!(failed.is_err(), "the abort is reported: {failed:?}");
     assert_eq!(sink(&log, "COUNTS").len(), 2);
     assert_eq!(sink(&log, "BIG").len(), 2);
@@ -262,6 +263,19 @@ fn exactly_once_output_shows_with_its_commit_and_an_aborted_one_is_processed_aga
     let big: Vec<String> = sink(&log, "BIG").into_iter().map(|(_, v)| v).collect();
     assert_eq!(big.len(), 3, "each record once: {big:?}");
     assert_eq!(group.lock().unwrap().committed.get(&partition(one)), Some(&2));
+
+    // A commit that fails otherwise (the producer is gone) loses the
+    // transaction just the same: processed again, once.
+    produce(&log, 1, 4);
+    engine.run_until_idle().expect("runs");
+    group.lock().unwrap().fail_commits = Some(LogError::Storage("the test's producer is gone".into()));
+    assert!(engine.commit_shared_offsets().is_err());
+    group.lock().unwrap().fail_commits = None;
+    engine.run_until_idle().expect("runs");
+    engine.commit_shared_offsets().expect("commits");
+    assert_eq!(sink(&log, "BIG").len(), 4, "each record once");
+    assert!(sink(&log, "COUNTS").contains(&(1, r#"{"C":3}"#.to_string())));
+    assert_eq!(group.lock().unwrap().committed.get(&partition(one)), Some(&3));
 }
 
 #[test]

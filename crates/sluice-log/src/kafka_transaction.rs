@@ -76,7 +76,9 @@ impl KafkaTransactionalMember {
     /// Ends the open transaction without its writes, after `error`, and
     /// returns what the caller reports. A producer that cannot abort (a
     /// fatal error, or fenced) is replaced by a new one with the same id,
-    /// which aborts the old one's transaction as it starts.
+    /// which aborts the old one's transaction as it starts. The error is
+    /// `Storage` rather than `Aborted` when even that fails: the member
+    /// then has no working producer.
     fn abort_after(&self, producing: &mut Producing, error: KafkaError) -> LogError {
         let fatal = matches!(&error, KafkaError::Transaction(e) if e.is_fatal());
         let aborted = !fatal
@@ -91,7 +93,7 @@ impl KafkaTransactionalMember {
             ) {
                 Ok(writer) => producing.writer = writer,
                 Err(restart) => {
-                    return LogError::Aborted(format!(
+                    return LogError::Storage(format!(
                         "Kafka: {error}; the transactional producer could not be restarted: {restart}"
                     ))
                 }
@@ -173,7 +175,7 @@ impl Transaction for KafkaTransactionalMember {
             }
             Err(error) => match self.abort_after(&mut producing, error) {
                 // Restarted: the new producer aborted the old transaction.
-                LogError::Aborted(_) if !producing.open => Ok(()),
+                LogError::Aborted(_) => Ok(()),
                 other => Err(other),
             },
         }

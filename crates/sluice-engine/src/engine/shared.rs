@@ -199,8 +199,8 @@ impl Engine {
     /// partitions it owns, when that changed since its last commit (with
     /// its transaction, exactly once). Call it after flushing the log, so
     /// that no commit covers output that could still be lost. A query
-    /// whose transaction was aborted rolls back to its last commit; the
-    /// others still commit, and the first abort is returned.
+    /// whose transaction failed to commit rolls back to its last commit;
+    /// the others still commit, and the first failure is returned.
     pub fn commit_shared_offsets(&mut self) -> Result<()> {
         let mut aborted = None;
         for query in &mut self.queries {
@@ -209,7 +209,9 @@ impl Engine {
             if offsets != shared.committed {
                 match shared.member.commit(&offsets) {
                     Ok(()) => shared.committed = offsets,
-                    Err(error @ LogError::Aborted(_)) => {
+                    // Exactly once, a failed commit leaves no transaction:
+                    // what it held is gone.
+                    Err(error) if matches!(error, LogError::Aborted(_)) || shared.transaction().is_some() => {
                         shared.roll_back(query)?;
                         aborted.get_or_insert(error);
                     }
