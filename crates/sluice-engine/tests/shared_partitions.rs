@@ -23,6 +23,8 @@ struct Group {
     fail_commits: Option<LogError>,
     /// Appends to this topic fail (the broker is away).
     fail_appends_to: Option<String>,
+    /// The group does not answer.
+    unreachable: bool,
 }
 
 struct Member {
@@ -35,7 +37,11 @@ struct Member {
 
 impl GroupMember for Member {
     fn assignment(&mut self) -> sluice_log::Result<BTreeSet<TopicPartition>> {
-        Ok(self.group.lock().unwrap().assigned.clone())
+        let group = self.group.lock().unwrap();
+        if group.unreachable {
+            return Err(LogError::Storage("the test's group does not answer".into()));
+        }
+        Ok(group.assigned.clone())
     }
 
     fn committed(
@@ -336,4 +342,33 @@ fn exactly_once_a_partition_lost_takes_its_uncommitted_output_with_it() {
     assert_eq!(committed.get(&partition(one)), Some(&1));
     assert_eq!(committed.get(&partition(other)), None);
     assert_eq!(sink(&log, "COUNTS"), [(1, r#"{"C":1}"#.to_string())]);
+}
+
+#[test]
+fn exactly_once_a_group_that_does_not_answer_takes_the_open_transaction_with_it() {
+    let group = Arc::new(Mutex::new(Group::default()));
+    let (log, mut engine) = engine(&group, Guarantee::ExactlyOnce);
+    group.lock().unwrap().assigned = [partition(0), partition(1)].into();
+    produce(&log, 1, 1);
+    produce(&log, 0, 2);
+    engine.run_until_idle().expect("runs");
+    engine.commit_shared_offsets().expect("commits");
+    produce(&log, 1, 3);
+    produce(&log, 0, 4);
+    engine.run_until_idle().expect("runs");
+
+    // The group fails before the next commit: the query owns nothing, and
+    // the output it had written since must not commit without its offsets.
+    group.lock().unwrap().unreachable = true;
+    assert!(engine.run_until_idle().is_err());
+    let _ = engine.commit_shared_offsets();
+    assert_eq!(sink(&log, "BIG").len(), 2);
+
+    // Back (after the query's backoff): processed again, each record once.
+    group.lock().unwrap().unreachable = false;
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    engine.run_until_idle().expect("runs");
+    engine.commit_shared_offsets().expect("commits");
+    assert_eq!(sink(&log, "BIG").len(), 4);
+    assert_eq!(sink(&log, "COUNTS").len(), 4);
 }

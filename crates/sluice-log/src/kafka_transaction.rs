@@ -131,8 +131,18 @@ impl GroupMember for KafkaTransactionalMember {
 
     fn commit(&self, offsets: &BTreeMap<TopicPartition, u64>) -> Result<()> {
         let mut producing = self.producing();
-        if offsets.is_empty() && !producing.open {
-            return Ok(());
+        if offsets.is_empty() {
+            if !producing.open {
+                return Ok(());
+            }
+            // Output without the offsets it answers for must not commit.
+            return Err(match producing.writer.producer().abort_transaction(TRANSACTION_CALL_TIMEOUT) {
+                Ok(()) => {
+                    producing.open = false;
+                    LogError::Aborted("Kafka: a transaction with output but no offsets".into())
+                }
+                Err(error) => self.abort_after(&mut producing, error),
+            });
         }
         let list = offset_list(offsets)?;
         let metadata = self.member.group_metadata()?;

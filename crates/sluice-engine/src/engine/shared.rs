@@ -186,6 +186,14 @@ impl Engine {
                 continue;
             }
             if let Err(error) = shared.take_partitions(query, self.log.as_ref()) {
+                // It owns nothing until the group answers. Exactly once,
+                // the open transaction goes too: committed later without
+                // these partitions' offsets, its output would be written
+                // twice.
+                if shared.transaction().is_some() {
+                    // A failed abort leaves the transaction to time out.
+                    let _ = shared.roll_back(query);
+                }
                 query.set_owned(&|_, _| false);
                 let failure = QueryFailure::after(self.failing.get(query.id()), error.to_string(), now);
                 self.failing.insert(query.id().to_string(), failure);
