@@ -3,7 +3,7 @@
 //! engine's queries until they have nothing left to read. Every
 //! [`CLEAN_INTERVAL`] it applies the topics' retention and compaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sluice_engine::Positions;
@@ -18,12 +18,17 @@ const PASS_INTERVAL: Duration = Duration::from_millis(200);
 const CLEAN_INTERVAL: Duration = Duration::from_secs(60);
 /// How often stateless queries' offsets are kept for the next start.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a query that failed must run without failing before the
+/// server says it is running again.
+const RECOVERED_AFTER: Duration = Duration::from_secs(5);
 
 /// Runs passes until `stop` changes (or its sender is dropped).
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    // The queries reported failing, so that each failure is said once, and
-    // so is the query's recovery.
-    let mut failing: BTreeMap<String, String> = BTreeMap::new();
+    // The queries reported failing, and when each last failed: a failure
+    // is said once, and the recovery once the query has run for
+    // RECOVERED_AFTER without failing (while a broker is away, a query
+    // fails, waits, runs a pass or two and fails again).
+    let mut failing: BTreeMap<String, Instant> = BTreeMap::new();
     let mut last_error: Option<String> = None;
     let mut last_clean = Instant::now();
     let mut last_checkpoint = Instant::now();
@@ -45,21 +50,29 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 let ran = engine.run_until_idle().map_err(|e| e.to_string());
                 let now_failing: BTreeMap<String, String> =
                     engine.query_failures().iter().map(|(id, f)| (id.clone(), f.message.clone())).collect();
-                (ran, now_failing)
+                let running: BTreeSet<String> = engine.queries().iter().map(|q| q.id().to_string()).collect();
+                (ran, now_failing, running)
             })
             .await;
         match ran {
-            Ok((ran, now_failing)) => {
+            Ok((ran, now_failing, running)) => {
+                let now = Instant::now();
                 for (id, message) in &now_failing {
-                    if !failing.contains_key(id) {
+                    if failing.insert(id.clone(), now).is_none() {
                         eprintln!(
                             "sluice server: query {id} failed; it is tried again, less often each time: {message}"
                         );
                     }
                 }
-                for id in failing.keys().filter(|id| !now_failing.contains_key(*id)) {
-                    eprintln!("sluice server: query {id} is running again");
-                }
+                // A query terminated meanwhile is not said to run again.
+                failing.retain(|id, _| running.contains(id));
+                failing.retain(|id, last_failed| {
+                    let recovered = now.duration_since(*last_failed) >= RECOVERED_AFTER;
+                    if recovered {
+                        eprintln!("sluice server: query {id} is running again");
+                    }
+                    !recovered
+                });
                 // An error that no query is failing with is said once.
                 match ran {
                     Err(message) if now_failing.is_empty() && last_error.as_deref() != Some(&message) => {
@@ -69,7 +82,6 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                     Err(_) => {}
                     Ok(_) => last_error = None,
                 }
-                failing = now_failing;
             }
             Err(error) => eprintln!("sluice server: running the queries failed: {}", error.message),
         }
