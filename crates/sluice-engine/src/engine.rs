@@ -297,7 +297,7 @@ impl Engine {
             let mut read = 0;
             for query in &mut self.queries {
                 let now = Instant::now();
-                if self.failing.get(query.id()).is_some_and(|f| f.waiting(now)) {
+                if retry::waiting(&self.failing, query.id(), now) {
                     continue;
                 }
                 let shared = self.shared.get_mut(query.id());
@@ -310,9 +310,6 @@ impl Engine {
                     Ok(records) => {
                         read += records;
                         self.failing.remove(query.id());
-                        if let Some(shared) = shared.filter(|_| records > 0) {
-                            shared.processed(query);
-                        }
                         continue;
                     }
                     Err(error) => error.into(),
@@ -327,8 +324,7 @@ impl Engine {
                     Some(also) => format!("{error} (and rolling back to its last commit failed: {also})"),
                     None => error.to_string(),
                 };
-                let failure = QueryFailure::after(self.failing.get(query.id()), message, now);
-                self.failing.insert(query.id().to_string(), failure);
+                retry::record(&mut self.failing, query.id(), message, now);
                 first_failure.get_or_insert(error);
             }
             read += self.poll_transient();

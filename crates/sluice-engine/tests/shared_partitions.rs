@@ -36,7 +36,10 @@ struct Member {
 }
 
 impl GroupMember for Member {
-    fn assignment(&mut self) -> sluice_log::Result<BTreeSet<TopicPartition>> {
+    fn assignment(
+        &mut self,
+        _processed: &BTreeMap<TopicPartition, u64>,
+    ) -> sluice_log::Result<BTreeSet<TopicPartition>> {
         let group = self.group.lock().unwrap();
         if group.unreachable {
             return Err(LogError::Storage("the test's group does not answer".into()));
@@ -187,6 +190,14 @@ fn engine(group: &Arc<Mutex<Group>>, guarantee: Guarantee) -> (Arc<SharedLog>, E
     (log, engine)
 }
 
+/// [`engine`] with a group of its own that assigns it both partitions.
+fn owning_both(guarantee: Guarantee) -> (Arc<Mutex<Group>>, Arc<SharedLog>, Engine) {
+    let group = Arc::new(Mutex::new(Group::default()));
+    let (log, engine) = engine(&group, guarantee);
+    group.lock().unwrap().assigned = [partition(0), partition(1)].into();
+    (group, log, engine)
+}
+
 #[test]
 fn a_server_reads_its_partitions_and_rebuilds_state_quietly_when_it_gains_some() {
     let group = Arc::new(Mutex::new(Group::default()));
@@ -234,9 +245,7 @@ fn a_server_reads_its_partitions_and_rebuilds_state_quietly_when_it_gains_some()
 
 #[test]
 fn exactly_once_output_shows_with_its_commit_and_an_aborted_one_is_processed_again() {
-    let group = Arc::new(Mutex::new(Group::default()));
-    let (log, mut engine) = engine(&group, Guarantee::ExactlyOnce);
-    group.lock().unwrap().assigned = [partition(0), partition(1)].into();
+    let (group, log, mut engine) = owning_both(Guarantee::ExactlyOnce);
     let one = produce(&log, 1, 1);
     produce(&log, 0, 2);
 
@@ -286,9 +295,7 @@ fn exactly_once_output_shows_with_its_commit_and_an_aborted_one_is_processed_aga
 
 #[test]
 fn a_query_whose_appends_fail_is_retried_later_from_its_last_commit_while_the_others_go_on() {
-    let group = Arc::new(Mutex::new(Group::default()));
-    let (log, mut engine) = engine(&group, Guarantee::AtLeastOnce);
-    group.lock().unwrap().assigned = [partition(0), partition(1)].into();
+    let (group, log, mut engine) = owning_both(Guarantee::AtLeastOnce);
     produce(&log, 1, 1);
     produce(&log, 0, 2);
     group.lock().unwrap().fail_appends_to = Some("BIG".into());
@@ -323,9 +330,7 @@ fn a_query_whose_appends_fail_is_retried_later_from_its_last_commit_while_the_ot
 
 #[test]
 fn exactly_once_a_partition_lost_takes_its_uncommitted_output_with_it() {
-    let group = Arc::new(Mutex::new(Group::default()));
-    let (log, mut engine) = engine(&group, Guarantee::ExactlyOnce);
-    group.lock().unwrap().assigned = [partition(0), partition(1)].into();
+    let (group, log, mut engine) = owning_both(Guarantee::ExactlyOnce);
     let one = produce(&log, 1, 1);
     let other = produce(&log, 0, 2);
     engine.run_until_idle().expect("runs");
@@ -346,9 +351,7 @@ fn exactly_once_a_partition_lost_takes_its_uncommitted_output_with_it() {
 
 #[test]
 fn exactly_once_a_group_that_does_not_answer_takes_the_open_transaction_with_it() {
-    let group = Arc::new(Mutex::new(Group::default()));
-    let (log, mut engine) = engine(&group, Guarantee::ExactlyOnce);
-    group.lock().unwrap().assigned = [partition(0), partition(1)].into();
+    let (group, log, mut engine) = owning_both(Guarantee::ExactlyOnce);
     produce(&log, 1, 1);
     produce(&log, 0, 2);
     engine.run_until_idle().expect("runs");

@@ -15,7 +15,8 @@ use serde_json::value::RawValue;
 
 use crate::builder::{Builder, ListBuilder, MapBuilder, StructBuilder};
 use crate::text::{
-    integral, parse_decimal, push, put_text, quoted, time_of_day, write_java_double, write_scalar, Fail,
+    integral, parse_decimal, plain_integer, push, put_text, quoted, time_of_day, write_java_double,
+    write_scalar, Fail,
 };
 use crate::types::{check_string_map_keys, column_list};
 use crate::FormatError;
@@ -564,24 +565,6 @@ fn put_scalar(b: &mut Builder, scalar: Scalar) -> Result<(), Fail> {
         _ => return put(b, &scalar.json()),
     }
     Ok(())
-}
-
-/// A JSON number that is an optional '-' and at most 18 digits (it cannot
-/// overflow an i64), as an i64; None for anything else, which the general
-/// path reads.
-fn plain_integer(n: &str) -> Option<i64> {
-    let digits = n.strip_prefix('-').unwrap_or(n).as_bytes();
-    if digits.is_empty() || digits.len() > 18 {
-        return None;
-    }
-    let mut value: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        value = value * 10 + i64::from(d - b'0');
-    }
-    Some(if digits.len() < n.len() { -value } else { value })
 }
 
 /// The integral part of the JSON number `n` (Jackson truncates), if it fits a `T`.

@@ -207,16 +207,25 @@ pub(crate) fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128
 /// The integral part of the number `text` (Jackson's `intValue`/`longValue` truncate).
 /// `None` when it is not a number or does not fit an i128.
 pub(crate) fn integral(text: &str) -> Option<i128> {
-    // Fast path for the common case, a plain integer of at most 18 digits
-    // (which cannot overflow an i64): one pass, no i128 arithmetic. Anything
-    // else (a sign other than '-', a point, an exponent, more digits) takes
-    // the general path, which gives the same value.
-    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
-    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
-        let value = digits.iter().fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
-        return Some(i128::from(if digits.len() < text.len() { -value } else { value }));
+    // Fast path for the common case, a plain integer: one pass, no i128
+    // arithmetic. Anything else (a sign other than '-', a point, an
+    // exponent, more digits) takes the general path, which gives the same
+    // value.
+    if let Some(value) = plain_integer(text) {
+        return Some(i128::from(value));
     }
     scaled(text, 0, false).ok()
+}
+
+/// `text` as an i64 when it is an optional '-' and at most 18 digits
+/// (which cannot overflow an i64); None for anything else.
+pub(crate) fn plain_integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = digits.iter().fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
+    Some(if digits.len() < text.len() { -value } else { value })
 }
 
 /// Writes a decimal with exactly `scale` digits after the point, never in exponent form

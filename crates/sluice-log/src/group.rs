@@ -32,7 +32,15 @@ pub trait GroupMember: Send {
     /// Serves the group (joins, rebalances) and returns the partitions
     /// this member owns now. Empty while the group is (re)assigning, and
     /// when the group has more members than partitions.
-    fn assignment(&mut self) -> Result<BTreeSet<TopicPartition>>;
+    ///
+    /// `processed`: how far the member's query has processed the
+    /// partitions it owned, its output durable (the Kafka log's appends
+    /// are acknowledged before they return). At least once, the member
+    /// commits these for the partitions the group takes away during the
+    /// call, so that their next owner does not process that part again; an
+    /// exactly-once member ignores them (its offsets go with its
+    /// transaction).
+    fn assignment(&mut self, processed: &BTreeMap<TopicPartition, u64>) -> Result<BTreeSet<TopicPartition>>;
 
     /// The offsets committed to the group for `partitions`: the next
     /// offset to read. A partition nobody committed is left out.
@@ -42,16 +50,9 @@ pub trait GroupMember: Send {
     /// the caller makes sure what it wrote for records before them is
     /// durable first. Exactly once, this commits the member's transaction
     /// with the offsets in it; when that fails the transaction is aborted
-    /// and the error is [`crate::LogError::Aborted`].
+    /// and the error is [`crate::LogError::Aborted`] (a storage error when
+    /// the member could not even start a new producer).
     fn commit(&self, offsets: &BTreeMap<TopicPartition, u64>) -> Result<()>;
-
-    /// How far the member's query has processed the partitions it owns,
-    /// after each poll, its output durable (the Kafka log's appends are
-    /// acknowledged before they return). At least once, the member commits
-    /// these when the group takes partitions away between two commits; an
-    /// exactly-once member ignores them (its offsets go with its
-    /// transaction).
-    fn processed(&self, _offsets: &BTreeMap<TopicPartition, u64>) {}
 
     /// Where the member's query appends its output, for a member that
     /// processes exactly once; None when the query appends to the log.

@@ -38,8 +38,9 @@ pub(crate) struct KafkaGroupMember {
     paused: BTreeSet<TopicPartition>,
 }
 
-/// The consumer's context: how far the query processed each partition (see
-/// [`GroupMember::processed`]), committed when the group revokes it.
+/// The consumer's context: how far the query processed each partition (as
+/// given to [`GroupMember::assignment`]), committed when the group revokes
+/// it during that call.
 #[derive(Default)]
 struct CommitOnRevoke {
     processed: Mutex<BTreeMap<TopicPartition, u64>>,
@@ -63,17 +64,19 @@ impl ConsumerContext for CommitOnRevoke {
             .iter()
             .filter_map(|e| {
                 let partition = (e.topic().to_string(), u32::try_from(e.partition()).ok()?);
-                Some((partition.clone(), *processed.get(&partition)?))
+                let offset = *processed.get(&partition)?;
+                Some((partition, offset))
             })
             .collect();
         drop(processed);
         // Best effort: if this commit fails, the last regular one stands and
         // the partitions' next owner processes the rest again (at least
         // once, as without it).
+        if offsets.is_empty() {
+            return;
+        }
         if let Ok(list) = offset_list(&offsets) {
-            if !offsets.is_empty() {
-                let _ = consumer.commit(&list, CommitMode::Sync);
-            }
+            let _ = consumer.commit(&list, CommitMode::Sync);
         }
     }
 }
@@ -108,7 +111,9 @@ impl KafkaGroupMember {
 }
 
 impl GroupMember for KafkaGroupMember {
-    fn assignment(&mut self) -> Result<BTreeSet<TopicPartition>> {
+    fn assignment(&mut self, processed: &BTreeMap<TopicPartition, u64>) -> Result<BTreeSet<TopicPartition>> {
+        // Revocations happen within the poll below.
+        self.consumer.context().processed().clone_from(processed);
         // A poll serves the group protocol (rebalance callbacks run in it).
         // Records fetched before a partition was paused are dropped: the
         // log's readers read them. Every queued event is taken, so that
@@ -161,10 +166,6 @@ impl GroupMember for KafkaGroupMember {
             return Ok(());
         }
         self.consumer.commit(&offset_list(offsets)?, CommitMode::Sync).map_err(kafka_error)
-    }
-
-    fn processed(&self, offsets: &BTreeMap<TopicPartition, u64>) {
-        self.consumer.context().processed().clone_from(offsets);
     }
 }
 

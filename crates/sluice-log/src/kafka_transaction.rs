@@ -102,6 +102,18 @@ impl KafkaTransactionalMember {
         LogError::Aborted(format!("Kafka: {error}"))
     }
 
+    /// Aborts the open transaction; a producer that cannot is replaced
+    /// (see [`Self::abort_after`]).
+    fn abort_open(&self, producing: &mut Producing) -> Result<()> {
+        match producing.writer.producer().abort_transaction(TRANSACTION_CALL_TIMEOUT) {
+            Ok(()) => {
+                producing.open = false;
+                Ok(())
+            }
+            Err(error) => Err(self.abort_after(producing, error)),
+        }
+    }
+
     fn begin(&self, producing: &mut Producing) -> Result<()> {
         if !producing.open {
             if let Err(error) = producing.writer.producer().begin_transaction() {
@@ -121,8 +133,9 @@ fn start_id() -> String {
 }
 
 impl GroupMember for KafkaTransactionalMember {
-    fn assignment(&mut self) -> Result<BTreeSet<TopicPartition>> {
-        self.member.assignment()
+    fn assignment(&mut self, _processed: &BTreeMap<TopicPartition, u64>) -> Result<BTreeSet<TopicPartition>> {
+        // Its offsets go with its transaction, never on their own.
+        self.member.assignment(&BTreeMap::new())
     }
 
     fn committed(&self, partitions: &BTreeSet<TopicPartition>) -> Result<BTreeMap<TopicPartition, u64>> {
@@ -136,13 +149,8 @@ impl GroupMember for KafkaTransactionalMember {
                 return Ok(());
             }
             // Output without the offsets it answers for must not commit.
-            return Err(match producing.writer.producer().abort_transaction(TRANSACTION_CALL_TIMEOUT) {
-                Ok(()) => {
-                    producing.open = false;
-                    LogError::Aborted("Kafka: a transaction with output but no offsets".into())
-                }
-                Err(error) => self.abort_after(&mut producing, error),
-            });
+            self.abort_open(&mut producing)?;
+            return Err(LogError::Aborted("Kafka: a transaction with output but no offsets".into()));
         }
         let list = offset_list(offsets)?;
         let metadata = self.member.group_metadata()?;
@@ -178,16 +186,10 @@ impl Transaction for KafkaTransactionalMember {
         if !producing.open {
             return Ok(());
         }
-        match producing.writer.producer().abort_transaction(TRANSACTION_CALL_TIMEOUT) {
-            Ok(()) => {
-                producing.open = false;
-                Ok(())
-            }
-            Err(error) => match self.abort_after(&mut producing, error) {
-                // Restarted: the new producer aborted the old transaction.
-                LogError::Aborted(_) => Ok(()),
-                other => Err(other),
-            },
+        match self.abort_open(&mut producing) {
+            // Restarted: the new producer aborted the old transaction.
+            Err(LogError::Aborted(_)) => Ok(()),
+            other => other,
         }
     }
 }

@@ -188,16 +188,15 @@ impl Log for SledLog {
         let mut sequence = self.sequence();
         let tree = self.partition(topic, partition)?;
         let first = next_offset(&tree)?;
+        let encoded: Vec<(u64, Vec<u8>)> = records
+            .iter()
+            .enumerate()
+            .map(|(i, record)| (first + i as u64, encode(*sequence + i as u64, record)))
+            .collect();
         let mut batch = sled::Batch::default();
-        let mut offset = first;
-        for chunk in chunks(&records) {
-            let entries: Vec<(u64, u64, &Record)> = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, record)| (offset + i as u64, *sequence + (offset - first) + i as u64, record))
-                .collect();
-            batch.insert(&offset.to_be_bytes(), encode_batch(offset + chunk.len() as u64, &entries));
-            offset += chunk.len() as u64;
+        for chunk in chunks(&encoded) {
+            let (offset, end) = (chunk[0].0, chunk[chunk.len() - 1].0 + 1);
+            batch.insert(&offset.to_be_bytes(), encode_batch(end, chunk));
         }
         tree.apply_batch(batch).map_err(storage)?;
         *sequence += records.len() as u64;
@@ -258,10 +257,10 @@ impl Log for SledLog {
             }
             removed += gone.len() as u64;
             for (first, end, records) in &batches {
-                let left: Vec<(u64, u64, &Record)> = records
+                let left: Vec<(u64, Vec<u8>)> = records
                     .iter()
                     .filter(|r| gone.binary_search(&r.offset).is_err())
-                    .map(|r| (r.offset, r.sequence, &r.record))
+                    .map(|r| (r.offset, encode(r.sequence, &r.record)))
                     .collect();
                 if left.len() == records.len() {
                     continue;
@@ -283,9 +282,10 @@ impl Log for SledLog {
     }
 }
 
-/// `records` cut into the runs stored as one entry each: up to
-/// [`BATCH_RECORDS`] records and about [`BATCH_BYTES`] encoded bytes.
-fn chunks(records: &[Record]) -> impl Iterator<Item = &[Record]> {
+/// `records` (offset, [`encode`]d form) cut into the runs stored as one
+/// entry each: up to [`BATCH_RECORDS`] records and [`BATCH_BYTES`] bytes of
+/// encoded records (a single larger record is a run of its own).
+fn chunks(records: &[(u64, Vec<u8>)]) -> impl Iterator<Item = &[(u64, Vec<u8>)]> {
     let mut rest = records;
     std::iter::from_fn(move || {
         if rest.is_empty() {
@@ -293,28 +293,14 @@ fn chunks(records: &[Record]) -> impl Iterator<Item = &[Record]> {
         }
         let mut bytes = 0;
         let mut len = 0;
-        while len < rest.len().min(BATCH_RECORDS)
-            && (len == 0 || bytes + encoded_size(&rest[len]) <= BATCH_BYTES)
-        {
-            bytes += encoded_size(&rest[len]);
+        while len < rest.len().min(BATCH_RECORDS) && (len == 0 || bytes + rest[len].1.len() <= BATCH_BYTES) {
+            bytes += rest[len].1.len();
             len += 1;
         }
         let (chunk, tail) = rest.split_at(len);
         rest = tail;
         Some(chunk)
     })
-}
-
-/// About how many bytes [`encode_batch`] writes for `record`.
-fn encoded_size(record: &Record) -> usize {
-    let optional = |bytes: Option<&[u8]>| 5 + bytes.map_or(0, <[u8]>::len);
-    36 + optional(record.key.as_deref())
-        + optional(record.value.as_deref())
-        + record
-            .headers
-            .iter()
-            .map(|h| 10 + h.key.len() + h.value.as_ref().map_or(0, Vec::len))
-            .sum::<usize>()
 }
 
 /// A record read back from a batch.
@@ -327,16 +313,16 @@ struct Stored {
 /// A batch as stored: [`BATCH_MAGIC`], the offset after its last record
 /// (kept when cleanup removes records), the record count, then per record
 /// its offset and [`encode`]d form.
-fn encode_batch(end: u64, records: &[(u64, u64, &Record)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(13 + records.len() * 64);
+fn encode_batch(end: u64, records: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let size = records.iter().map(|(_, encoded)| 12 + encoded.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(13 + size);
     out.push(BATCH_MAGIC);
     out.extend_from_slice(&end.to_be_bytes());
     out.extend_from_slice(&(records.len() as u32).to_be_bytes());
-    for (offset, sequence, record) in records {
+    for (offset, encoded) in records {
         out.extend_from_slice(&offset.to_be_bytes());
-        let encoded = encode(*sequence, record);
         out.extend_from_slice(&(encoded.len() as u32).to_be_bytes());
-        out.extend_from_slice(&encoded);
+        out.extend_from_slice(encoded);
     }
     out
 }
@@ -544,16 +530,18 @@ mod tests {
 
     #[test]
     fn entries_stay_small_and_a_large_record_gets_one_of_its_own() {
-        let records: Vec<Record> =
-            (0..300i64).map(|i| record(&"x".repeat(100 + (i % 7) as usize), i)).collect();
-        let sizes: Vec<usize> = chunks(&records).map(<[Record]>::len).collect();
+        let encoded = |records: Vec<Record>| -> Vec<(u64, Vec<u8>)> {
+            records.iter().enumerate().map(|(i, r)| (i as u64, encode(i as u64, r))).collect()
+        };
+        let records = encoded((0..300i64).map(|i| record(&"x".repeat(100 + (i % 7) as usize), i)).collect());
+        let sizes: Vec<usize> = chunks(&records).map(<[_]>::len).collect();
         assert_eq!(sizes.iter().sum::<usize>(), 300);
         assert!(sizes.len() > 1);
         for chunk in chunks(&records) {
-            assert!(chunk.iter().map(encoded_size).sum::<usize>() <= BATCH_BYTES);
+            assert!(chunk.iter().map(|(_, bytes)| bytes.len()).sum::<usize>() <= BATCH_BYTES);
         }
-        let large = vec![record(&"y".repeat(BATCH_BYTES * 2), 0), record("z", 1)];
-        assert_eq!(chunks(&large).map(<[Record]>::len).collect::<Vec<_>>(), vec![1, 1]);
+        let large = encoded(vec![record(&"y".repeat(BATCH_BYTES * 2), 0), record("z", 1)]);
+        assert_eq!(chunks(&large).map(<[_]>::len).collect::<Vec<_>>(), vec![1, 1]);
     }
 
     #[test]

@@ -242,7 +242,7 @@ fn the_mock_cluster_has_no_admin_api() {
 #[test]
 #[ignore = "needs a Kafka broker: set SLUICE_KAFKA_BOOTSTRAP=host:port and run with --ignored"]
 fn a_real_broker_creates_deletes_and_configures_topics() {
-    use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+    use rdkafka::admin::AdminClient;
     use rdkafka::client::DefaultClientContext;
 
     let bootstrap = std::env::var("SLUICE_KAFKA_BOOTSTRAP").expect("SLUICE_KAFKA_BOOTSTRAP");
@@ -279,20 +279,14 @@ fn a_real_broker_creates_deletes_and_configures_topics() {
     }
     let admin: AdminClient<DefaultClientContext> =
         ClientConfig::new().set("bootstrap.servers", &bootstrap).create().expect("admin");
-    let described =
-        block_on(admin.describe_configs([&ResourceSpecifier::Topic(&name)], &AdminOptions::new()));
-    let resource = described.expect("describe").into_iter().next().expect("one").expect("topic config");
-    let value = |key: &str| resource.get(key).and_then(|e| e.value.clone());
+    let value = topic_config(&admin, &name);
     assert_eq!(value("retention.ms").as_deref(), Some("60000"));
     assert_eq!(value("retention.bytes").as_deref(), Some("1048576"));
     let mut policy: Vec<String> =
         value("cleanup.policy").unwrap_or_default().split(',').map(str::to_string).collect();
     policy.sort();
     assert_eq!(policy, vec!["compact", "delete"]);
-    let described =
-        block_on(admin.describe_configs([&ResourceSpecifier::Topic(&made)], &AdminOptions::new()));
-    let resource = described.expect("describe").into_iter().next().expect("one").expect("topic config");
-    let value = |key: &str| resource.get(key).and_then(|e| e.value.clone());
+    let value = topic_config(&admin, &made);
     assert_eq!(value("retention.ms").as_deref(), Some("60000"));
     assert_eq!(value("cleanup.policy").as_deref(), Some("compact,delete"));
     assert_eq!(log.delete_topic(&made), Ok(()));
@@ -302,6 +296,18 @@ fn a_real_broker_creates_deletes_and_configures_topics() {
 }
 
 /// A minimal executor for the admin client's futures in the test above.
+/// The configs the broker describes for `topic`, by key.
+fn topic_config(
+    admin: &rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext>,
+    topic: &str,
+) -> impl Fn(&str) -> Option<String> {
+    use rdkafka::admin::{AdminOptions, ResourceSpecifier};
+    let described =
+        block_on(admin.describe_configs([&ResourceSpecifier::Topic(topic)], &AdminOptions::new()));
+    let resource = described.expect("describe").into_iter().next().expect("one").expect("topic config");
+    move |key| resource.get(key).and_then(|e| e.value.clone())
+}
+
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
     use std::sync::Arc;
     use std::task::{Context, Poll, Wake, Waker};
@@ -325,7 +331,7 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 /// Waits until `member` owns `count` partitions.
 fn assigned(member: &mut dyn GroupMember, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while member.assignment().expect("the group answers").len() < count {
+    while member.assignment(&BTreeMap::new()).expect("the group answers").len() < count {
         assert!(Instant::now() < deadline, "the group assigned no partitions");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -395,14 +401,14 @@ fn a_real_broker_gets_what_a_member_processed_when_the_group_takes_partitions_aw
     let mut first = join();
     assigned(first.as_mut(), 2);
     let processed: BTreeMap<TopicPartition, u64> = [((topic.clone(), 0), 5), ((topic.clone(), 1), 7)].into();
-    first.processed(&processed);
 
     let mut second = join();
     let deadline = Instant::now() + Duration::from_secs(60);
     let theirs = loop {
-        // Both are polled: the first serves the rebalance (and commits).
-        first.assignment().expect("the group answers");
-        let theirs = second.assignment().expect("the group answers");
+        // Both are polled: the first serves the rebalance (and commits
+        // what it processed).
+        first.assignment(&processed).expect("the group answers");
+        let theirs = second.assignment(&BTreeMap::new()).expect("the group answers");
         if !theirs.is_empty() {
             break theirs;
         }

@@ -132,9 +132,9 @@ impl RunningQuery {
             inputs.push(input(&join.right)?);
         }
         Ok(RunningQuery {
-            inputs,
             stages: Stages {
                 id: id.to_string(),
+                topics: inputs.iter().map(|i| i.topic.clone()).collect(),
                 operators: operators(plan, options)?,
                 sink: SinkWriter::new(sink, id, plan.rekeyed, registry)?,
                 errors: ProcessingLog::default(),
@@ -142,6 +142,7 @@ impl RunningQuery {
                 records_written: 0,
                 muted: false,
             },
+            inputs,
             plan: plan.clone(),
             options,
             catch_up: None,
@@ -370,7 +371,6 @@ impl RunningQuery {
             return Ok(read);
         }
         let (inputs, stages) = (&mut self.inputs, &mut self.stages);
-        let topics: Vec<String> = inputs.iter().map(|i| i.topic.clone()).collect();
         let (outcome, processed_to) = std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Option<Chunk>>>(AHEAD);
             let inputs: &[Input] = inputs;
@@ -385,10 +385,10 @@ impl RunningQuery {
             let mut processed_to = None;
             for chunk in receiver {
                 match chunk {
-                    Ok(Some(chunk)) => {
+                    Ok(Some(mut chunk)) => {
                         read += chunk.records;
-                        let offsets = chunk.offsets.clone();
-                        if let Err(e) = stages.process(&topics, chunk, output) {
+                        let offsets = std::mem::take(&mut chunk.offsets);
+                        if let Err(e) = stages.process(chunk, output) {
                             return (Err(e), processed_to);
                         }
                         processed_to = Some(offsets);
@@ -409,10 +409,9 @@ impl RunningQuery {
 
     /// Runs a chunk's batches through the operators and moves the input
     /// offsets past it.
-    fn process(&mut self, chunk: Chunk, output: &dyn Log) -> Result<()> {
-        let topics: Vec<String> = self.inputs.iter().map(|i| i.topic.clone()).collect();
-        let offsets = chunk.offsets.clone();
-        self.stages.process(&topics, chunk, output)?;
+    fn process(&mut self, mut chunk: Chunk, output: &dyn Log) -> Result<()> {
+        let offsets = std::mem::take(&mut chunk.offsets);
+        self.stages.process(chunk, output)?;
         for (input, offsets) in self.inputs.iter_mut().zip(offsets) {
             input.offsets = offsets;
         }
@@ -499,6 +498,8 @@ fn next_chunk(
 /// counters and processing log.
 struct Stages {
     id: String,
+    /// The inputs' topics, by input index (for the processing log).
+    topics: Vec<String>,
     operators: Vec<Box<dyn Operator>>,
     sink: SinkWriter,
     errors: ProcessingLog,
@@ -510,17 +511,16 @@ struct Stages {
 
 impl Stages {
     /// Takes a chunk's decoding errors, then runs its batches through.
-    /// `topics` are the inputs' topics, by input index.
-    fn process(&mut self, topics: &[String], chunk: Chunk, log: &dyn Log) -> Result<()> {
+    fn process(&mut self, chunk: Chunk, log: &dyn Log) -> Result<()> {
         self.records_read += chunk.records as u64;
         self.errors.append(chunk.errors);
         for (input, batch) in chunk.batches {
-            self.push(&topics[input], input, batch, log)?;
+            self.push(input, batch, log)?;
         }
         Ok(())
     }
 
-    fn push(&mut self, topic: &str, input: usize, batch: Batch, log: &dyn Log) -> Result<()> {
+    fn push(&mut self, input: usize, batch: Batch, log: &dyn Log) -> Result<()> {
         let mut batches = vec![batch];
         for (position, operator) in self.operators.iter_mut().enumerate() {
             let mut next = Vec::new();
@@ -535,7 +535,7 @@ impl Stages {
             for error in operator.take_row_errors() {
                 self.errors.record(ProcessingLogEntry {
                     query_id: self.id.clone(),
-                    topic: topic.to_string(),
+                    topic: self.topics[input].clone(),
                     partition: error.partition,
                     offset: error.offset,
                     message: error.message,

@@ -58,9 +58,9 @@ impl SinkWriter {
         })
     }
 
-    /// Writes every row of `batch`, in order. Tombstones are written with a
-    /// null value. A row that cannot be encoded goes to the processing log.
-    /// Writes a batch's rows; returns how many records were appended.
+    /// Writes every row of `batch`, in order, and returns how many records
+    /// were appended. Tombstones are written with a null value. A row that
+    /// cannot be encoded goes to the processing log.
     pub fn write(&mut self, batch: &Batch, log: &dyn Log, errors: &mut ProcessingLog) -> Result<usize> {
         let rows = batch.num_rows();
         let key_columns = as_declared(columns(batch, &self.key_names)?, &self.key_fields)?;

@@ -63,6 +63,12 @@ impl CommandTopic {
             timestamp: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64),
             headers: vec![Header { key: ORIGIN.into(), value: Some(self.origin.clone()) }],
         };
+        self.append_flushed(record)
+    }
+
+    /// Appends `record` and waits until it is durable; returns its offset,
+    /// the sequence number.
+    fn append_flushed(&mut self, record: Record) -> Result<i64, LogError> {
         let offset = self.log.append(&self.topic, 0, record)?;
         self.log.flush()?;
         Ok(offset as i64)
@@ -98,9 +104,6 @@ impl CommandTopic {
     /// Forgets every command (a terminated cluster), for the next start:
     /// appends the record that says so. Returns its sequence number.
     pub fn clear(&mut self) -> Result<i64, LogError> {
-        let record = Record { key: None, value: None, timestamp: 0, headers: Vec::new() };
-        let offset = self.log.append(&self.topic, 0, record)?;
-        self.log.flush()?;
-        Ok(offset as i64)
+        self.append_flushed(Record { key: None, value: None, timestamp: 0, headers: Vec::new() })
     }
 }

@@ -268,6 +268,13 @@ fn replay_topic(engine: &mut Engine, topic: &mut CommandTopic) -> Result<Replaye
             }
         }
     }
+    Ok(replay_all(engine, statements, last))
+}
+
+/// Executes `statements` (sequence number, text) again, in order; a
+/// statement that fails is reported and skipped. `last` is the command
+/// log's last sequence number.
+fn replay_all(engine: &mut Engine, statements: Vec<(i64, String)>, last: i64) -> Replayed {
     let mut replayed = Replayed { last, ..Replayed::default() };
     for (sequence, text) in statements {
         match replay_one(engine, &text) {
@@ -277,7 +284,7 @@ fn replay_topic(engine: &mut Engine, topic: &mut CommandTopic) -> Result<Replaye
             Err(error) => replayed.errors.push(format!("command {sequence} ({text}): {error}")),
         }
     }
-    Ok(replayed)
+    replayed
 }
 
 /// Executes a statement of a command log again: its command id and status.
@@ -290,17 +297,9 @@ pub(crate) fn replay_one(engine: &mut Engine, text: &str) -> Result<(String, Com
 
 /// Executes the command log's statements again.
 fn replay(engine: &mut Engine, commands: &CommandLog) -> Result<Replayed, ServerError> {
-    let mut replayed = Replayed::default();
-    for (sequence, text) in commands.entries()? {
-        replayed.last = sequence;
-        match replay_one(engine, &text) {
-            Ok((id, status)) => {
-                replayed.statuses.insert(id, status);
-            }
-            Err(error) => replayed.errors.push(format!("command {sequence} ({text}): {error}")),
-        }
-    }
-    Ok(replayed)
+    let statements = commands.entries()?;
+    let last = statements.last().map_or(0, |(sequence, _)| *sequence);
+    Ok(replay_all(engine, statements, last))
 }
 
 impl RunningServer {

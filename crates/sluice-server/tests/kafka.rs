@@ -30,12 +30,19 @@ async fn start_over(bootstrap: &str) -> (sluice_server::RunningServer, String, r
     (server, base, reqwest::Client::new())
 }
 
+/// A mock cluster with one-partition `topics` and the default service's
+/// command topic (the mock has no admin API to create them).
+fn mock_cluster(topics: &[&str]) -> MockCluster<'static, DefaultProducerContext> {
+    let cluster = MockCluster::new(1).expect("mock cluster");
+    for topic in topics.iter().chain([&COMMAND_TOPIC]) {
+        cluster.create_topic(topic, 1, 1).expect("mock topic");
+    }
+    cluster
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statements_inserts_and_queries_run_over_kafka_topics() {
-    let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).expect("mock cluster");
-    cluster.create_topic("users", 1, 1).expect("mock topic");
-    cluster.create_topic("ADULTS", 1, 1).expect("mock topic");
-    cluster.create_topic(COMMAND_TOPIC, 1, 1).expect("mock topic");
+    let cluster = mock_cluster(&["users", "ADULTS"]);
     let bootstrap = cluster.bootstrap_servers();
     let (server, base, http) = start_over(&bootstrap).await;
     // A second server of the same service, which is sent no statement.
@@ -131,10 +138,7 @@ async fn values(kafka: &KafkaLog, topic: &str, count: usize) -> Vec<String> {
 /// goes on where it was, nothing lost or written twice, and is RUNNING.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_go_on_after_the_broker_was_away() {
-    let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).expect("mock cluster");
-    cluster.create_topic("clicks", 1, 1).expect("mock topic");
-    cluster.create_topic("LONG_CLICKS", 1, 1).expect("mock topic");
-    cluster.create_topic(COMMAND_TOPIC, 1, 1).expect("mock topic");
+    let cluster = mock_cluster(&["clicks", "LONG_CLICKS"]);
     let bootstrap = cluster.bootstrap_servers();
     let (server, base, http) = start_over(&bootstrap).await;
     let (status, answer) = post(

@@ -3,6 +3,7 @@
 //! wait that doubles with every failure in a row, while the other queries
 //! go on. A success ends the failure.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// The wait after a query's first failure.
@@ -22,16 +23,28 @@ pub struct QueryFailure {
 
 impl QueryFailure {
     /// The failure after `previous` (None: the first), failing with `message` at `now`.
-    pub(super) fn after(previous: Option<&QueryFailure>, message: String, now: Instant) -> QueryFailure {
+    fn after(previous: Option<&QueryFailure>, message: String, now: Instant) -> QueryFailure {
         let failures = previous.map_or(0, |p| p.failures).saturating_add(1);
         let wait = FIRST_WAIT.saturating_mul(1 << (failures - 1).min(16)).min(LONGEST_WAIT);
         QueryFailure { message, failures, retry_at: now + wait }
     }
 
     /// Whether the query waits still at `now`.
-    pub(super) fn waiting(&self, now: Instant) -> bool {
+    fn waiting(&self, now: Instant) -> bool {
         now < self.retry_at
     }
+}
+
+/// Whether the query `id` failed and waits still at `now`, by the
+/// failures of the engine's queries.
+pub(super) fn waiting(failing: &BTreeMap<String, QueryFailure>, id: &str, now: Instant) -> bool {
+    failing.get(id).is_some_and(|f| f.waiting(now))
+}
+
+/// Records that the query `id` failed with `message` at `now`.
+pub(super) fn record(failing: &mut BTreeMap<String, QueryFailure>, id: &str, message: String, now: Instant) {
+    let failure = QueryFailure::after(failing.get(id), message, now);
+    failing.insert(id.to_string(), failure);
 }
 
 #[cfg(test)]

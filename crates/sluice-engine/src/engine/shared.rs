@@ -31,11 +31,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use sluice_log::{GroupMember, Log, LogError, TopicPartition, Transaction};
+use sluice_log::{GroupMember, Log, TopicPartition, Transaction};
 use sluice_planner::QueryPlan;
 use sluice_runtime::RunningQuery;
 
-use super::{Engine, EngineConfig, QueryFailure};
+use super::{retry, Engine, EngineConfig};
 use crate::error::{EngineError, Result};
 
 /// A persistent query's place in its group.
@@ -82,17 +82,14 @@ fn read_offsets(query: &RunningQuery) -> BTreeMap<TopicPartition, u64> {
     query
         .owned_partitions()
         .into_iter()
-        .filter_map(|(topic, partition)| Some(((topic.clone(), partition), query.offset(&topic, partition)?)))
+        .filter_map(|(topic, partition)| {
+            let offset = query.offset(&topic, partition)?;
+            Some(((topic, partition), offset))
+        })
         .collect()
 }
 
 impl SharedQuery {
-    /// Tells the group member how far `query` has processed, after a poll
-    /// that read something (see [`GroupMember::processed`]).
-    pub(super) fn processed(&self, query: &RunningQuery) {
-        self.member.processed(&read_offsets(query));
-    }
-
     /// Where the query appends its output, when it processes exactly once.
     pub(super) fn transaction(&self) -> Option<&dyn Transaction> {
         self.member.transaction()
@@ -115,13 +112,12 @@ impl SharedQuery {
         self.committed.clear();
         Ok(())
     }
-}
 
-impl SharedQuery {
-    /// Asks the group which partitions are this server's now, and takes
-    /// over the partitions it gained.
+    /// Asks the group which partitions are this server's now (telling it
+    /// how far the query has read, for those it takes away), and takes over
+    /// the partitions it gained.
     fn take_partitions(&mut self, query: &mut RunningQuery, log: &dyn Log) -> Result<()> {
-        let assigned = self.member.assignment()?;
+        let assigned = self.member.assignment(&read_offsets(query))?;
         let partitions = query.partitions();
         let owned: BTreeSet<TopicPartition> = if self.split {
             partitions.into_iter().filter(|p| assigned.contains(p)).collect()
@@ -182,7 +178,7 @@ impl Engine {
         for query in &mut self.queries {
             let Some(shared) = self.shared.get_mut(query.id()) else { continue };
             let now = Instant::now();
-            if self.failing.get(query.id()).is_some_and(|f| f.waiting(now)) {
+            if retry::waiting(&self.failing, query.id(), now) {
                 continue;
             }
             if let Err(error) = shared.take_partitions(query, self.log.as_ref()) {
@@ -195,8 +191,7 @@ impl Engine {
                     let _ = shared.roll_back(query);
                 }
                 query.set_owned(&|_, _| false);
-                let failure = QueryFailure::after(self.failing.get(query.id()), error.to_string(), now);
-                self.failing.insert(query.id().to_string(), failure);
+                retry::record(&mut self.failing, query.id(), error.to_string(), now);
                 first_failure.get_or_insert(error);
             }
         }
@@ -210,7 +205,7 @@ impl Engine {
     /// whose transaction failed to commit rolls back to its last commit;
     /// the others still commit, and the first failure is returned.
     pub fn commit_shared_offsets(&mut self) -> Result<()> {
-        let mut aborted = None;
+        let mut failed = None;
         for query in &mut self.queries {
             let Some(shared) = self.shared.get_mut(query.id()) else { continue };
             let offsets = read_offsets(query);
@@ -219,14 +214,14 @@ impl Engine {
                     Ok(()) => shared.committed = offsets,
                     // Exactly once, a failed commit leaves no transaction:
                     // what it held is gone.
-                    Err(error) if matches!(error, LogError::Aborted(_)) || shared.transaction().is_some() => {
+                    Err(error) if shared.transaction().is_some() => {
                         shared.roll_back(query)?;
-                        aborted.get_or_insert(error);
+                        failed.get_or_insert(error);
                     }
                     Err(error) => return Err(error.into()),
                 }
             }
         }
-        aborted.map_or(Ok(()), |error| Err(error.into()))
+        failed.map_or(Ok(()), |error| Err(error.into()))
     }
 }

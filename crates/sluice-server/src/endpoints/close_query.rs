@@ -23,9 +23,8 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (headers, body) = (&headers, &body[..]);
-    negotiate(headers)?;
-    let request: Request = parse_body(body)?;
+    negotiate(&headers)?;
+    let request: Request = parse_body(&body)?;
     let id = request.query_id.ok_or_else(|| ApiError::bad_request("No queryId in request"))?;
     let closed = {
         let id = id.clone();

@@ -37,9 +37,8 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (headers, body) = (&headers, &body[..]);
-    let content_type = negotiate(headers)?;
-    let request: KsqlRequest = parse_body(body)?;
+    let content_type = negotiate(&headers)?;
+    let request: KsqlRequest = parse_body(&body)?;
     let ksql = request.ksql.ok_or_else(|| ApiError::bad_request("The request has no \"ksql\" field."))?;
     let mut variables = session_variables(&request.session_variables);
     let statements = parse_all(&ksql, &mut variables)?;

@@ -32,9 +32,8 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (headers, body) = (&headers, &body[..]);
-    let content_type = negotiate(headers)?;
-    let request: Request = parse_body(body)?;
+    let content_type = negotiate(&headers)?;
+    let request: Request = parse_body(&body)?;
     let ksql = request.ksql.ok_or_else(|| ApiError::bad_request("The request has no \"ksql\" field."))?;
     let variables = session_variables(&request.session_variables);
     let properties = state.request_properties(request.streams_properties)?;

@@ -46,7 +46,6 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (headers, body) = (&headers, &body[..]);
     let mut readable = headers.clone();
     // Accept is read by `framing`; the body is JSON whatever clients call it.
     readable.remove(header::ACCEPT);
@@ -54,8 +53,8 @@ pub async fn handle(
         readable.remove(header::CONTENT_TYPE);
     }
     negotiate(&readable)?;
-    let framing = framing(headers)?;
-    let request: Request = parse_body(body)?;
+    let framing = framing(&headers)?;
+    let request: Request = parse_body(&body)?;
     let sql = request
         .sql
         .ok_or_else(|| ApiError::generic(StatusCode::BAD_REQUEST, code::BAD_REQUEST, "No sql in request"))?;

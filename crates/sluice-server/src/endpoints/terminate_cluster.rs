@@ -61,13 +61,12 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (headers, body) = (&headers, &body[..]);
-    let content_type = negotiate(headers)?;
+    let content_type = negotiate(&headers)?;
     // The list is optional, and so is the body.
     let request: TerminateRequest = if body.iter().all(u8::is_ascii_whitespace) {
         TerminateRequest::default()
     } else {
-        parse_body(body)?
+        parse_body(&body)?
     };
     let patterns = request
         .delete_topic_list
