@@ -289,16 +289,19 @@ pub(crate) fn write_java_double(out: &mut String, d: f64) {
 /// Writes one non-null primitive value as text: the DELIMITED field, or the JSON number
 /// (strings and bytes unquoted: the caller quotes them).
 pub(crate) fn write_scalar(out: &mut String, array: &dyn Array, row: usize) -> Result<(), String> {
+    // Integers through itoa: `write!`'s formatting machinery cost more than
+    // the rest of encoding an output record.
+    let mut digits = itoa::Buffer::new();
     let written = match array.data_type() {
         DataType::Boolean => write!(out, "{}", array.as_boolean().value(row)),
-        DataType::Int32 => write!(out, "{}", array.as_primitive::<Int32Type>().value(row)),
-        DataType::Int64 => write!(out, "{}", array.as_primitive::<Int64Type>().value(row)),
-        DataType::Date32 => write!(out, "{}", array.as_primitive::<Date32Type>().value(row)),
+        DataType::Int32 => out.write_str(digits.format(array.as_primitive::<Int32Type>().value(row))),
+        DataType::Int64 => out.write_str(digits.format(array.as_primitive::<Int64Type>().value(row))),
+        DataType::Date32 => out.write_str(digits.format(array.as_primitive::<Date32Type>().value(row))),
         DataType::Time32(TimeUnit::Millisecond) => {
-            write!(out, "{}", array.as_primitive::<Time32MillisecondType>().value(row))
+            out.write_str(digits.format(array.as_primitive::<Time32MillisecondType>().value(row)))
         }
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
-            write!(out, "{}", array.as_primitive::<TimestampMillisecondType>().value(row))
+            out.write_str(digits.format(array.as_primitive::<TimestampMillisecondType>().value(row)))
         }
         DataType::Float64 => {
             write_java_double(out, array.as_primitive::<Float64Type>().value(row));

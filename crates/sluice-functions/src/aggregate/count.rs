@@ -1,5 +1,6 @@
 //! COUNT: rows (`COUNT(*)`, no arguments) or non-null values of a column.
 
+use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
@@ -57,6 +58,18 @@ fn counts(args: &[ScalarValue]) -> bool {
 impl Accumulator for CountAcc {
     fn add(&mut self, args: &[ScalarValue]) -> Result<(), String> {
         if counts(args) {
+            self.count = self.count.wrapping_add(1);
+        }
+        Ok(())
+    }
+
+    fn add_at(
+        &mut self,
+        args: &[ArrayRef],
+        row: usize,
+        _scratch: &mut Vec<ScalarValue>,
+    ) -> Result<(), String> {
+        if args.first().is_none_or(|a| a.is_valid(row)) {
             self.count = self.count.wrapping_add(1);
         }
         Ok(())

@@ -7,11 +7,12 @@
 
 use std::cmp::Ordering;
 
+use datafusion::arrow::array::{Array, ArrayRef, Int32Array, Int64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
 use super::types::{cannot_retract, kind, no_match, one_arg, Kind};
-use super::values::{java_cmp, typed_null};
+use super::values::{java_cmp, read_row, typed_null};
 use super::{Accumulator, AggregateFunction};
 use crate::docs::Category;
 
@@ -136,6 +137,37 @@ impl Accumulator for Extreme {
             self.current = Some(value.clone());
         }
         Ok(())
+    }
+
+    fn add_at(
+        &mut self,
+        args: &[ArrayRef],
+        row: usize,
+        scratch: &mut Vec<ScalarValue>,
+    ) -> Result<(), String> {
+        // BIGINT and INTEGER compare as the numbers they are (Java's
+        // compareTo of Long and Integer); other types take the general path.
+        if let Some(array) = args.first() {
+            let any = array.as_any();
+            if let Some(a) = any.downcast_ref::<Int64Array>() {
+                if let Some(v) = a.is_valid(row).then(|| a.value(row)) {
+                    if !matches!(self.current, Some(ScalarValue::Int64(Some(c))) if c.cmp(&v) == self.keep) {
+                        self.current = Some(ScalarValue::Int64(Some(v)));
+                    }
+                }
+                return Ok(());
+            }
+            if let Some(a) = any.downcast_ref::<Int32Array>() {
+                if let Some(v) = a.is_valid(row).then(|| a.value(row)) {
+                    if !matches!(self.current, Some(ScalarValue::Int32(Some(c))) if c.cmp(&v) == self.keep) {
+                        self.current = Some(ScalarValue::Int32(Some(v)));
+                    }
+                }
+                return Ok(());
+            }
+        }
+        read_row(args, row, scratch)?;
+        self.add(scratch)
     }
 
     fn retract(&mut self, _args: &[ScalarValue]) -> Result<(), String> {

@@ -25,6 +25,9 @@ mod topk;
 pub(crate) mod types;
 mod values;
 
+pub use values::{read_row, scalar_at};
+
+use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
@@ -68,6 +71,22 @@ pub trait AggregateFunction: Send + Sync {
 pub trait Accumulator: Send {
     /// Adds one row's argument values.
     fn add(&mut self, args: &[ScalarValue]) -> Result<(), String>;
+
+    /// Adds the argument values at `row` of `args` (one array per argument
+    /// column), as [`Accumulator::add`] would. Aggregations call this for
+    /// every input row. The default reads the values into `scratch`, a
+    /// buffer the caller reuses; COUNT, SUM, MIN and MAX of plain numbers
+    /// read their arrays directly, as building and dropping a `ScalarValue`
+    /// per row and argument cost more than the addition itself.
+    fn add_at(
+        &mut self,
+        args: &[ArrayRef],
+        row: usize,
+        scratch: &mut Vec<ScalarValue>,
+    ) -> Result<(), String> {
+        read_row(args, row, scratch)?;
+        self.add(scratch)
+    }
 
     /// Takes back a row added earlier (aggregation over a table retracts a
     /// key's old row before adding its new one).

@@ -6,11 +6,12 @@
 //! keeps its precision and scale and fails the row when the sum no longer
 //! fits (`DecimalSumKudaf`).
 
+use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int32Array, Int64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
 use super::types::{kind, no_match, one_arg, Kind};
-use super::values::{as_f64, as_i64, list_elements};
+use super::values::{as_f64, as_i64, list_elements, read_row};
 use super::{Accumulator, AggregateFunction};
 use crate::docs::Category;
 
@@ -255,6 +256,49 @@ impl Accumulator for SumAcc {
     fn add(&mut self, args: &[ScalarValue]) -> Result<(), String> {
         // On error the total is unchanged: `apply` only stores a checked sum.
         self.apply(args, 1)
+    }
+
+    fn add_at(
+        &mut self,
+        args: &[ArrayRef],
+        row: usize,
+        scratch: &mut Vec<ScalarValue>,
+    ) -> Result<(), String> {
+        if let (false, Some(array)) = (self.list, args.first()) {
+            // The argument's array has the total's type (both come from
+            // the argument's type); other arrays take the general path.
+            let any = array.as_any();
+            let valid = array.is_valid(row);
+            match &mut self.total {
+                Total::Long(t) => {
+                    if let Some(a) = any.downcast_ref::<Int64Array>() {
+                        if valid {
+                            *t = t.wrapping_add(a.value(row));
+                        }
+                        return Ok(());
+                    }
+                }
+                Total::Int(t) => {
+                    if let Some(a) = any.downcast_ref::<Int32Array>() {
+                        if valid {
+                            *t = t.wrapping_add(a.value(row));
+                        }
+                        return Ok(());
+                    }
+                }
+                Total::Double(t) => {
+                    if let Some(a) = any.downcast_ref::<Float64Array>() {
+                        if valid {
+                            *t += a.value(row);
+                        }
+                        return Ok(());
+                    }
+                }
+                Total::Decimal(..) => {}
+            }
+        }
+        read_row(args, row, scratch)?;
+        self.add(scratch)
     }
 
     fn retract(&mut self, args: &[ScalarValue]) -> Result<(), String> {

@@ -29,7 +29,7 @@ use datafusion::common::ScalarValue;
 // iterated, so the hasher cannot change any output order.
 use datafusion::common::hash_map::EntryRef;
 use datafusion::common::HashMap;
-use sluice_functions::aggregate::Accumulator;
+use sluice_functions::aggregate::{read_row, Accumulator};
 use sluice_planner::{time_windows, AggregationPlan, WindowShape};
 
 mod rows;
@@ -37,7 +37,7 @@ mod session;
 
 pub use session::SessionAggregate;
 
-use rows::{accumulators, scalars, scalars_into, GroupId, Inputs, Rows};
+use rows::{accumulators, scalars, GroupId, Inputs, Rows};
 
 use super::Operator;
 use crate::batch::Batch;
@@ -69,6 +69,10 @@ pub struct Aggregate {
     windows: BTreeSet<(i64, Vec<u8>)>,
     /// EMIT FINAL: the close time of the last emission.
     last_emit_close: Option<i64>,
+    /// The stream time from which [`Aggregate::close_windows`] may have
+    /// something to do: the earliest window held is then due to be emitted
+    /// or dropped. Until then, for almost every row, it is not called.
+    close_due_at: i64,
     /// With HAVING: the result rows that passed it and were not deleted.
     present: HashSet<GroupId>,
 }
@@ -99,6 +103,7 @@ impl Aggregate {
             late_records: 0,
             windows: BTreeSet::new(),
             last_emit_close: None,
+            close_due_at: i64::MAX,
             present: HashSet::new(),
         })
     }
@@ -169,7 +174,19 @@ impl Aggregate {
                 self.groups.remove(&key);
             }
         }
+        self.close_due_at = self.windows.first().map_or(i64::MAX, |(start, _)| due_at(&self.plan, *start));
     }
+}
+
+/// The stream time from which a time window starting at `start` is
+/// due to be emitted (its end + grace) or dropped (past its retention),
+/// whichever comes first; at or before the exact moment, never after.
+fn due_at(plan: &AggregationPlan, start: i64) -> i64 {
+    let Some(window) = plan.window else { return i64::MAX };
+    let WindowShape::Time { size, .. } = window.shape else { return i64::MAX };
+    let closes = (size as i64).saturating_add(window.grace as i64);
+    let after = window.retention.map_or(closes, |retention| closes.min(retention as i64));
+    start.saturating_add(after)
 }
 
 impl Operator for Aggregate {
@@ -202,9 +219,11 @@ impl Operator for Aggregate {
         let mut rows = Rows::default();
         let mut key_buffer: Vec<u8> = Vec::new();
         let mut windows: Vec<Option<(i64, i64)>> = Vec::new();
-        // Each aggregate's argument values at the current row, in buffers
-        // reused across rows (no allocation per row).
+        // Over a table, each aggregate's argument values at the current row
+        // (kept to be taken back later), in buffers reused across rows.
         let mut row_args: Vec<Vec<ScalarValue>> = args.iter().map(|a| Vec::with_capacity(a.len())).collect();
+        // Over a stream the accumulators read the argument arrays themselves.
+        let mut scratch: Vec<ScalarValue> = Vec::new();
         for row in 0..data.num_rows() {
             let rowtime = rowtimes.value(row);
             if let Some(source_keys) = &source_keys {
@@ -234,8 +253,10 @@ impl Operator for Aggregate {
                 continue;
             }
             self.stream_time = self.stream_time.max(rowtime);
-            for (values, arrays) in row_args.iter_mut().zip(&args) {
-                scalars_into(arrays, row, values)?;
+            if source_keys.is_some() {
+                for (values, arrays) in row_args.iter_mut().zip(&args) {
+                    read_row(arrays, row, values).map_err(RuntimeError::Invalid)?;
+                }
             }
             let group_row = group_rows.row(row);
             self.open_windows(rowtime, &mut windows);
@@ -255,6 +276,7 @@ impl Operator for Aggregate {
                     EntryRef::Vacant(entry) => {
                         if let Some((start, _)) = window {
                             self.windows.insert((start, key_buffer.clone()));
+                            self.close_due_at = self.close_due_at.min(due_at(&self.plan, start));
                         }
                         let key = scalars(&keys, row)?;
                         entry.insert(Group {
@@ -266,8 +288,14 @@ impl Operator for Aggregate {
                     }
                 };
                 let group_key = key_buffer.as_slice();
-                for (acc, values) in group.accumulators.iter_mut().zip(&row_args) {
-                    acc.add(values).map_err(RuntimeError::Invalid)?;
+                if source_keys.is_some() {
+                    for (acc, values) in group.accumulators.iter_mut().zip(&row_args) {
+                        acc.add(values).map_err(RuntimeError::Invalid)?;
+                    }
+                } else {
+                    for (acc, arrays) in group.accumulators.iter_mut().zip(&args) {
+                        acc.add_at(arrays, row, &mut scratch).map_err(RuntimeError::Invalid)?;
+                    }
                 }
                 group.rowtime = group.rowtime.max(rowtime);
                 if !emit_final {
@@ -281,7 +309,9 @@ impl Operator for Aggregate {
                     );
                 }
             }
-            self.close_windows(&mut rows);
+            if self.stream_time >= self.close_due_at {
+                self.close_windows(&mut rows);
+            }
         }
         if !rows.is_empty() {
             out.push(rows.into_batch(&self.plan, &mut self.present)?);

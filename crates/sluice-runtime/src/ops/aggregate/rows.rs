@@ -5,9 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::array::AsArray;
-use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch,
-};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch};
 use datafusion::arrow::compute::{filter, filter_record_batch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
@@ -152,34 +150,6 @@ pub(super) fn scalars(arrays: &[ArrayRef], row: usize) -> Result<Vec<ScalarValue
         .map_err(|e| RuntimeError::Invalid(e.to_string()))
 }
 
-/// The values of `arrays` at `row`, into `values` (cleared first).
-pub(super) fn scalars_into(arrays: &[ArrayRef], row: usize, values: &mut Vec<ScalarValue>) -> Result<()> {
-    values.clear();
-    for array in arrays {
-        values.push(scalar_at(array, row)?);
-    }
-    Ok(())
-}
-
-/// The value of `array` at `row`. BIGINT, INTEGER and DOUBLE, the usual
-/// arguments of SUM, MIN, MAX and AVG, are read directly: this runs for
-/// every row and argument, and `ScalarValue::try_from_array`'s general
-/// dispatch was a visible share of the profile.
-fn scalar_at(array: &ArrayRef, row: usize) -> Result<ScalarValue> {
-    let any = array.as_any();
-    let valid = array.is_valid(row);
-    if let Some(a) = any.downcast_ref::<Int64Array>() {
-        return Ok(ScalarValue::Int64(valid.then(|| a.value(row))));
-    }
-    if let Some(a) = any.downcast_ref::<Int32Array>() {
-        return Ok(ScalarValue::Int32(valid.then(|| a.value(row))));
-    }
-    if let Some(a) = any.downcast_ref::<Float64Array>() {
-        return Ok(ScalarValue::Float64(valid.then(|| a.value(row))));
-    }
-    ScalarValue::try_from_array(array, row).map_err(|e| RuntimeError::Invalid(e.to_string()))
-}
-
 /// Fresh accumulators for one group.
 pub(super) fn accumulators(plan: &AggregationPlan) -> Result<Vec<Box<dyn Accumulator>>> {
     plan.aggregates
@@ -190,34 +160,4 @@ pub(super) fn accumulators(plan: &AggregationPlan) -> Result<Vec<Box<dyn Accumul
                 .map_err(RuntimeError::Invalid)
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use datafusion::arrow::array::{StringArray, TimestampMillisecondArray};
-
-    /// The direct reads give what the general conversion gives, nulls and
-    /// the types it leaves to the general path included.
-    #[test]
-    fn values_read_directly_equal_the_general_conversion() {
-        let arrays: Vec<ArrayRef> = vec![
-            Arc::new(Int64Array::from(vec![Some(-5), None])),
-            Arc::new(Int32Array::from(vec![Some(7), None])),
-            Arc::new(Float64Array::from(vec![Some(1.5), None])),
-            Arc::new(TimestampMillisecondArray::from(vec![Some(3), None])),
-            Arc::new(StringArray::from(vec![Some("a"), None])),
-        ];
-        for array in &arrays {
-            for row in 0..2 {
-                let general = ScalarValue::try_from_array(array, row).expect("converts");
-                assert_eq!(
-                    scalar_at(array, row).expect("reads"),
-                    general,
-                    "{:?} row {row}",
-                    array.data_type()
-                );
-            }
-        }
-    }
 }
