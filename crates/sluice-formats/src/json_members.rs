@@ -1,0 +1,339 @@
+//! The members of a top-level JSON object matched to columns, and the direct
+//! scan of the usual record: a flat object of plain scalars.
+//!
+//! The scan reads the payload's bytes once, without serde_json and without
+//! checking the whole payload's UTF-8 first: outside strings it accepts ASCII
+//! bytes only (JSON's punctuation, blanks, numbers, `true`, `false`, `null`),
+//! and it checks the UTF-8 of every string it reads, so a payload it accepts is
+//! valid UTF-8. Anything else (nested values, escapes, invalid JSON or UTF-8)
+//! is left to the general path, which reports what is wrong with it.
+
+use arrow::datatypes::Fields;
+use serde_json::value::RawValue;
+
+/// How well a member's name matches a column or struct field called `name`:
+/// exactly (2), once upper-cased (1: ksqlDB upper-cases unquoted names), or
+/// not at all (0).
+#[inline]
+pub(crate) fn name_match(key: &str, name: &str) -> u8 {
+    if key.is_ascii() {
+        // An ASCII name upper-cases byte by byte, and both comparisons are
+        // made in one pass over these short names (a fast path: this runs
+        // for every member and column of every record; a call to memcmp
+        // per comparison was a visible share of the profile).
+        if key.len() != name.len() {
+            return 0;
+        }
+        let (mut exact, mut upper) = (true, true);
+        for (a, b) in key.bytes().zip(name.bytes()) {
+            exact &= a == b;
+            upper &= a.to_ascii_uppercase() == b;
+        }
+        return if exact { 2 } else { u8::from(upper) };
+    }
+    if key == name {
+        2
+    } else {
+        u8::from(key.chars().flat_map(char::to_uppercase).eq(name.chars()))
+    }
+}
+
+/// A member's value as a column takes it. Plain borrowed data, so that the
+/// slots of a record cost no drop.
+#[derive(Clone, Copy)]
+pub(crate) enum Member<'a> {
+    /// Any value, still raw text (serde_json's parse).
+    Raw(&'a RawValue),
+    /// A value the scan of a flat object read.
+    Scalar(Scalar<'a>),
+}
+
+/// A number, a string without escapes, a boolean or null, as the scan of a
+/// flat object reads them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    /// A number as written (ASCII: the scan takes only JSON's number
+    /// grammar), and its value when it is a plain integer of at most 18
+    /// digits (as [`crate::text::plain_integer`] reads it), worked out
+    /// while scanning its digits.
+    Number(&'a [u8], Option<i64>),
+    Text(&'a str),
+}
+
+/// Per column, the best member of a record so far: its rank (see
+/// [`name_match`]) and value.
+pub(crate) type Slot<'a> = Option<(u8, Member<'a>)>;
+
+/// Whether a member's name can match one column at most: no column is
+/// called what another one's name is upper-cased (a member matches a
+/// column of its own name, or of its upper-cased name, see [`name_match`]).
+pub(crate) fn one_column_per_member(fields: &Fields) -> bool {
+    let upper: Vec<String> = fields.iter().map(|f| f.name().to_uppercase()).collect();
+    fields.iter().enumerate().all(|(i, f)| upper.iter().enumerate().all(|(j, u)| i == j || f.name() != u))
+}
+
+/// A member name seen at one place of an object, and where it goes.
+struct Seen {
+    /// The name between its quotes, as the payload writes it: the name has
+    /// no quote, backslash or control character (other names are not
+    /// remembered), so payload bytes that start with these are that name.
+    quoted: Vec<u8>,
+    /// Its column and rank, if it has one.
+    column: Option<(usize, u8)>,
+}
+
+impl Seen {
+    fn is(&self, key: &str) -> bool {
+        self.quoted.len() == key.len() + 2 && &self.quoted[1..self.quoted.len() - 1] == key.as_bytes()
+    }
+}
+
+/// Which column each member of an object goes to, remembered by the
+/// member's place in the object: the records of a topic mostly have the
+/// same members in the same order, so a member is matched against its
+/// columns once per batch rather than once per record. Only when a member
+/// can match one column at most ([`one_column_per_member`]); otherwise every
+/// member is matched against every column.
+pub(crate) struct MemberColumns {
+    one_column: bool,
+    /// By place in the object.
+    seen: Vec<Option<Seen>>,
+}
+
+impl MemberColumns {
+    pub(crate) fn new(one_column: bool) -> Self {
+        MemberColumns { one_column, seen: Vec::new() }
+    }
+
+    /// The column of the member whose name starts `at` (at its opening
+    /// quote), at `position` in its object, if that name was seen there
+    /// before: the length of the quoted name, and its column.
+    #[inline]
+    fn remembered(&self, position: usize, at: &[u8]) -> Option<(usize, Option<(usize, u8)>)> {
+        match self.seen.get(position) {
+            Some(Some(seen)) if at.starts_with(&seen.quoted) => Some((seen.quoted.len(), seen.column)),
+            _ => None,
+        }
+    }
+
+    /// Offers the member `key`, at `position` in its object, to the
+    /// columns it matches, keeping for each the best match (the last of
+    /// equally good ones, as the general lookup picks).
+    pub(crate) fn offer<'a>(
+        &mut self,
+        fields: &Fields,
+        slots: &mut [Slot<'a>],
+        position: usize,
+        key: &str,
+        value: Member<'a>,
+    ) {
+        let columns = slots.len().min(fields.len());
+        if !self.one_column {
+            for at in 0..columns {
+                let rank = name_match(key, fields[at].name());
+                if rank > 0 {
+                    keep(slots, at, rank, value);
+                }
+            }
+            return;
+        }
+        let column = match self.seen.get(position) {
+            Some(Some(seen)) if seen.is(key) => seen.column,
+            _ => {
+                let column = (0..columns).find_map(|at| {
+                    let rank = name_match(key, fields[at].name());
+                    (rank > 0).then_some((at, rank))
+                });
+                if position >= self.seen.len() {
+                    self.seen.resize_with(position + 1, || None);
+                }
+                let plain = !key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+                self.seen[position] = plain.then(|| {
+                    let mut quoted = Vec::with_capacity(key.len() + 2);
+                    quoted.push(b'"');
+                    quoted.extend_from_slice(key.as_bytes());
+                    quoted.push(b'"');
+                    Seen { quoted, column }
+                });
+                column
+            }
+        };
+        if let Some((at, rank)) = column {
+            keep(slots, at, rank, value);
+        }
+    }
+}
+
+/// Keeps `value` for column `at` unless a better match is there already.
+#[inline]
+fn keep<'a>(slots: &mut [Slot<'a>], at: usize, rank: u8, value: Member<'a>) {
+    if let Some(slot) = slots.get_mut(at) {
+        if slot.as_ref().is_none_or(|(best, _)| rank >= *best) {
+            *slot = Some((rank, value));
+        }
+    }
+}
+
+/// Reads `bytes` as a JSON object whose members are all numbers, strings
+/// without escapes, booleans or null, under names without escapes, into
+/// `slots` (one per column of `fields`, all empty to begin with). Returns
+/// `None` as soon as the text is anything else (nested values, escapes,
+/// invalid JSON, invalid UTF-8); the caller then parses it with serde_json,
+/// which gives the values, or the error, in full. This is the shape of most
+/// records, and reading it directly costs a fraction of serde_json's pass
+/// that keeps every value's raw text.
+pub(crate) fn scan_flat_object<'a>(
+    bytes: &'a [u8],
+    fields: &Fields,
+    columns: &mut MemberColumns,
+    slots: &mut [Slot<'a>],
+) -> Option<()> {
+    let mut i = skip_blanks(bytes, 0);
+    if bytes.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_blanks(bytes, i + 1);
+    if bytes.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        let mut position = 0;
+        loop {
+            if bytes.get(i) != Some(&b'"') {
+                return None;
+            }
+            // The member's name: most often the one seen at this place
+            // before, recognised by its bytes; else read and checked.
+            let (after_key, key) = match columns.remembered(position, &bytes[i..]) {
+                Some((length, column)) => (i + length, Err(column)),
+                None => {
+                    let (key, after) = plain_string(bytes, i)?;
+                    (after, Ok(std::str::from_utf8(key).ok()?))
+                }
+            };
+            i = skip_blanks(bytes, after_key);
+            if bytes.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_blanks(bytes, i + 1);
+            let value = match *bytes.get(i)? {
+                b'"' => {
+                    let (text, after) = plain_string(bytes, i)?;
+                    i = after;
+                    Scalar::Text(std::str::from_utf8(text).ok()?)
+                }
+                b'-' | b'0'..=b'9' => {
+                    let (end, integer) = number(bytes, i)?;
+                    let text = &bytes[i..end];
+                    i = end;
+                    Scalar::Number(text, integer)
+                }
+                first => {
+                    let (scalar, word): (Scalar, &[u8]) = match first {
+                        b't' => (Scalar::Bool(true), b"true"),
+                        b'f' => (Scalar::Bool(false), b"false"),
+                        b'n' => (Scalar::Null, b"null"),
+                        _ => return None,
+                    };
+                    if !bytes[i..].starts_with(word) {
+                        return None;
+                    }
+                    i += word.len();
+                    scalar
+                }
+            };
+            match key {
+                Err(Some((at, rank))) => keep(slots, at, rank, Member::Scalar(value)),
+                Err(None) => {}
+                Ok(key) => columns.offer(fields, slots, position, key, Member::Scalar(value)),
+            }
+            position += 1;
+            i = skip_blanks(bytes, i);
+            match bytes.get(i)? {
+                b',' => i = skip_blanks(bytes, i + 1),
+                b'}' => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_blanks(bytes, i) == bytes.len()).then_some(())
+}
+
+/// The index of the first byte at or after `i` that is not a JSON blank.
+#[inline]
+fn skip_blanks(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The contents of the string whose opening quote is at `start`, and the
+/// index after its closing quote; `None` if it has escapes or control
+/// characters (or no end). The contents' UTF-8 is not checked.
+#[inline]
+fn plain_string(bytes: &[u8], start: usize) -> Option<(&[u8], usize)> {
+    let from = start + 1;
+    let rest = bytes.get(from..)?;
+    let length = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    (rest[length] == b'"').then(|| (&rest[..length], from + length + 1))
+}
+
+/// The end of the JSON number starting at `start`, by JSON's grammar
+/// (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), if there is one
+/// and it is followed by a byte that can end it; and its value, if it is a
+/// plain integer of at most 18 digits (which cannot overflow an `i64`).
+#[inline]
+fn number(bytes: &[u8], start: usize) -> Option<(usize, Option<i64>)> {
+    let negative = bytes.get(start) == Some(&b'-');
+    let first_digit = start + usize::from(negative);
+    let mut i = first_digit;
+    let mut value: i64 = 0;
+    match bytes.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => {
+            while let Some(&digit @ b'0'..=b'9') = bytes.get(i) {
+                // Wrapping: a value of more than 18 digits is not used.
+                value = value.wrapping_mul(10).wrapping_add(i64::from(digit - b'0'));
+                i += 1;
+            }
+        }
+        _ => return None,
+    }
+    let mut plain = i - first_digit <= 18;
+    let digits = |from: usize| {
+        bytes.get(from..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
+    };
+    if bytes.get(i) == Some(&b'.') {
+        let fraction = digits(i + 1);
+        if fraction == 0 {
+            return None;
+        }
+        i += 1 + fraction;
+        plain = false;
+    }
+    if let Some(b'e' | b'E') = bytes.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = bytes.get(i) {
+            i += 1;
+        }
+        let exponent = digits(i);
+        if exponent == 0 {
+            return None;
+        }
+        i += exponent;
+        plain = false;
+    }
+    // "01" or "1x" are not numbers followed by something else: let serde_json
+    // say what is wrong.
+    match bytes.get(i) {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}') => {
+            Some((i, plain.then_some(if negative { -value } else { value })))
+        }
+        _ => None,
+    }
+}
