@@ -297,13 +297,10 @@ fn plain_string(bytes: &[u8], start: usize) -> Option<(&[u8], usize)> {
 /// 10 to the power of 0 to 8.
 const POWERS_OF_TEN: [i64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
-/// How many of the first (up to eight) bytes of `bytes` are ASCII digits,
-/// and their value, read eight bytes at a time rather than digit by digit.
+/// How many of the first bytes of `word` are ASCII digits, and their value,
+/// read at once rather than digit by digit.
 #[inline]
-fn leading_digits(bytes: &[u8]) -> (usize, i64) {
-    let mut word = [0u8; 8];
-    let length = bytes.len().min(8);
-    word[..length].copy_from_slice(&bytes[..length]);
+fn leading_digits(word: [u8; 8]) -> (usize, i64) {
     // Each byte minus '0': a digit's value, or a byte whose top bit is set
     // once 0x76 is added (more than 9) or already (less than '0'). A
     // borrow or carry only reaches the bytes after the first non-digit.
@@ -335,9 +332,17 @@ fn number(bytes: &[u8], start: usize) -> Option<(usize, Option<i64>)> {
     match bytes.get(i)? {
         b'0' => i += 1,
         b'1'..=b'9' => loop {
-            // Up to eight digits at a time (a timestamp has 13).
-            let (count, digits) = leading_digits(bytes.get(i..).unwrap_or_default());
-            // Wrapping: a value of more than 18 digits is not used.
+            // Eight bytes at a time while there are eight (a timestamp has
+            // 13 digits), then byte by byte. Wrapping: a value of more than
+            // 18 digits is not used.
+            let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) else {
+                while let Some(&digit @ b'0'..=b'9') = bytes.get(i) {
+                    value = value.wrapping_mul(10).wrapping_add(i64::from(digit - b'0'));
+                    i += 1;
+                }
+                break;
+            };
+            let (count, digits) = leading_digits(*word);
             value = value.wrapping_mul(POWERS_OF_TEN[count]).wrapping_add(digits);
             i += count;
             if count < 8 {
@@ -410,21 +415,23 @@ mod tests {
             "12\u{e9}",
         ];
         for text in inputs {
-            let bytes = text.as_bytes();
-            let count = bytes.iter().take(8).take_while(|b| b.is_ascii_digit()).count();
-            let value = bytes[..count].iter().fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
-            assert_eq!(leading_digits(bytes), (count, value), "{text}");
+            let mut word = [b' '; 8];
+            let length = text.len().min(8);
+            word[..length].copy_from_slice(&text.as_bytes()[..length]);
+            let count = word.iter().take_while(|b| b.is_ascii_digit()).count();
+            let value = word[..count].iter().fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
+            assert_eq!(leading_digits(word), (count, value), "{text}");
         }
         // Every byte next to a digit.
         for byte in 0..=255u8 {
-            let bytes = [b'4', byte, b'2'];
+            let bytes = [b'4', byte, b'2', b',', 0, 0, 0, 0];
             let expected = if byte.is_ascii_digit() {
                 let two = 40 + i64::from(byte - b'0');
                 (3, two * 10 + 2)
             } else {
                 (1, 4)
             };
-            assert_eq!(leading_digits(&bytes), expected, "{byte}");
+            assert_eq!(leading_digits(bytes), expected, "{byte}");
         }
     }
 
@@ -432,8 +439,10 @@ mod tests {
     /// to 18 digits get their value.
     #[test]
     fn numbers_scan_by_json_grammar() {
-        let cases: [(&str, Option<(usize, Option<i64>)>); 14] = [
+        let cases: [(&str, Option<(usize, Option<i64>)>); 16] = [
             ("0}", Some((1, Some(0)))),
+            ("12345678", Some((8, Some(12_345_678)))),
+            ("1234567890123456", Some((16, Some(1_234_567_890_123_456)))),
             ("-0,", Some((2, Some(0)))),
             ("1699999999650}", Some((13, Some(1_699_999_999_650)))),
             ("-123456789012345678", Some((19, Some(-123_456_789_012_345_678)))),
