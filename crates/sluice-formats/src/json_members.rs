@@ -439,7 +439,9 @@ mod tests {
     /// to 18 digits get their value.
     #[test]
     fn numbers_scan_by_json_grammar() {
-        let cases: [(&str, Option<(usize, Option<i64>)>); 16] = [
+        // The text, and its end and value if it is a number.
+        type Case = (&'static str, Option<(usize, Option<i64>)>);
+        let cases: [Case; 16] = [
             ("0}", Some((1, Some(0)))),
             ("12345678", Some((8, Some(12_345_678)))),
             ("1234567890123456", Some((16, Some(1_234_567_890_123_456)))),
