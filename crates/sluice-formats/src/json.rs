@@ -14,9 +14,9 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::builder::{Builder, ListBuilder, MapBuilder, StructBuilder};
+use crate::json_members::{name_match, scan_flat_object, Member, MemberColumns, Scalar, Slot};
 use crate::text::{
-    integral, parse_decimal, plain_integer, push, put_text, quoted, time_of_day, write_java_double,
-    write_scalar, Fail,
+    integral, parse_decimal, push, put_text, quoted, time_of_day, write_java_double, write_scalar, Fail,
 };
 use crate::types::{check_string_map_keys, column_list};
 use crate::FormatError;
@@ -130,33 +130,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     }
 }
 
-/// How well a member's name matches a column or struct field called `name`:
-/// exactly (2), once upper-cased (1: ksqlDB upper-cases unquoted names), or
-/// not at all (0).
-#[inline]
-fn name_match(key: &str, name: &str) -> u8 {
-    if key.is_ascii() {
-        // An ASCII name upper-cases byte by byte, and both comparisons are
-        // made in one pass over these short names (a fast path: this runs
-        // for every member and column of every record; a call to memcmp
-        // per comparison was a visible share of the profile).
-        if key.len() != name.len() {
-            return 0;
-        }
-        let (mut exact, mut upper) = (true, true);
-        for (a, b) in key.bytes().zip(name.bytes()) {
-            exact &= a == b;
-            upper &= a.to_ascii_uppercase() == b;
-        }
-        return if exact { 2 } else { u8::from(upper) };
-    }
-    if key == name {
-        2
-    } else {
-        u8::from(key.chars().flat_map(char::to_uppercase).eq(name.chars()))
-    }
-}
-
 /// The member that a column or struct field called `name` reads: the exact name first,
 /// then a member whose upper-cased name is `name` (ksqlDB upper-cases unquoted names).
 /// The last of duplicate members wins, as in Jackson's object nodes.
@@ -178,7 +151,7 @@ fn lookup<'a>(members: &[(Cow<'a, str>, &'a RawValue)], name: &str) -> Option<&'
 struct ColumnMembers<'f, 's, 'a> {
     fields: &'f Fields,
     /// Per column, the best match so far: its rank and value.
-    slots: &'s mut [Option<(u8, Member<'a>)>],
+    slots: &'s mut [Slot<'a>],
     columns: &'s mut MemberColumns,
 }
 
@@ -207,136 +180,33 @@ impl<'de: 'a, 'a> Visitor<'de> for ColumnMembers<'_, '_, 'a> {
     }
 }
 
-/// A member's value as a column takes it. Plain borrowed data, so that the
-/// slots of a record cost no drop.
-#[derive(Clone, Copy)]
-enum Member<'a> {
-    /// Any value, still raw text (serde_json's parse).
-    Raw(&'a RawValue),
-    /// A value the scan of a flat object read.
-    Scalar(Scalar<'a>),
-}
-
-/// A number, a string without escapes, a boolean or null, as the scan of a
-/// flat object reads them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Scalar<'a> {
-    Null,
-    Bool(bool),
-    Number(&'a str),
-    Text(&'a str),
-}
-
-impl<'a> Scalar<'a> {
-    fn json(self) -> Json<'a> {
-        match self {
-            Scalar::Null => Json::Null,
-            Scalar::Bool(b) => Json::Bool(b),
-            Scalar::Number(n) => Json::Number(n),
-            Scalar::Text(t) => Json::String(Cow::Borrowed(t)),
-        }
-    }
-}
-
-/// Whether a member's name can match one column at most: no column is
-/// called what another one's name is upper-cased (a member matches a
-/// column of its own name, or of its upper-cased name, see [`name_match`]).
-pub(crate) fn one_column_per_member(fields: &Fields) -> bool {
-    let upper: Vec<String> = fields.iter().map(|f| f.name().to_uppercase()).collect();
-    fields.iter().enumerate().all(|(i, f)| upper.iter().enumerate().all(|(j, u)| i == j || f.name() != u))
-}
-
-/// Which column each member of an object goes to, remembered by the
-/// member's place in the object: the records of a topic mostly have the
-/// same members in the same order, so a member is matched against its
-/// columns once per batch rather than once per record. Only when a member
-/// can match one column at most ([`one_column_per_member`]); otherwise every
-/// member is matched against every column.
-pub(crate) struct MemberColumns {
-    one_column: bool,
-    /// By place in the object: the member's name, and its column and rank.
-    seen: Vec<(String, Option<(usize, u8)>)>,
-}
-
-impl MemberColumns {
-    pub(crate) fn new(one_column: bool) -> Self {
-        MemberColumns { one_column, seen: Vec::new() }
-    }
-
-    /// Offers the member `key`, at `position` in its object, to the
-    /// columns it matches, keeping for each the best match (the last of
-    /// equally good ones, as [`lookup`] picks).
-    fn offer<'a>(
-        &mut self,
-        fields: &Fields,
-        slots: &mut [Option<(u8, Member<'a>)>],
-        position: usize,
-        key: &str,
-        value: Member<'a>,
-    ) {
-        let columns = slots.len().min(fields.len());
-        let mut keep = |at: usize, rank: u8| {
-            if slots[at].as_ref().is_none_or(|(best, _)| rank >= *best) {
-                slots[at] = Some((rank, value));
-            }
-        };
-        if !self.one_column {
-            for at in 0..columns {
-                let rank = name_match(key, fields[at].name());
-                if rank > 0 {
-                    keep(at, rank);
-                }
-            }
-            return;
-        }
-        let column = match self.seen.get(position) {
-            Some((name, column)) if name == key => *column,
-            _ => {
-                let column = (0..columns).find_map(|at| {
-                    let rank = name_match(key, fields[at].name());
-                    (rank > 0).then_some((at, rank))
-                });
-                if position >= self.seen.len() {
-                    self.seen.resize_with(position + 1, || (String::new(), None));
-                }
-                self.seen[position] = (key.to_string(), column);
-                column
-            }
-        };
-        if let Some((at, rank)) = column {
-            keep(at, rank);
-        }
-    }
-}
-
 /// Columns of a top-level object whose members are matched on the stack;
 /// wider schemas take a vector.
 const STACK_COLUMNS: usize = 16;
 
 /// Decodes a payload holding a JSON object (after any blanks) into one entry per
-/// column; `text` is the whole payload.
+/// column; `bytes` is the whole payload, after any schema registry prefix.
 fn decode_object(
     fields: &Fields,
     columns: &mut MemberColumns,
     builders: &mut [Builder],
-    text: &str,
-) -> Result<(), FormatError> {
-    let mut on_stack: [Option<(u8, Member)>; STACK_COLUMNS] = [None; STACK_COLUMNS];
+    bytes: &[u8],
+) -> Option<Result<(), FormatError>> {
+    let mut on_stack: [Slot; STACK_COLUMNS] = [None; STACK_COLUMNS];
     let mut on_heap = Vec::new();
-    let slots: &mut [Option<(u8, Member)>] = if fields.len() <= STACK_COLUMNS {
+    let slots: &mut [Slot] = if fields.len() <= STACK_COLUMNS {
         &mut on_stack[..fields.len()]
     } else {
         on_heap.resize_with(fields.len(), || None);
         &mut on_heap
     };
-    let mut position = 0;
-    let scanned = scan_flat_object(text, |key, value| {
-        columns.offer(fields, slots, position, key, Member::Scalar(value));
-        position += 1;
-    });
-    if scanned.is_none() {
-        // Not a flat object of plain scalars (or not valid JSON): serde_json
-        // reads it, and reports what is wrong with it.
+    if scan_flat_object(bytes, fields, columns, slots).is_none() {
+        // Not a flat object of plain scalars (or not valid JSON or UTF-8):
+        // serde_json reads it, and reports what is wrong with it.
+        let text = std::str::from_utf8(bytes).ok()?;
+        if !text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
+            return None;
+        }
         slots.iter_mut().for_each(|slot| *slot = None);
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let parsed = serde::de::DeserializeSeed::deserialize(
@@ -346,7 +216,7 @@ fn decode_object(
         .and_then(|()| deserializer.end());
         if let Err(e) = parsed {
             builders.iter_mut().for_each(Builder::append_null);
-            return Err(FormatError::Payload(format!("invalid JSON: {e}")));
+            return Some(Err(FormatError::Payload(format!("invalid JSON: {e}"))));
         }
     }
     let mut outcome = Ok(());
@@ -362,131 +232,7 @@ fn decode_object(
             _ => b.append_null(),
         }
     }
-    outcome
-}
-
-/// Reads `text` as a JSON object whose members are all numbers, strings
-/// without escapes, booleans or null, under names without escapes, calling
-/// `member` for each in order. Returns `None` as soon as the text is anything
-/// else (nested values, escapes, invalid JSON); the caller then parses it
-/// with serde_json, which gives the values, or the error, in full. This is
-/// the shape of most records, and reading it directly costs about half of
-/// serde_json's pass that keeps every value's raw text.
-fn scan_flat_object<'a>(text: &'a str, mut member: impl FnMut(&'a str, Scalar<'a>)) -> Option<()> {
-    let bytes = text.as_bytes();
-    let blank = |i: &mut usize| {
-        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
-            *i += 1;
-        }
-    };
-    // A string's contents, `i` at its opening quote; `None` if it has escapes
-    // or control characters. The quotes are ASCII, so the slice is at
-    // character boundaries.
-    let string = |i: &mut usize| -> Option<&'a str> {
-        let start = *i + 1;
-        let length = bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-        let end = start + length;
-        (bytes[end] == b'"').then(|| {
-            *i = end + 1;
-            &text[start..end]
-        })
-    };
-    let mut i = 0;
-    blank(&mut i);
-    if bytes.get(i) != Some(&b'{') {
-        return None;
-    }
-    i += 1;
-    blank(&mut i);
-    if bytes.get(i) == Some(&b'}') {
-        i += 1;
-    } else {
-        loop {
-            if bytes.get(i) != Some(&b'"') {
-                return None;
-            }
-            let key = string(&mut i)?;
-            blank(&mut i);
-            if bytes.get(i) != Some(&b':') {
-                return None;
-            }
-            i += 1;
-            blank(&mut i);
-            let value = match bytes.get(i)? {
-                b'"' => Scalar::Text(string(&mut i)?),
-                b'-' | b'0'..=b'9' => {
-                    let length = number_length(&bytes[i..])?;
-                    i += length;
-                    Scalar::Number(&text[i - length..i])
-                }
-                _ => {
-                    let (scalar, word): (Scalar, &[u8]) = match bytes[i] {
-                        b't' => (Scalar::Bool(true), b"true"),
-                        b'f' => (Scalar::Bool(false), b"false"),
-                        b'n' => (Scalar::Null, b"null"),
-                        _ => return None,
-                    };
-                    if !bytes[i..].starts_with(word) {
-                        return None;
-                    }
-                    i += word.len();
-                    scalar
-                }
-            };
-            member(key, value);
-            blank(&mut i);
-            match bytes.get(i)? {
-                b',' => {
-                    i += 1;
-                    blank(&mut i);
-                }
-                b'}' => {
-                    i += 1;
-                    break;
-                }
-                _ => return None,
-            }
-        }
-    }
-    blank(&mut i);
-    (i == bytes.len()).then_some(())
-}
-
-/// The length of the JSON number at the start of `bytes`, by JSON's grammar
-/// (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), if there is one
-/// and it is followed by a byte that can end it.
-fn number_length(bytes: &[u8]) -> Option<usize> {
-    let digits = |from: usize| bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
-    let mut i = usize::from(bytes.first() == Some(&b'-'));
-    match bytes.get(i)? {
-        b'0' => i += 1,
-        b'1'..=b'9' => i += digits(i),
-        _ => return None,
-    }
-    if bytes.get(i) == Some(&b'.') {
-        let fraction = digits(i + 1);
-        if fraction == 0 {
-            return None;
-        }
-        i += 1 + fraction;
-    }
-    if matches!(bytes.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(bytes.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        let exponent = digits(i);
-        if exponent == 0 {
-            return None;
-        }
-        i += exponent;
-    }
-    // "01" or "1x" are not numbers followed by something else: let serde_json
-    // say what is wrong.
-    match bytes.get(i) {
-        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}') => Some(i),
-        _ => None,
-    }
+    Some(outcome)
 }
 
 /// Decodes one payload into one entry per column.
@@ -499,10 +245,11 @@ pub(crate) fn decode_row(
     builders: &mut [Builder],
     payload: Option<&[u8]>,
 ) -> Result<(), FormatError> {
-    // The usual case, an object of columns, is read without building a tree.
-    if let (false, Some(Ok(text))) = (unwrapped, payload.map(payload_text)) {
-        if text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
-            return decode_object(fields, columns, builders, text);
+    // The usual case, an object of columns, is read without building a tree
+    // (and `None` when the payload is not valid UTF-8 or not an object).
+    if let (false, Some(bytes)) = (unwrapped, payload) {
+        if let Some(outcome) = decode_object(fields, columns, builders, without_schema_id(bytes)) {
+            return outcome;
         }
     }
     let json = match payload.map(parse_payload).transpose() {
@@ -531,13 +278,17 @@ fn parse_payload(bytes: &[u8]) -> Result<Json<'_>, String> {
 
 /// The JSON text of a payload.
 fn payload_text(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(without_schema_id(bytes)).map_err(|e| format!("invalid UTF-8: {e}"))
+}
+
+/// A payload without the schema registry's prefix, if it has one.
+fn without_schema_id(bytes: &[u8]) -> &[u8] {
     // JSON_SR writers put a magic byte 0 and a 4-byte schema id first; JSON text never
     // starts with 0, so ksqlDB's JSON format reads such payloads too.
-    let bytes = match bytes {
+    match bytes {
         [0, _, _, _, _, rest @ ..] => rest,
         _ => bytes,
-    };
-    std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8: {e}"))
+    }
 }
 
 fn put_raw(b: &mut Builder, raw: &RawValue) -> Result<(), Fail> {
@@ -554,15 +305,22 @@ fn put_raw(b: &mut Builder, raw: &RawValue) -> Result<(), Fail> {
 /// or INTEGER column, the most common value of all, is read directly.
 fn put_scalar(b: &mut Builder, scalar: Scalar) -> Result<(), Fail> {
     match (&mut *b, scalar) {
-        (Builder::BigInt(i), Scalar::Number(n)) => match plain_integer(n) {
-            Some(v) => i.append_value(v),
-            None => return put(b, &scalar.json()),
+        (Builder::BigInt(i), Scalar::Number(_, Some(v))) => i.append_value(v),
+        (Builder::Int(i), Scalar::Number(n, Some(v))) => match i32::try_from(v) {
+            Ok(v) => i.append_value(v),
+            Err(_) => return put_scalar(b, Scalar::Number(n, None)),
         },
-        (Builder::Int(i), Scalar::Number(n)) => match plain_integer(n).and_then(|v| i32::try_from(v).ok()) {
-            Some(v) => i.append_value(v),
-            None => return put(b, &scalar.json()),
+        (b, Scalar::Null) => b.append_null(),
+        (b, Scalar::Bool(x)) => return put(b, &Json::Bool(x)),
+        (b, Scalar::Text(t)) => return put(b, &Json::String(Cow::Borrowed(t))),
+        (b, Scalar::Number(n, _)) => match std::str::from_utf8(n) {
+            Ok(n) => return put(b, &Json::Number(n)),
+            // Cannot happen: the scan takes only ASCII into a number.
+            Err(e) => {
+                b.append_null();
+                return Err(Fail::new(format!("invalid UTF-8: {e}")));
+            }
         },
-        _ => return put(b, &scalar.json()),
     }
     Ok(())
 }

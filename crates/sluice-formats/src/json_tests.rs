@@ -6,6 +6,7 @@ use arrow::array::*;
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields, Int32Type, TimeUnit};
 
+use crate::json_members::{one_column_per_member, scan_flat_object, MemberColumns};
 use crate::{Decoder, Encoder, Format};
 
 fn list(item: DataType) -> DataType {
@@ -325,7 +326,10 @@ fn escaped_member_names_and_empty_batches() {
 /// leaves everything else (nested values, escapes, invalid JSON) to it.
 #[test]
 fn flat_objects_decode_as_through_serde_json() {
-    use super::scan_flat_object;
+    let scans = |text: &str| {
+        let mut columns = MemberColumns::new(true);
+        scan_flat_object(text.as_bytes(), &Fields::empty(), &mut columns, &mut []).is_some()
+    };
     let flat = [
         r#"{"id":89,"amount":8186,"ts":1699999999650}"#,
         r#" { "ID" : -0.5e+3 , "name":"x y", "ok": true, "no": false, "none": null } "#,
@@ -333,7 +337,7 @@ fn flat_objects_decode_as_through_serde_json() {
         r#"{"a":1,"a":2,"A":3}"#,
     ];
     for text in flat {
-        assert!(scan_flat_object(text, |_, _| {}).is_some(), "{text}");
+        assert!(scans(text), "{text}");
     }
     let other = [
         r#"{"a":01}"#,
@@ -350,7 +354,7 @@ fn flat_objects_decode_as_through_serde_json() {
         r#"[1]"#,
     ];
     for text in other {
-        assert!(scan_flat_object(text, |_, _| {}).is_none(), "{text}");
+        assert!(!scans(text), "{text}");
     }
     // Through the decoder: exact names win over upper-cased ones, the last
     // duplicate wins, numbers coerce, and bad records give serde_json's errors.
@@ -377,7 +381,6 @@ fn flat_objects_decode_as_through_serde_json() {
 /// both).
 #[test]
 fn members_find_their_columns_in_any_order_and_case() {
-    use super::one_column_per_member;
     let plain = fields(&[("A", DataType::Int64), ("B", DataType::Int64), ("C", DataType::Int64)]);
     assert!(one_column_per_member(&plain));
     let got = reencode(
@@ -419,4 +422,122 @@ fn integers_read_directly_or_generally_alike() {
     assert_eq!(got[2], Ok(Some(r#"{"B":190,"I":0}"#.to_string())));
     assert!(matches!(&got[3], Err(e) if e.contains("out of range for an INTEGER")), "{:?}", got[3]);
     assert!(matches!(&got[4], Err(e) if e.contains("out of range for a BIGINT")), "{:?}", got[4]);
+}
+
+/// Decodes each payload twice: as it is (the direct scan reads flat
+/// objects), and with a nested member added that no column reads (which
+/// sends it through serde_json): both give the same rows and errors.
+fn decoded_both_ways(f: &Fields, payloads: &[&[u8]]) -> (Vec<String>, Vec<String>) {
+    let general: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|p| match p.iter().rposition(|&b| b == b'}') {
+            Some(end) => {
+                let empty = p[..end].iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+                let extra: &[u8] = if empty { br#""zz_nested":[0]"# } else { br#","zz_nested":[0]"# };
+                [&p[..end], extra, &p[end..]].concat()
+            }
+            None => p.to_vec(),
+        })
+        .collect();
+    let show = |payloads: Vec<Option<&[u8]>>| {
+        let decoded = Decoder::new(&Format::Json, f.clone(), false, None).unwrap().decode(&payloads);
+        let encoder = Encoder::new(&Format::Json, f.clone(), false, None).unwrap();
+        let mut rows = decoded.rows.iter().zip(encoder.encode(&decoded.columns, decoded.rows.len()));
+        let mut errors = decoded.errors.iter().peekable();
+        (0..payloads.len())
+            .map(|i| match errors.next_if(|(at, _)| *at == i) {
+                Some((_, e)) => format!("error: {e}"),
+                None => {
+                    let (_, row) = rows.next().unwrap();
+                    String::from_utf8(row.unwrap().unwrap()).unwrap()
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    (
+        show(payloads.iter().map(|p| Some(*p)).collect()),
+        show(general.iter().map(|p| Some(p.as_slice())).collect()),
+    )
+}
+
+/// The direct scan and serde_json agree on tricky payloads: blanks,
+/// signs, fractions and exponents, escapes, duplicate and case-differing
+/// names, non-ASCII names and text, names that start like one another.
+#[test]
+fn the_direct_scan_agrees_with_serde_json() {
+    let f = fields(&[
+        ("ID", DataType::Int64),
+        ("N", DataType::Int32),
+        ("D", DataType::Float64),
+        ("S", DataType::Utf8),
+        ("B", DataType::Boolean),
+        ("DEC", DataType::Decimal128(6, 2)),
+        ("Ü", DataType::Utf8),
+    ]);
+    let payloads: Vec<&[u8]> = vec![
+        br#"{"id":89,"n":8186,"d":1699999999650}"#,
+        b" \t\r\n{ \"id\" :\n-7 ,\t\"n\": -0 , \"d\" : -0.5e+3 } \n",
+        br#"{"id":-123456789012345678,"n":2147483647,"d":1E-2,"s":"x y"}"#,
+        br#"{"id":1234567890123456789,"n":-2147483648,"d":0,"s":""}"#,
+        br#"{"id":1.9e2,"n":1e1,"d":12345678901234567890,"s":-1.50}"#,
+        br#"{"id":0.5,"n":2147483648,"s":true}"#,
+        br#"{"id":12345678901234567890}"#,
+        br#"{"id":"12","n":"-3","d":"2.5","b":"true"}"#,
+        br#"{"b":true,"s":false,"dec":12.345,"id":null}"#,
+        br#"{"b":1}"#,
+        br#"{"dec":1234.5}"#,
+        br#"{"dec":12345.5}"#,
+        br#"{"id":1,"id":2,"ID":3,"Id":4}"#,
+        br#"{"ID":1,"id":2}"#,
+        br#"{"Id":5}"#,
+        br#"{"i":1,"idx":2,"id2":3}"#,
+        "{\"s\":\"é ü €\",\"ü\":\"ß\",\"Ü\":\"x\"}".as_bytes(),
+        "{\"ü\":\"ß\"}".as_bytes(),
+        br#"{"s":"a\"b","id":1}"#,
+        br#"{"s\u0041":"x","id":2}"#,
+        br#"{"a\"b":1,"id":2}"#,
+        br#"{}"#,
+        br#"{ }"#,
+    ];
+    let (direct, general) = decoded_both_ways(&f, &payloads);
+    assert_eq!(direct, general);
+    // The same payloads in one batch in other orders, so that names are
+    // met at places where others were remembered.
+    let reversed: Vec<&[u8]> = payloads.iter().rev().copied().collect();
+    let (direct, general) = decoded_both_ways(&f, &reversed);
+    assert_eq!(direct, general);
+}
+
+/// What is not a flat object of valid JSON and UTF-8 gives the errors it
+/// gave before the direct scan: invalid UTF-8 anywhere (in a name, a text
+/// value or outside strings), trailing garbage, bad numbers.
+#[test]
+fn invalid_payloads_give_the_general_errors() {
+    let f = fields(&[("ID", DataType::Int64), ("S", DataType::Utf8)]);
+    let decoder = Decoder::new(&Format::Json, f, false, None).unwrap();
+    let payloads: Vec<&[u8]> = vec![
+        b"{\"id\":1,\"s\":\"\xff\"}",
+        b"{\"\xc3\":1}",
+        b"{\"id\":1}\xff",
+        b"{\"id\":1} x",
+        b"{\"id\":1,}",
+        b"{\"id\":01}",
+        b"{\"id\":1",
+        b"[1]",
+        b"\"x\"",
+        b"{\"id\":1,\"s\":\"ok\"}",
+    ];
+    let decoded = decoder.decode(&payloads.iter().map(|p| Some(*p)).collect::<Vec<_>>());
+    assert_eq!(decoded.rows, vec![9]);
+    let errors: Vec<String> = decoded.errors.iter().map(|(_, e)| e.to_string()).collect();
+    for (error, payload) in errors.iter().zip(&payloads) {
+        let expected = match std::str::from_utf8(payload) {
+            Err(e) => format!("invalid UTF-8: {e}"),
+            Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                Err(e) => format!("invalid JSON: {e}"),
+                Ok(_) => "expected a JSON object".to_string(),
+            },
+        };
+        assert!(error.contains(&expected), "{error} / {expected}");
+    }
 }

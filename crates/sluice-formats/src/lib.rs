@@ -17,6 +17,7 @@ mod delimited;
 mod error;
 mod format;
 mod json;
+mod json_members;
 pub mod json_schema;
 mod kafka;
 mod none;
@@ -93,7 +94,7 @@ impl Decoder {
             }
             _ => None,
         };
-        let one_column_per_member = json::one_column_per_member(&fields);
+        let one_column_per_member = json_members::one_column_per_member(&fields);
         Ok(Decoder { format: *format, fields, unwrapped, schemas, messages, one_column_per_member })
     }
 
@@ -105,7 +106,7 @@ impl Decoder {
             Ok(batch) => batch,
             Err(e) => return Batch::fail_all(payloads.len(), e),
         };
-        let mut member_columns = json::MemberColumns::new(self.one_column_per_member);
+        let mut member_columns = json_members::MemberColumns::new(self.one_column_per_member);
         for (index, payload) in payloads.iter().enumerate() {
             let builders = &mut batch.builders;
             let outcome = match self.format {

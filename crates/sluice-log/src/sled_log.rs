@@ -214,16 +214,17 @@ impl Log for SledLog {
         let mut records = Vec::with_capacity(max.min(READ_CAPACITY));
         for entry in tree.range(start..) {
             let (key, bytes) = entry.map_err(storage)?;
-            for stored in decode_batch_from(u64_from(&key)?, &bytes, offset)? {
-                records.push(StoredRecord {
-                    record: stored.record,
-                    partition,
-                    offset: stored.offset,
-                    sequence: stored.sequence,
-                });
-                if records.len() == max {
-                    return Ok(records);
+            // Straight into the read: a vector of each entry's records was
+            // an allocation and a copy of every record more.
+            each_encoded(u64_from(&key)?, &bytes, offset, |at, encoded| {
+                if records.len() < max {
+                    let (sequence, record) = decode(encoded)?;
+                    records.push(StoredRecord { record, partition, offset: at, sequence });
                 }
+                Ok(())
+            })?;
+            if records.len() == max {
+                break;
             }
         }
         Ok(records)
@@ -339,37 +340,43 @@ fn batch_end(first: u64, bytes: &[u8]) -> Result<u64> {
 /// Reads back what [`encode_batch`] wrote (or one record of an earlier
 /// version, stored at offset `first`).
 fn decode_batch(first: u64, bytes: &[u8]) -> Result<Vec<Stored>> {
-    decode_batch_from(first, bytes, 0)
+    let mut records = Vec::new();
+    each_encoded(first, bytes, 0, |offset, encoded| {
+        let (sequence, record) = decode(encoded)?;
+        records.push(Stored { offset, sequence, record });
+        Ok(())
+    })?;
+    Ok(records)
 }
 
-/// [`decode_batch`], leaving out (without decoding them) the records
-/// before offset `from`: a read usually starts inside a batch.
-fn decode_batch_from(first: u64, bytes: &[u8], from: u64) -> Result<Vec<Stored>> {
+/// Calls `record` with the offset and [`encode`]d form of each record of
+/// the entry at `first` (see [`decode_batch`]) from offset `from` on; the
+/// records before it are skipped without being decoded (a read usually
+/// starts inside a batch).
+fn each_encoded(
+    first: u64,
+    bytes: &[u8],
+    from: u64,
+    mut record: impl FnMut(u64, &[u8]) -> Result<()>,
+) -> Result<()> {
     if bytes.first() != Some(&BATCH_MAGIC) {
-        if first < from {
-            return Ok(Vec::new());
-        }
-        let (sequence, record) = decode(bytes)?;
-        return Ok(vec![Stored { offset: first, sequence, record }]);
+        return if first < from { Ok(()) } else { record(first, bytes) };
     }
     let mut reader = Reader { bytes: &bytes[1..] };
     let _end: [u8; 8] = reader.array()?;
     let count = u32::from_be_bytes(reader.array()?) as usize;
-    let mut records = Vec::with_capacity(count);
     for _ in 0..count {
         let offset = u64::from_be_bytes(reader.array()?);
         let length = u32::from_be_bytes(reader.array()?) as usize;
         let bytes = reader.take(length)?;
-        if offset < from {
-            continue;
+        if offset >= from {
+            record(offset, bytes)?;
         }
-        let (sequence, record) = decode(bytes)?;
-        records.push(Stored { offset, sequence, record });
     }
     if !reader.bytes.is_empty() {
         return Err(corrupt());
     }
-    Ok(records)
+    Ok(())
 }
 
 /// A record as stored: sequence, timestamp, key, value, then headers.

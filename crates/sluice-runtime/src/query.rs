@@ -483,7 +483,10 @@ fn next_chunk(
     let mut batches = Vec::new();
     let mut records = records.into_iter().peekable();
     while let Some((index, first)) = records.next() {
-        let mut run: Vec<StoredRecord> = vec![first];
+        // Room for every record left: growing the vector copied the run's
+        // records several times over.
+        let mut run: Vec<StoredRecord> = Vec::with_capacity(records.len() + 1);
+        run.push(first);
         while let Some((_, record)) = records.next_if(|(i, _)| *i == index) {
             run.push(record);
         }

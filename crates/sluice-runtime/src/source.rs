@@ -8,6 +8,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::{cast, filter_record_batch, take};
 use datafusion::arrow::datatypes::{DataType, Fields, SchemaRef};
+use datafusion::arrow::error::ArrowError;
 use sluice_catalog::{DataSource, Namespace};
 use sluice_formats::{Decoder, Registry};
 use sluice_functions::java_time::JavaPattern;
@@ -66,40 +67,38 @@ impl SourceDecoder {
     /// null key is dropped.
     pub fn decode(&self, records: &[StoredRecord], errors: &mut ProcessingLog) -> Result<Option<Batch>> {
         let is_table = self.source.kind == SourceKind::Table;
-        let candidates: Vec<&StoredRecord> = records
-            .iter()
-            .filter(|r| {
-                if is_table {
-                    r.record.key.is_some() || self.source.schema.key_columns().next().is_none()
-                } else {
-                    true
-                }
-            })
-            .collect();
+        let keyless = self.source.schema.key_columns().next().is_none();
+        let mut candidates: Vec<&StoredRecord> = Vec::with_capacity(records.len());
+        candidates.extend(records.iter().filter(|r| !is_table || keyless || r.record.key.is_some()));
         if candidates.is_empty() {
             return Ok(None);
         }
         // A windowed source's keys end in their window: split it off.
         let mut windows: Vec<(i64, i64)> = Vec::new();
         let mut keys: Vec<Option<&[u8]>> = Vec::with_capacity(candidates.len());
-        for record in &candidates {
-            let key = record.record.key.as_deref();
-            match (&self.source.window, key) {
-                (Some(window), Some(key)) => match split_window(key, window) {
-                    Some((inner, start, end)) => {
-                        keys.push(Some(inner));
-                        windows.push((start, end));
+        match &self.source.window {
+            None => keys.extend(candidates.iter().map(|r| r.record.key.as_deref())),
+            Some(window) => {
+                windows.reserve(candidates.len());
+                for record in &candidates {
+                    match record.record.key.as_deref() {
+                        Some(key) => match split_window(key, window) {
+                            Some((inner, start, end)) => {
+                                keys.push(Some(inner));
+                                windows.push((start, end));
+                            }
+                            None => {
+                                // Too short to hold a window: the key decoder
+                                // reports the row, with its bytes as they are.
+                                keys.push(Some(&key[..0]));
+                                windows.push((0, 0));
+                            }
+                        },
+                        None => {
+                            keys.push(None);
+                            windows.push((0, 0));
+                        }
                     }
-                    None => {
-                        // Too short to hold a window: the key decoder
-                        // reports the row, with its bytes as they are.
-                        keys.push(Some(&key[..0]));
-                        windows.push((0, 0));
-                    }
-                },
-                _ => {
-                    keys.push(key);
-                    windows.push((0, 0));
                 }
             }
         }
@@ -117,34 +116,58 @@ impl SourceDecoder {
             });
         }
 
-        // Rows that decoded on both sides, and where each side keeps them.
-        // (Position tables indexed by row rather than hash maps: this runs
-        // for every record.)
-        let positions = |decoded: &[usize]| {
-            let mut pos: Vec<Option<u32>> = vec![None; candidates.len()];
-            for (i, &row) in decoded.iter().enumerate() {
-                pos[row] = Some(i as u32);
-            }
-            pos
-        };
-        let key_pos = positions(&decoded_keys.rows);
-        let value_pos = positions(&decoded_values.rows);
-        let kept: Vec<usize> =
-            (0..candidates.len()).filter(|&row| key_pos[row].is_some() && value_pos[row].is_some()).collect();
-        if kept.is_empty() {
-            return Ok(None);
-        }
-        let key_take = UInt32Array::from_iter_values(kept.iter().filter_map(|&r| key_pos[r]));
-        let value_take = UInt32Array::from_iter_values(kept.iter().filter_map(|&r| value_pos[r]));
-        let rows: Vec<&StoredRecord> = kept.iter().map(|&r| candidates[r]).collect();
+        // The rows that decoded on both sides, and each side's columns for
+        // them. A side's rows are input indices in order, so as many rows
+        // as candidates are all of them.
+        let every_row = |decoded: &[usize]| decoded.len() == candidates.len();
+        let (rows, windows, key_columns, value_columns) =
+            if every_row(&decoded_keys.rows) && every_row(&decoded_values.rows) {
+                // The usual case: the columns are already the rows (taking
+                // them again was a copy of every column).
+                (candidates, windows, decoded_keys.columns, decoded_values.columns)
+            } else {
+                // Position tables indexed by row rather than hash maps: this
+                // runs for every record of a batch with a failed one.
+                let positions = |decoded: &[usize]| {
+                    let mut pos: Vec<Option<u32>> = vec![None; candidates.len()];
+                    for (i, &row) in decoded.iter().enumerate() {
+                        pos[row] = Some(i as u32);
+                    }
+                    pos
+                };
+                let key_pos = positions(&decoded_keys.rows);
+                let value_pos = positions(&decoded_values.rows);
+                let kept: Vec<usize> = (0..candidates.len())
+                    .filter(|&row| key_pos[row].is_some() && value_pos[row].is_some())
+                    .collect();
+                if kept.is_empty() {
+                    return Ok(None);
+                }
+                let key_take = UInt32Array::from_iter_values(kept.iter().filter_map(|&r| key_pos[r]));
+                let value_take = UInt32Array::from_iter_values(kept.iter().filter_map(|&r| value_pos[r]));
+                let take_all = |columns: &[ArrayRef], indices: &UInt32Array| {
+                    columns
+                        .iter()
+                        .map(|c| take(c.as_ref(), indices, None))
+                        .collect::<std::result::Result<Vec<_>, ArrowError>>()
+                };
+                let kept_windows =
+                    if windows.is_empty() { windows } else { kept.iter().map(|&r| windows[r]).collect() };
+                (
+                    kept.iter().map(|&r| candidates[r]).collect(),
+                    kept_windows,
+                    take_all(&decoded_keys.columns, &key_take)?,
+                    take_all(&decoded_values.columns, &value_take)?,
+                )
+            };
 
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
-        let mut key_columns = decoded_keys.columns.iter();
-        let mut value_columns = decoded_values.columns.iter();
+        let mut key_columns = key_columns.into_iter();
+        let mut value_columns = value_columns.into_iter();
         for column in self.source.schema.columns() {
             let array = match &column.namespace {
-                Namespace::Key => take(next_column(&mut key_columns)?.as_ref(), &key_take, None)?,
-                Namespace::Value => take(next_column(&mut value_columns)?.as_ref(), &value_take, None)?,
+                Namespace::Key => next_column(&mut key_columns)?,
+                Namespace::Value => next_column(&mut value_columns)?,
                 Namespace::Header(None) => all_headers(&rows, &column.sql_type.to_arrow())?,
                 Namespace::Header(Some(key)) => last_header(&rows, key),
             };
@@ -155,8 +178,8 @@ impl SourceDecoder {
         columns.push(Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.partition as i32))));
         columns.push(Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.offset as i64))));
         if self.source.window.is_some() {
-            columns.push(Arc::new(Int64Array::from_iter_values(kept.iter().map(|&r| windows[r].0))));
-            columns.push(Arc::new(Int64Array::from_iter_values(kept.iter().map(|&r| windows[r].1))));
+            columns.push(Arc::new(Int64Array::from_iter_values(windows.iter().map(|w| w.0))));
+            columns.push(Arc::new(Int64Array::from_iter_values(windows.iter().map(|w| w.1))));
         }
         let data = RecordBatch::try_new(Arc::clone(&self.schema), columns)?;
         // A record whose event time is before the epoch (or missing) is
@@ -186,10 +209,11 @@ impl SourceDecoder {
         else {
             return Ok((data, rows));
         };
-        let valid: BooleanArray = rowtimes.iter().map(|t| Some(t.is_some_and(|t| t >= 0))).collect();
-        if valid.true_count() == rows.len() {
+        // Usually every time is valid, which one pass over the values tells.
+        if rowtimes.null_count() == 0 && rowtimes.values().iter().all(|&t| t >= 0) {
             return Ok((data, rows));
         }
+        let valid: BooleanArray = rowtimes.iter().map(|t| Some(t.is_some_and(|t| t >= 0))).collect();
         let mut kept = Vec::with_capacity(rows.len());
         for (i, record) in rows.into_iter().enumerate() {
             if valid.value(i) {
@@ -255,7 +279,7 @@ impl SourceDecoder {
     }
 }
 
-fn next_column<'a>(columns: &mut impl Iterator<Item = &'a ArrayRef>) -> Result<&'a ArrayRef> {
+fn next_column(columns: &mut impl Iterator<Item = ArrayRef>) -> Result<ArrayRef> {
     columns.next().ok_or_else(|| RuntimeError::Invalid("the decoder returned too few columns".into()))
 }
 

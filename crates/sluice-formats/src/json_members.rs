@@ -1,0 +1,469 @@
+//! The members of a top-level JSON object matched to columns, and the direct
+//! scan of the usual record: a flat object of plain scalars.
+//!
+//! The scan reads the payload's bytes once, without serde_json and without
+//! checking the whole payload's UTF-8 first: outside strings it accepts ASCII
+//! bytes only (JSON's punctuation, blanks, numbers, `true`, `false`, `null`),
+//! and it checks the UTF-8 of every string it reads, so a payload it accepts is
+//! valid UTF-8. Anything else (nested values, escapes, invalid JSON or UTF-8)
+//! is left to the general path, which reports what is wrong with it.
+
+use arrow::datatypes::Fields;
+use serde_json::value::RawValue;
+
+/// How well a member's name matches a column or struct field called `name`:
+/// exactly (2), once upper-cased (1: ksqlDB upper-cases unquoted names), or
+/// not at all (0).
+#[inline]
+pub(crate) fn name_match(key: &str, name: &str) -> u8 {
+    if key.is_ascii() {
+        // An ASCII name upper-cases byte by byte, and both comparisons are
+        // made in one pass over these short names (a fast path: this runs
+        // for every member and column of every record; a call to memcmp
+        // per comparison was a visible share of the profile).
+        if key.len() != name.len() {
+            return 0;
+        }
+        let (mut exact, mut upper) = (true, true);
+        for (a, b) in key.bytes().zip(name.bytes()) {
+            exact &= a == b;
+            upper &= a.to_ascii_uppercase() == b;
+        }
+        return if exact { 2 } else { u8::from(upper) };
+    }
+    if key == name {
+        2
+    } else {
+        u8::from(key.chars().flat_map(char::to_uppercase).eq(name.chars()))
+    }
+}
+
+/// A member's value as a column takes it. Plain borrowed data, so that the
+/// slots of a record cost no drop.
+#[derive(Clone, Copy)]
+pub(crate) enum Member<'a> {
+    /// Any value, still raw text (serde_json's parse).
+    Raw(&'a RawValue),
+    /// A value the scan of a flat object read.
+    Scalar(Scalar<'a>),
+}
+
+/// A number, a string without escapes, a boolean or null, as the scan of a
+/// flat object reads them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    /// A number as written (ASCII: the scan takes only JSON's number
+    /// grammar), and its value when it is a plain integer of at most 18
+    /// digits (as [`crate::text::plain_integer`] reads it), worked out
+    /// while scanning its digits.
+    Number(&'a [u8], Option<i64>),
+    Text(&'a str),
+}
+
+/// Per column, the best member of a record so far: its rank (see
+/// [`name_match`]) and value.
+pub(crate) type Slot<'a> = Option<(u8, Member<'a>)>;
+
+/// Whether a member's name can match one column at most: no column is
+/// called what another one's name is upper-cased (a member matches a
+/// column of its own name, or of its upper-cased name, see [`name_match`]).
+pub(crate) fn one_column_per_member(fields: &Fields) -> bool {
+    let upper: Vec<String> = fields.iter().map(|f| f.name().to_uppercase()).collect();
+    fields.iter().enumerate().all(|(i, f)| upper.iter().enumerate().all(|(j, u)| i == j || f.name() != u))
+}
+
+/// A member name seen at one place of an object, and where it goes.
+struct Seen {
+    /// The name between its quotes, as the payload writes it: the name has
+    /// no quote, backslash or control character (other names are not
+    /// remembered), so payload bytes that start with these are that name.
+    quoted: Vec<u8>,
+    /// A quoted name of up to eight bytes as a word, and the mask of its
+    /// bytes: recognised by one compare rather than a call to memcmp.
+    word: Option<(u64, u64)>,
+    /// Its column and rank, if it has one.
+    column: Option<(usize, u8)>,
+}
+
+impl Seen {
+    fn is(&self, key: &str) -> bool {
+        self.quoted.len() == key.len() + 2 && &self.quoted[1..self.quoted.len() - 1] == key.as_bytes()
+    }
+}
+
+/// Which column each member of an object goes to, remembered by the
+/// member's place in the object: the records of a topic mostly have the
+/// same members in the same order, so a member is matched against its
+/// columns once per batch rather than once per record. Only when a member
+/// can match one column at most ([`one_column_per_member`]); otherwise every
+/// member is matched against every column.
+pub(crate) struct MemberColumns {
+    one_column: bool,
+    /// By place in the object.
+    seen: Vec<Option<Seen>>,
+}
+
+impl MemberColumns {
+    pub(crate) fn new(one_column: bool) -> Self {
+        MemberColumns { one_column, seen: Vec::new() }
+    }
+
+    /// The column of the member whose name starts `at` (at its opening
+    /// quote), at `position` in its object, if that name was seen there
+    /// before: the length of the quoted name, and its column.
+    #[inline]
+    fn remembered(&self, position: usize, at: &[u8]) -> Option<(usize, Option<(usize, u8)>)> {
+        let seen = self.seen.get(position)?.as_ref()?;
+        let same = match (seen.word, at.first_chunk::<8>()) {
+            (Some((word, mask)), Some(first)) => u64::from_le_bytes(*first) & mask == word,
+            _ => at.starts_with(&seen.quoted),
+        };
+        same.then_some((seen.quoted.len(), seen.column))
+    }
+
+    /// Offers the member `key`, at `position` in its object, to the
+    /// columns it matches, keeping for each the best match (the last of
+    /// equally good ones, as the general lookup picks).
+    pub(crate) fn offer<'a>(
+        &mut self,
+        fields: &Fields,
+        slots: &mut [Slot<'a>],
+        position: usize,
+        key: &str,
+        value: Member<'a>,
+    ) {
+        let columns = slots.len().min(fields.len());
+        if !self.one_column {
+            for at in 0..columns {
+                let rank = name_match(key, fields[at].name());
+                if rank > 0 {
+                    keep(slots, at, rank, value);
+                }
+            }
+            return;
+        }
+        let column = match self.seen.get(position) {
+            Some(Some(seen)) if seen.is(key) => seen.column,
+            _ => {
+                let column = (0..columns).find_map(|at| {
+                    let rank = name_match(key, fields[at].name());
+                    (rank > 0).then_some((at, rank))
+                });
+                if position >= self.seen.len() {
+                    self.seen.resize_with(position + 1, || None);
+                }
+                let plain = !key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+                self.seen[position] = plain.then(|| {
+                    let mut quoted = Vec::with_capacity(key.len() + 2);
+                    quoted.push(b'"');
+                    quoted.extend_from_slice(key.as_bytes());
+                    quoted.push(b'"');
+                    let word = (quoted.len() <= 8).then(|| {
+                        let mut word = [0u8; 8];
+                        word[..quoted.len()].copy_from_slice(&quoted);
+                        let mask = u64::MAX >> (8 * (8 - quoted.len()));
+                        (u64::from_le_bytes(word), mask)
+                    });
+                    Seen { quoted, word, column }
+                });
+                column
+            }
+        };
+        if let Some((at, rank)) = column {
+            keep(slots, at, rank, value);
+        }
+    }
+}
+
+/// Keeps `value` for column `at` unless a better match is there already.
+#[inline]
+fn keep<'a>(slots: &mut [Slot<'a>], at: usize, rank: u8, value: Member<'a>) {
+    if let Some(slot) = slots.get_mut(at) {
+        if slot.as_ref().is_none_or(|(best, _)| rank >= *best) {
+            *slot = Some((rank, value));
+        }
+    }
+}
+
+/// Reads `bytes` as a JSON object whose members are all numbers, strings
+/// without escapes, booleans or null, under names without escapes, into
+/// `slots` (one per column of `fields`, all empty to begin with). Returns
+/// `None` as soon as the text is anything else (nested values, escapes,
+/// invalid JSON, invalid UTF-8); the caller then parses it with serde_json,
+/// which gives the values, or the error, in full. This is the shape of most
+/// records, and reading it directly costs a fraction of serde_json's pass
+/// that keeps every value's raw text.
+pub(crate) fn scan_flat_object<'a>(
+    bytes: &'a [u8],
+    fields: &Fields,
+    columns: &mut MemberColumns,
+    slots: &mut [Slot<'a>],
+) -> Option<()> {
+    let mut i = skip_blanks(bytes, 0);
+    if bytes.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_blanks(bytes, i + 1);
+    if bytes.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        let mut position = 0;
+        loop {
+            if bytes.get(i) != Some(&b'"') {
+                return None;
+            }
+            // The member's name: most often the one seen at this place
+            // before, recognised by its bytes; else read and checked.
+            let (after_key, key) = match columns.remembered(position, &bytes[i..]) {
+                Some((length, column)) => (i + length, Err(column)),
+                None => {
+                    let (key, after) = plain_string(bytes, i)?;
+                    (after, Ok(std::str::from_utf8(key).ok()?))
+                }
+            };
+            i = skip_blanks(bytes, after_key);
+            if bytes.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_blanks(bytes, i + 1);
+            let value = match *bytes.get(i)? {
+                b'"' => {
+                    let (text, after) = plain_string(bytes, i)?;
+                    i = after;
+                    Scalar::Text(std::str::from_utf8(text).ok()?)
+                }
+                b'-' | b'0'..=b'9' => {
+                    let (end, integer) = number(bytes, i)?;
+                    let text = &bytes[i..end];
+                    i = end;
+                    Scalar::Number(text, integer)
+                }
+                first => {
+                    let (scalar, word): (Scalar, &[u8]) = match first {
+                        b't' => (Scalar::Bool(true), b"true"),
+                        b'f' => (Scalar::Bool(false), b"false"),
+                        b'n' => (Scalar::Null, b"null"),
+                        _ => return None,
+                    };
+                    if !bytes[i..].starts_with(word) {
+                        return None;
+                    }
+                    i += word.len();
+                    scalar
+                }
+            };
+            match key {
+                Err(Some((at, rank))) => keep(slots, at, rank, Member::Scalar(value)),
+                Err(None) => {}
+                Ok(key) => columns.offer(fields, slots, position, key, Member::Scalar(value)),
+            }
+            position += 1;
+            i = skip_blanks(bytes, i);
+            match bytes.get(i)? {
+                b',' => i = skip_blanks(bytes, i + 1),
+                b'}' => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_blanks(bytes, i) == bytes.len()).then_some(())
+}
+
+/// The index of the first byte at or after `i` that is not a JSON blank.
+#[inline]
+fn skip_blanks(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The contents of the string whose opening quote is at `start`, and the
+/// index after its closing quote; `None` if it has escapes or control
+/// characters (or no end). The contents' UTF-8 is not checked.
+#[inline]
+fn plain_string(bytes: &[u8], start: usize) -> Option<(&[u8], usize)> {
+    let from = start + 1;
+    let rest = bytes.get(from..)?;
+    let length = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    (rest[length] == b'"').then(|| (&rest[..length], from + length + 1))
+}
+
+/// 10 to the power of 0 to 8.
+const POWERS_OF_TEN: [i64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+/// How many of the first bytes of `word` are ASCII digits, and their value,
+/// read at once rather than digit by digit.
+#[inline]
+fn leading_digits(word: [u8; 8]) -> (usize, i64) {
+    // Each byte minus '0': a digit's value, or a byte whose top bit is set
+    // once 0x76 is added (more than 9) or already (less than '0'). A
+    // borrow or carry only reaches the bytes after the first non-digit.
+    let values = u64::from_le_bytes(word).wrapping_sub(0x3030_3030_3030_3030);
+    let non_digits = (values | values.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
+    let count = (non_digits.trailing_zeros() / 8) as usize;
+    if count == 0 {
+        return (0, 0);
+    }
+    // The digits moved to the top bytes (zeros before them read as leading
+    // zeros), then added up in pairs, fours and eights.
+    let digits = values << (8 * (8 - count));
+    let digits = (digits & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(10 * 256 + 1) >> 8;
+    let digits = (digits & 0x00FF_00FF_00FF_00FF).wrapping_mul(100 * 65_536 + 1) >> 16;
+    let digits = (digits & 0x0000_FFFF_0000_FFFF).wrapping_mul(10_000 * (1 << 32) + 1) >> 32;
+    (count, digits as i64)
+}
+
+/// The end of the JSON number starting at `start`, by JSON's grammar
+/// (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`), if there is one
+/// and it is followed by a byte that can end it; and its value, if it is a
+/// plain integer of at most 18 digits (which cannot overflow an `i64`).
+#[inline]
+fn number(bytes: &[u8], start: usize) -> Option<(usize, Option<i64>)> {
+    let negative = bytes.get(start) == Some(&b'-');
+    let first_digit = start + usize::from(negative);
+    let mut i = first_digit;
+    let mut value: i64 = 0;
+    match bytes.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => loop {
+            // Eight bytes at a time while there are eight (a timestamp has
+            // 13 digits), then byte by byte. Wrapping: a value of more than
+            // 18 digits is not used.
+            let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) else {
+                while let Some(&digit @ b'0'..=b'9') = bytes.get(i) {
+                    value = value.wrapping_mul(10).wrapping_add(i64::from(digit - b'0'));
+                    i += 1;
+                }
+                break;
+            };
+            let (count, digits) = leading_digits(*word);
+            value = value.wrapping_mul(POWERS_OF_TEN[count]).wrapping_add(digits);
+            i += count;
+            if count < 8 {
+                break;
+            }
+        },
+        _ => return None,
+    }
+    let mut plain = i - first_digit <= 18;
+    let digits = |from: usize| {
+        bytes.get(from..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
+    };
+    if bytes.get(i) == Some(&b'.') {
+        let fraction = digits(i + 1);
+        if fraction == 0 {
+            return None;
+        }
+        i += 1 + fraction;
+        plain = false;
+    }
+    if let Some(b'e' | b'E') = bytes.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = bytes.get(i) {
+            i += 1;
+        }
+        let exponent = digits(i);
+        if exponent == 0 {
+            return None;
+        }
+        i += exponent;
+        plain = false;
+    }
+    // "01" or "1x" are not numbers followed by something else: let serde_json
+    // say what is wrong.
+    match bytes.get(i) {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b'}') => {
+            // Wrapping: only a value of more than 18 digits can overflow,
+            // and it is not used.
+            Some((i, plain.then_some(if negative { value.wrapping_neg() } else { value })))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Digits read eight at a time give what reading them one by one gives,
+    /// whatever follows them and wherever the input ends.
+    #[test]
+    fn leading_digits_count_and_add_up_the_digits() {
+        let inputs = [
+            "",
+            "x",
+            "0",
+            "7",
+            "12",
+            "1234567",
+            "12345678",
+            "123456789",
+            "00000001",
+            "99999999",
+            "9,",
+            "42}",
+            "1699999999650}",
+            "8186,\"ts\"",
+            "3/4",
+            "5:6",
+            "0123456789",
+            "1 2",
+            "12\u{e9}",
+        ];
+        for text in inputs {
+            let mut word = [b' '; 8];
+            let length = text.len().min(8);
+            word[..length].copy_from_slice(&text.as_bytes()[..length]);
+            let count = word.iter().take_while(|b| b.is_ascii_digit()).count();
+            let value = word[..count].iter().fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
+            assert_eq!(leading_digits(word), (count, value), "{text}");
+        }
+        // Every byte next to a digit.
+        for byte in 0..=255u8 {
+            let bytes = [b'4', byte, b'2', b',', 0, 0, 0, 0];
+            let expected = if byte.is_ascii_digit() {
+                let two = 40 + i64::from(byte - b'0');
+                (3, two * 10 + 2)
+            } else {
+                (1, 4)
+            };
+            assert_eq!(leading_digits(bytes), expected, "{byte}");
+        }
+    }
+
+    /// Numbers end where JSON's grammar ends them, and plain integers of up
+    /// to 18 digits get their value.
+    #[test]
+    fn numbers_scan_by_json_grammar() {
+        // The text, and its end and value if it is a number.
+        type Case = (&'static str, Option<(usize, Option<i64>)>);
+        let cases: [Case; 17] = [
+            ("0}", Some((1, Some(0)))),
+            ("12345678", Some((8, Some(12_345_678)))),
+            ("1234567890123456", Some((16, Some(1_234_567_890_123_456)))),
+            ("-0,", Some((2, Some(0)))),
+            ("1699999999650}", Some((13, Some(1_699_999_999_650)))),
+            ("-123456789012345678", Some((19, Some(-123_456_789_012_345_678)))),
+            ("1234567890123456789", Some((19, None))),
+            ("-9223372036854775808}", Some((20, None))),
+            ("12345678901234567890 ", Some((20, None))),
+            ("1.5", Some((3, None))),
+            ("-2e10}", Some((5, None))),
+            ("3E+2", Some((4, None))),
+            ("01", None),
+            ("1.", None),
+            ("1e", None),
+            ("-", None),
+            ("12x", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(number(text.as_bytes(), 0), expected, "{text}");
+        }
+    }
+}
