@@ -9,7 +9,7 @@ use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, Record
 use datafusion::arrow::compute::{filter, filter_record_batch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
-use sluice_functions::aggregate::{accumulator_with_config, Accumulator};
+use sluice_functions::aggregate::{accumulator_with_config, scalar_at, Accumulator};
 use sluice_planner::{AggregationPlan, ROWTIME};
 
 use crate::batch::{scalar_column as column, true_mask, Batch};
@@ -145,9 +145,9 @@ impl Inputs {
 pub(super) fn scalars(arrays: &[ArrayRef], row: usize) -> Result<Vec<ScalarValue>> {
     arrays
         .iter()
-        .map(|a| ScalarValue::try_from_array(a, row))
+        .map(|a| scalar_at(a, row))
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| RuntimeError::Invalid(e.to_string()))
+        .map_err(RuntimeError::Invalid)
 }
 
 /// Fresh accumulators for one group.
