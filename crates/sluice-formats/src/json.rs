@@ -475,7 +475,9 @@ pub(crate) fn encode_row(
     row: usize,
     unwrapped: bool,
 ) -> Result<Option<Vec<u8>>, FormatError> {
-    let mut out = String::new();
+    // Room for a typical record at once: growing from empty reallocated
+    // several times per output record.
+    let mut out = String::with_capacity(16 * columns.len());
     let fail = |i: usize| move |reason| FormatError::Serialize { column: fields[i].name().clone(), reason };
     match columns {
         [column] if unwrapped => {

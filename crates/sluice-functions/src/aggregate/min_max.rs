@@ -12,8 +12,8 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
 use super::types::{cannot_retract, kind, no_match, one_arg, Kind};
-use super::values::{java_cmp, read_row, typed_null};
-use super::{Accumulator, AggregateFunction};
+use super::values::{java_cmp, typed_null};
+use super::{add_read, Accumulator, AggregateFunction};
 use crate::docs::Category;
 
 pub struct Min;
@@ -166,8 +166,7 @@ impl Accumulator for Extreme {
                 return Ok(());
             }
         }
-        read_row(args, row, scratch)?;
-        self.add(scratch)
+        add_read(self, args, row, scratch)
     }
 
     fn retract(&mut self, _args: &[ScalarValue]) -> Result<(), String> {

@@ -84,8 +84,7 @@ pub trait Accumulator: Send {
         row: usize,
         scratch: &mut Vec<ScalarValue>,
     ) -> Result<(), String> {
-        read_row(args, row, scratch)?;
-        self.add(scratch)
+        add_read(self, args, row, scratch)
     }
 
     /// Takes back a row added earlier (aggregation over a table retracts a
@@ -94,6 +93,22 @@ pub trait Accumulator: Send {
 
     /// The current result.
     fn value(&self) -> ScalarValue;
+}
+
+/// [`Accumulator::add`] of the values at `row` of `args`, read into
+/// `scratch`: what [`Accumulator::add_at`] does unless an accumulator reads
+/// its arrays itself. Out of line, so that the direct reads beside it, which
+/// run for every row, do not pay for its stack frame.
+#[cold]
+#[inline(never)]
+pub(crate) fn add_read<A: Accumulator + ?Sized>(
+    acc: &mut A,
+    args: &[ArrayRef],
+    row: usize,
+    scratch: &mut Vec<ScalarValue>,
+) -> Result<(), String> {
+    read_row(args, row, scratch)?;
+    acc.add(scratch)
 }
 
 /// One registered aggregate and what the planner needs to know about it.

@@ -11,8 +11,8 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
 use super::types::{kind, no_match, one_arg, Kind};
-use super::values::{as_f64, as_i64, list_elements, read_row};
-use super::{Accumulator, AggregateFunction};
+use super::values::{as_f64, as_i64, list_elements};
+use super::{add_read, Accumulator, AggregateFunction};
 use crate::docs::Category;
 
 pub struct Sum;
@@ -297,8 +297,7 @@ impl Accumulator for SumAcc {
                 Total::Decimal(..) => {}
             }
         }
-        read_row(args, row, scratch)?;
-        self.add(scratch)
+        add_read(self, args, row, scratch)
     }
 
     fn retract(&mut self, args: &[ScalarValue]) -> Result<(), String> {

@@ -17,7 +17,7 @@
 //! window is retained while its end >= the close time, so a window whose
 //! close time is skipped over by a jump in stream time is never emitted.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef};
@@ -65,8 +65,10 @@ pub struct Aggregate {
     source_key_rows: Option<RowConverter>,
     stream_time: i64,
     late_records: u64,
-    /// Windowed groups by (window start, group key).
-    windows: BTreeSet<(i64, Vec<u8>)>,
+    /// Windowed groups by window start: the group keys of each window.
+    /// (A set of (start, key) pairs compared whole keys at every level for
+    /// each new group; a record's windows are few, so the starts are too.)
+    windows: BTreeMap<i64, Vec<Vec<u8>>>,
     /// EMIT FINAL: the close time of the last emission.
     last_emit_close: Option<i64>,
     /// The stream time from which [`Aggregate::close_windows`] may have
@@ -101,7 +103,7 @@ impl Aggregate {
             contributions: HashMap::default(),
             stream_time: i64::MIN,
             late_records: 0,
-            windows: BTreeSet::new(),
+            windows: BTreeMap::new(),
             last_emit_close: None,
             close_due_at: i64::MAX,
             present: HashSet::new(),
@@ -148,33 +150,39 @@ impl Aggregate {
             // Nothing is due while the earliest window held starts after
             // close_time - size: the range search (which ran for every row)
             // would find nothing.
-            let any_due = self.windows.first().is_some_and(|(start, _)| *start <= close_time - size);
+            let any_due =
+                self.windows.first_key_value().is_some_and(|(start, _)| *start <= close_time - size);
             if any_due {
                 let ended_after = self.last_emit_close.map_or(i64::MIN, |last| last - size);
-                let due: Vec<(i64, Vec<u8>)> = self
-                    .windows
-                    .range((ended_after.saturating_add(1).max(first_retained), Vec::new())..)
-                    .take_while(|(start, _)| *start <= close_time - size)
-                    .cloned()
-                    .collect();
-                for entry in due {
-                    self.windows.remove(&entry);
-                    if let Some(group) = self.groups.remove(&entry.1) {
-                        rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
+                let (from, to) = (ended_after.saturating_add(1).max(first_retained), close_time - size);
+                let due: Vec<i64> = if from <= to {
+                    self.windows.range(from..=to).map(|(start, _)| *start).collect()
+                } else {
+                    Vec::new()
+                };
+                for start in due {
+                    let Some(mut keys) = self.windows.remove(&start) else { continue };
+                    // Within a window, in the order of the group keys' bytes.
+                    keys.sort_unstable();
+                    for key in keys {
+                        if let Some(group) = self.groups.remove(&key) {
+                            rows.push(&group.key, &group.accumulators, group.rowtime, group.window);
+                        }
                     }
                 }
             }
             self.last_emit_close = Some(close_time);
         }
-        while let Some(first) = self.windows.first() {
-            if first.0 >= first_retained {
+        while let Some(first) = self.windows.first_entry() {
+            if *first.key() >= first_retained {
                 break;
             }
-            if let Some((_, key)) = self.windows.pop_first() {
+            for key in first.remove() {
                 self.groups.remove(&key);
             }
         }
-        self.close_due_at = self.windows.first().map_or(i64::MAX, |(start, _)| due_at(&self.plan, *start));
+        self.close_due_at =
+            self.windows.first_key_value().map_or(i64::MAX, |(start, _)| due_at(&self.plan, *start));
     }
 }
 
@@ -275,7 +283,7 @@ impl Operator for Aggregate {
                     EntryRef::Occupied(entry) => entry.into_mut(),
                     EntryRef::Vacant(entry) => {
                         if let Some((start, _)) = window {
-                            self.windows.insert((start, key_buffer.clone()));
+                            self.windows.entry(start).or_default().push(key_buffer.clone());
                             self.close_due_at = self.close_due_at.min(due_at(&self.plan, start));
                         }
                         let key = scalars(&keys, row)?;
