@@ -292,7 +292,8 @@ impl StructBuilder {
 /// Decoded rows of one batch: the column builders plus which rows failed and why.
 pub(crate) struct Batch {
     pub builders: Vec<Builder>,
-    keep: Vec<bool>,
+    /// How many rows were recorded.
+    len: usize,
     rows: Vec<usize>,
     errors: Vec<(usize, FormatError)>,
 }
@@ -304,13 +305,13 @@ impl Batch {
             .map(|f| Builder::new(f.data_type(), capacity))
             .collect::<Result<_, _>>()
             .map_err(|e| FormatError::Internal(e.to_string()))?;
-        Ok(Batch { builders, keep: Vec::with_capacity(capacity), rows: Vec::new(), errors: Vec::new() })
+        Ok(Batch { builders, len: 0, rows: Vec::with_capacity(capacity), errors: Vec::new() })
     }
 
     /// Records the outcome of input row `index`, whose entries are already appended.
     pub fn row(&mut self, index: usize, outcome: Result<(), FormatError>) {
-        self.keep.push(outcome.is_ok());
-        debug_assert!(self.builders.iter().all(|b| b.len() == self.keep.len()), "row {index} misaligned");
+        self.len += 1;
+        debug_assert!(self.builders.iter().all(|b| b.len() == self.len), "row {index} misaligned");
         match outcome {
             Ok(()) => self.rows.push(index),
             Err(e) => self.errors.push((index, e)),
@@ -327,14 +328,22 @@ impl Batch {
     }
 
     pub fn finish(self) -> Decoded {
-        let Batch { builders, keep, rows, errors } = self;
-        let len = keep.len();
+        let Batch { builders, len, rows, errors } = self;
         if let Some(b) = builders.iter().find(|b| b.len() != len) {
             let e = format!("a {} column got {} entries for {len} rows", b.sql_name(), b.len());
             return Batch::fail_all(len, FormatError::Internal(e));
         }
-        let predicate =
-            (!errors.is_empty()).then(|| FilterBuilder::new(&BooleanArray::from(keep)).optimize().build());
+        // Which entries to keep is worked out only when some row failed
+        // (rarely), rather than remembered for every row.
+        let predicate = (!errors.is_empty()).then(|| {
+            let mut keep = vec![false; len];
+            for &row in &rows {
+                if let Some(kept) = keep.get_mut(row) {
+                    *kept = true;
+                }
+            }
+            FilterBuilder::new(&BooleanArray::from(keep)).optimize().build()
+        });
         let columns = builders.into_iter().map(|b| {
             let array = b.finish()?;
             match &predicate {

@@ -302,18 +302,28 @@ fn put_raw(b: &mut Builder, raw: &RawValue) -> Result<(), Fail> {
 }
 
 /// Appends a scanned scalar as [`put`] does. A plain integer into a BIGINT
-/// or INTEGER column, the most common value of all, is read directly.
+/// or INTEGER column, the most common value of all, is appended here, in
+/// line; anything else the general way.
+#[inline]
 fn put_scalar(b: &mut Builder, scalar: Scalar) -> Result<(), Fail> {
     match (&mut *b, scalar) {
         (Builder::BigInt(i), Scalar::Number(_, Some(v))) => i.append_value(v),
-        (Builder::Int(i), Scalar::Number(n, Some(v))) => match i32::try_from(v) {
+        (Builder::Int(i), Scalar::Number(_, Some(v))) => match i32::try_from(v) {
             Ok(v) => i.append_value(v),
-            Err(_) => return put_scalar(b, Scalar::Number(n, None)),
+            Err(_) => return put_scalar_generally(b, scalar),
         },
-        (b, Scalar::Null) => b.append_null(),
-        (b, Scalar::Bool(x)) => return put(b, &Json::Bool(x)),
-        (b, Scalar::Text(t)) => return put(b, &Json::String(Cow::Borrowed(t))),
-        (b, Scalar::Number(n, _)) => match std::str::from_utf8(n) {
+        _ => return put_scalar_generally(b, scalar),
+    }
+    Ok(())
+}
+
+/// Appends a scanned scalar as [`put`] does, through [`put`] but for a null.
+fn put_scalar_generally(b: &mut Builder, scalar: Scalar) -> Result<(), Fail> {
+    match scalar {
+        Scalar::Null => b.append_null(),
+        Scalar::Bool(x) => return put(b, &Json::Bool(x)),
+        Scalar::Text(t) => return put(b, &Json::String(Cow::Borrowed(t))),
+        Scalar::Number(n, _) => match std::str::from_utf8(n) {
             Ok(n) => return put(b, &Json::Number(n)),
             // Cannot happen: the scan takes only ASCII into a number.
             Err(e) => {

@@ -120,6 +120,15 @@ mod tests {
         assert_eq!(decoded.columns[0].as_ref(), column.as_ref());
     }
 
+    /// A KAFKA side of no columns (a keyless source's key) keeps every row,
+    /// whatever its payload.
+    #[test]
+    fn no_columns_keep_every_row() {
+        let decoder = Decoder::new(&Format::Kafka, Fields::empty(), false, None).unwrap();
+        let decoded = decoder.decode(&[Some(b"any bytes"), None, Some(b"")]);
+        assert_eq!((decoded.columns.len(), decoded.rows, decoded.errors.len()), (0, vec![0, 1, 2], 0));
+    }
+
     #[test]
     fn byte_layouts() {
         round_trip(

@@ -10,6 +10,7 @@ mod error;
 pub mod ops;
 mod processing_log;
 mod query;
+mod read_order;
 mod serde;
 mod sink;
 mod source;

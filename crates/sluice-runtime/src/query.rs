@@ -14,6 +14,7 @@ use crate::batch::Batch;
 use crate::error::{Result, RuntimeError};
 use crate::ops::{Aggregate, Explode, Filter, JoinChain, Operator, Project, SessionAggregate};
 use crate::processing_log::{ProcessingLog, ProcessingLogEntry};
+use crate::read_order::in_append_order;
 use crate::sink::SinkWriter;
 use crate::source::SourceDecoder;
 
@@ -445,7 +446,8 @@ fn next_chunk(
     catch_up: Option<&[Vec<u64>]>,
     log: &dyn Log,
 ) -> Result<Option<Chunk>> {
-    let mut records: Vec<(usize, StoredRecord)> = Vec::new();
+    // Each partition's read, by input.
+    let mut reads: Vec<(usize, Vec<StoredRecord>)> = Vec::new();
     let mut full = false;
     for (index, input) in inputs.iter().enumerate() {
         for (partition, offset) in offsets[index].iter_mut().enumerate() {
@@ -468,28 +470,18 @@ fn next_chunk(
                 chunk.retain(|r| r.offset < limit);
                 *offset = limit;
             }
-            records.extend(chunk.into_iter().map(|r| (index, r)));
+            if !chunk.is_empty() {
+                reads.push((index, chunk));
+            }
         }
     }
-    if records.is_empty() {
+    let count: usize = reads.iter().map(|(_, read)| read.len()).sum();
+    if count == 0 {
         return Ok(None);
     }
-    let count = records.len();
-    records.sort_by_key(|(_, r)| r.sequence);
-    // Consecutive records of one input are decoded together. The records
-    // are moved into their run, not cloned (a clone copies every key, value
-    // and header once more).
     let mut errors = ProcessingLog::default();
     let mut batches = Vec::new();
-    let mut records = records.into_iter().peekable();
-    while let Some((index, first)) = records.next() {
-        // Room for every record left: growing the vector copied the run's
-        // records several times over.
-        let mut run: Vec<StoredRecord> = Vec::with_capacity(records.len() + 1);
-        run.push(first);
-        while let Some((_, record)) = records.next_if(|(i, _)| *i == index) {
-            run.push(record);
-        }
+    for (index, run) in in_append_order(reads) {
         if let Some(batch) = inputs[index].decoder.decode(&run, &mut errors)? {
             batches.push((index, batch));
         }
