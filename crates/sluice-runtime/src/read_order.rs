@@ -25,10 +25,9 @@ pub(crate) fn in_append_order(mut reads: Vec<(usize, Vec<StoredRecord>)>) -> Vec
     let mut runs = Vec::new();
     let mut records = records.into_iter().peekable();
     while let Some((index, first)) = records.next() {
-        // Room for every record left: growing the vector copied the run's
-        // records several times over.
-        let mut run: Vec<StoredRecord> = Vec::with_capacity(records.len() + 1);
-        run.push(first);
+        // Not sized for every record left: where inputs alternate (a join's
+        // two sides), each of many short runs would reserve the rest.
+        let mut run: Vec<StoredRecord> = vec![first];
         while let Some((_, record)) = records.next_if(|(i, _)| *i == index) {
             run.push(record);
         }
