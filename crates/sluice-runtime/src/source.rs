@@ -10,7 +10,7 @@ use datafusion::arrow::compute::{cast, filter_record_batch, take};
 use datafusion::arrow::datatypes::{DataType, Fields, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use sluice_catalog::{DataSource, Namespace};
-use sluice_formats::{Decoder, Registry};
+use sluice_formats::{Decoded, Decoder, Registry};
 use sluice_functions::java_time::JavaPattern;
 use sluice_log::StoredRecord;
 use sluice_planner::{source_batch_schema, ROWTIME};
@@ -119,46 +119,17 @@ impl SourceDecoder {
         // The rows that decoded on both sides, and each side's columns for
         // them. A side's rows are input indices in order, so as many rows
         // as candidates are all of them.
-        let every_row = |decoded: &[usize]| decoded.len() == candidates.len();
+        let every_row = |decoded: &Decoded| decoded.rows.len() == candidates.len();
         let (rows, windows, key_columns, value_columns) =
-            if every_row(&decoded_keys.rows) && every_row(&decoded_values.rows) {
+            if every_row(&decoded_keys) && every_row(&decoded_values) {
                 // The usual case: the columns are already the rows (taking
                 // them again was a copy of every column).
                 (candidates, windows, decoded_keys.columns, decoded_values.columns)
             } else {
-                // Position tables indexed by row rather than hash maps: this
-                // runs for every record of a batch with a failed one.
-                let positions = |decoded: &[usize]| {
-                    let mut pos: Vec<Option<u32>> = vec![None; candidates.len()];
-                    for (i, &row) in decoded.iter().enumerate() {
-                        pos[row] = Some(i as u32);
-                    }
-                    pos
-                };
-                let key_pos = positions(&decoded_keys.rows);
-                let value_pos = positions(&decoded_values.rows);
-                let kept: Vec<usize> = (0..candidates.len())
-                    .filter(|&row| key_pos[row].is_some() && value_pos[row].is_some())
-                    .collect();
-                if kept.is_empty() {
-                    return Ok(None);
+                match decoded_on_both_sides(&candidates, &windows, &decoded_keys, &decoded_values)? {
+                    Some(kept) => kept,
+                    None => return Ok(None),
                 }
-                let key_take = UInt32Array::from_iter_values(kept.iter().filter_map(|&r| key_pos[r]));
-                let value_take = UInt32Array::from_iter_values(kept.iter().filter_map(|&r| value_pos[r]));
-                let take_all = |columns: &[ArrayRef], indices: &UInt32Array| {
-                    columns
-                        .iter()
-                        .map(|c| take(c.as_ref(), indices, None))
-                        .collect::<std::result::Result<Vec<_>, ArrowError>>()
-                };
-                let kept_windows =
-                    if windows.is_empty() { windows } else { kept.iter().map(|&r| windows[r]).collect() };
-                (
-                    kept.iter().map(|&r| candidates[r]).collect(),
-                    kept_windows,
-                    take_all(&decoded_keys.columns, &key_take)?,
-                    take_all(&decoded_values.columns, &value_take)?,
-                )
             };
 
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
@@ -277,6 +248,52 @@ impl SourceDecoder {
         }
         Ok(times)
     }
+}
+
+/// Records that decoded on both sides: the records, their windows (empty
+/// for a source without), and the key and value columns for them.
+type DecodedRows<'a> = (Vec<&'a StoredRecord>, Vec<(i64, i64)>, Vec<ArrayRef>, Vec<ArrayRef>);
+
+/// The records that decoded on both sides when some did not, with their
+/// windows (if any) and each side's columns taken for them; `None` when no
+/// record did.
+fn decoded_on_both_sides<'a>(
+    candidates: &[&'a StoredRecord],
+    windows: &[(i64, i64)],
+    keys: &Decoded,
+    values: &Decoded,
+) -> Result<Option<DecodedRows<'a>>> {
+    // Position tables indexed by row rather than hash maps: this runs for
+    // every record of a batch with a failed one.
+    let positions = |decoded: &[usize]| {
+        let mut pos: Vec<Option<u32>> = vec![None; candidates.len()];
+        for (i, &row) in decoded.iter().enumerate() {
+            pos[row] = Some(i as u32);
+        }
+        pos
+    };
+    let key_pos = positions(&keys.rows);
+    let value_pos = positions(&values.rows);
+    let kept: Vec<usize> =
+        (0..candidates.len()).filter(|&row| key_pos[row].is_some() && value_pos[row].is_some()).collect();
+    if kept.is_empty() {
+        return Ok(None);
+    }
+    let take_all = |columns: &[ArrayRef], pos: &[Option<u32>]| {
+        let indices = UInt32Array::from_iter_values(kept.iter().filter_map(|&r| pos[r]));
+        columns
+            .iter()
+            .map(|c| take(c.as_ref(), &indices, None))
+            .collect::<std::result::Result<Vec<_>, ArrowError>>()
+    };
+    let kept_windows =
+        if windows.is_empty() { Vec::new() } else { kept.iter().map(|&r| windows[r]).collect() };
+    Ok(Some((
+        kept.iter().map(|&r| candidates[r]).collect(),
+        kept_windows,
+        take_all(&keys.columns, &key_pos)?,
+        take_all(&values.columns, &value_pos)?,
+    )))
 }
 
 fn next_column(columns: &mut impl Iterator<Item = ArrayRef>) -> Result<ArrayRef> {

@@ -7,12 +7,12 @@
 
 use std::cmp::Ordering;
 
-use datafusion::arrow::array::{Array, ArrayRef, Int32Array, Int64Array};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::{DataType, Int32Type, Int64Type};
 use datafusion::common::ScalarValue;
 
 use super::types::{cannot_retract, kind, no_match, one_arg, Kind};
-use super::values::{java_cmp, typed_null};
+use super::values::{java_cmp, primitive_at, typed_null};
 use super::{add_read, Accumulator, AggregateFunction};
 use crate::docs::Category;
 
@@ -127,6 +127,23 @@ struct Extreme {
     name: &'static str,
 }
 
+impl Extreme {
+    /// Keeps `value`, a number of the column's own type, unless the
+    /// `current` one goes further in the kept direction (a null is no value).
+    fn offer_number<N: Ord + Copy>(
+        &mut self,
+        current: Option<N>,
+        value: Option<N>,
+        scalar: fn(Option<N>) -> ScalarValue,
+    ) {
+        if let Some(v) = value {
+            if current.is_none_or(|c| c.cmp(&v) != self.keep) {
+                self.current = Some(scalar(Some(v)));
+            }
+        }
+    }
+}
+
 impl Accumulator for Extreme {
     fn add(&mut self, args: &[ScalarValue]) -> Result<(), String> {
         let Some(value) = args.first().filter(|v| !v.is_null()) else {
@@ -148,21 +165,20 @@ impl Accumulator for Extreme {
         // BIGINT and INTEGER compare as the numbers they are (Java's
         // compareTo of Long and Integer); other types take the general path.
         if let Some(array) = args.first() {
-            let any = array.as_any();
-            if let Some(a) = any.downcast_ref::<Int64Array>() {
-                if let Some(v) = a.is_valid(row).then(|| a.value(row)) {
-                    if !matches!(self.current, Some(ScalarValue::Int64(Some(c))) if c.cmp(&v) == self.keep) {
-                        self.current = Some(ScalarValue::Int64(Some(v)));
-                    }
-                }
+            if let Some(v) = primitive_at::<Int64Type>(array, row) {
+                let current = match self.current {
+                    Some(ScalarValue::Int64(c)) => c,
+                    _ => None,
+                };
+                self.offer_number(current, v, ScalarValue::Int64);
                 return Ok(());
             }
-            if let Some(a) = any.downcast_ref::<Int32Array>() {
-                if let Some(v) = a.is_valid(row).then(|| a.value(row)) {
-                    if !matches!(self.current, Some(ScalarValue::Int32(Some(c))) if c.cmp(&v) == self.keep) {
-                        self.current = Some(ScalarValue::Int32(Some(v)));
-                    }
-                }
+            if let Some(v) = primitive_at::<Int32Type>(array, row) {
+                let current = match self.current {
+                    Some(ScalarValue::Int32(c)) => c,
+                    _ => None,
+                };
+                self.offer_number(current, v, ScalarValue::Int32);
                 return Ok(());
             }
         }

@@ -25,7 +25,7 @@ mod topk;
 pub(crate) mod types;
 mod values;
 
-pub use values::{read_row, scalar_at};
+pub use values::read_row;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;

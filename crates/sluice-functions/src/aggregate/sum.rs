@@ -6,12 +6,12 @@
 //! keeps its precision and scale and fails the row when the sum no longer
 //! fits (`DecimalSumKudaf`).
 
-use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int32Array, Int64Array};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use datafusion::common::ScalarValue;
 
 use super::types::{kind, no_match, one_arg, Kind};
-use super::values::{as_f64, as_i64, list_elements};
+use super::values::{as_f64, as_i64, list_elements, primitive_at};
 use super::{add_read, Accumulator, AggregateFunction};
 use crate::docs::Category;
 
@@ -267,34 +267,21 @@ impl Accumulator for SumAcc {
         if let (false, Some(array)) = (self.list, args.first()) {
             // The argument's array has the total's type (both come from
             // the argument's type); other arrays take the general path.
-            let any = array.as_any();
-            let valid = array.is_valid(row);
-            match &mut self.total {
+            // A null adds nothing (not even a 0.0 to a -0.0 total).
+            let read = match &mut self.total {
                 Total::Long(t) => {
-                    if let Some(a) = any.downcast_ref::<Int64Array>() {
-                        if valid {
-                            *t = t.wrapping_add(a.value(row));
-                        }
-                        return Ok(());
-                    }
+                    primitive_at::<Int64Type>(array, row).map(|v| *t = t.wrapping_add(v.unwrap_or(0)))
                 }
                 Total::Int(t) => {
-                    if let Some(a) = any.downcast_ref::<Int32Array>() {
-                        if valid {
-                            *t = t.wrapping_add(a.value(row));
-                        }
-                        return Ok(());
-                    }
+                    primitive_at::<Int32Type>(array, row).map(|v| *t = t.wrapping_add(v.unwrap_or(0)))
                 }
                 Total::Double(t) => {
-                    if let Some(a) = any.downcast_ref::<Float64Array>() {
-                        if valid {
-                            *t += a.value(row);
-                        }
-                        return Ok(());
-                    }
+                    primitive_at::<Float64Type>(array, row).map(|v| *t = v.map_or(*t, |v| *t + v))
                 }
-                Total::Decimal(..) => {}
+                Total::Decimal(..) => None,
+            };
+            if read.is_some() {
+                return Ok(());
             }
         }
         add_read(self, args, row, scratch)

@@ -6,30 +6,37 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, Float64Array, Int32Array, Int64Array, ListArray, MapArray, StructArray,
+    Array, ArrayRef, ArrowPrimitiveType, ListArray, MapArray, PrimitiveArray, StructArray,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Fields};
+use datafusion::arrow::datatypes::{DataType, Field, Fields, Float64Type, Int32Type, Int64Type};
 use datafusion::common::ScalarValue;
 
 use super::types::{list_of, string_map_of};
+
+/// The value at `row` of `array` if it is an array of `T` (`Some(None)`
+/// for a null), or `None` if it is of another type. The direct read that
+/// the per-row paths below share.
+#[inline]
+pub(crate) fn primitive_at<T: ArrowPrimitiveType>(array: &ArrayRef, row: usize) -> Option<Option<T::Native>> {
+    let a = array.as_any().downcast_ref::<PrimitiveArray<T>>()?;
+    Some(a.is_valid(row).then(|| a.value(row)))
+}
 
 /// The value of `array` at `row`. BIGINT, INTEGER and DOUBLE, the usual
 /// arguments of aggregates, are read directly: this runs for every row and
 /// argument, and `ScalarValue::try_from_array`'s general dispatch was a
 /// visible share of the profile.
-pub fn scalar_at(array: &ArrayRef, row: usize) -> Result<ScalarValue, String> {
-    let any = array.as_any();
-    let valid = array.is_valid(row);
-    if let Some(a) = any.downcast_ref::<Int64Array>() {
-        return Ok(ScalarValue::Int64(valid.then(|| a.value(row))));
+pub(crate) fn scalar_at(array: &ArrayRef, row: usize) -> Result<ScalarValue, String> {
+    if let Some(v) = primitive_at::<Int64Type>(array, row) {
+        return Ok(ScalarValue::Int64(v));
     }
-    if let Some(a) = any.downcast_ref::<Int32Array>() {
-        return Ok(ScalarValue::Int32(valid.then(|| a.value(row))));
+    if let Some(v) = primitive_at::<Int32Type>(array, row) {
+        return Ok(ScalarValue::Int32(v));
     }
-    if let Some(a) = any.downcast_ref::<Float64Array>() {
-        return Ok(ScalarValue::Float64(valid.then(|| a.value(row))));
+    if let Some(v) = primitive_at::<Float64Type>(array, row) {
+        return Ok(ScalarValue::Float64(v));
     }
     ScalarValue::try_from_array(array, row).map_err(|e| e.to_string())
 }
@@ -311,7 +318,9 @@ mod tests {
     /// the types it leaves to the general path included.
     #[test]
     fn values_read_directly_equal_the_general_conversion() {
-        use datafusion::arrow::array::{StringArray, TimestampMillisecondArray};
+        use datafusion::arrow::array::{
+            Float64Array, Int32Array, Int64Array, StringArray, TimestampMillisecondArray,
+        };
         let arrays: Vec<ArrayRef> = vec![
             Arc::new(Int64Array::from(vec![Some(-5), None])),
             Arc::new(Int32Array::from(vec![Some(7), None])),

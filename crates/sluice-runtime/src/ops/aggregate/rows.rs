@@ -9,7 +9,7 @@ use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, Record
 use datafusion::arrow::compute::{filter, filter_record_batch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
-use sluice_functions::aggregate::{accumulator_with_config, scalar_at, Accumulator};
+use sluice_functions::aggregate::{accumulator_with_config, read_row, Accumulator};
 use sluice_planner::{AggregationPlan, ROWTIME};
 
 use crate::batch::{scalar_column as column, true_mask, Batch};
@@ -143,11 +143,9 @@ impl Inputs {
 
 /// The values of `arrays` at `row`.
 pub(super) fn scalars(arrays: &[ArrayRef], row: usize) -> Result<Vec<ScalarValue>> {
-    arrays
-        .iter()
-        .map(|a| scalar_at(a, row))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(RuntimeError::Invalid)
+    let mut values = Vec::with_capacity(arrays.len());
+    read_row(arrays, row, &mut values).map_err(RuntimeError::Invalid)?;
+    Ok(values)
 }
 
 /// Fresh accumulators for one group.
